@@ -174,6 +174,30 @@ public final class LocalServer {
     }
   }
 
+  /**
+   * Creates a login role with a SCRAM password. The password is bound as a parameter and turned
+   * into DDL by {@code format('%L')} inside a DO block, so it never appears in statement text.
+   */
+  public void createRole(String role, String password) {
+    try (Connection connection = connect();
+        var statement =
+            connection.prepareStatement("SELECT set_config('testkit.secret', ?, false)")) {
+      statement.setString(1, password);
+      statement.execute();
+      try (Statement ddl = connection.createStatement()) {
+        ddl.execute(
+            "DO $testkit$ BEGIN EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', "
+                + "'"
+                + role.replace("'", "''")
+                + "', current_setting('testkit.secret')); END $testkit$");
+        ddl.execute("SELECT set_config('testkit.secret', '', false)");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "on local server " + name() + ": cannot create role " + role + ": " + e.getMessage(), e);
+    }
+  }
+
   private boolean databaseExists() {
     try (Connection connection = connect("postgres");
         var statement =

@@ -1,0 +1,376 @@
+package dev.strata.cli;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.catalog.CatalogReader;
+import dev.strata.config.ConfigLoader;
+import dev.strata.config.StrataConfig;
+import dev.strata.connect.Connections;
+import dev.strata.connect.Database;
+import dev.strata.health.StatusService;
+import dev.strata.operation.AttachRequest;
+import dev.strata.operation.PartitionManager;
+import dev.strata.plan.ActionExecutor;
+import dev.strata.plan.ForeignServerPlanner;
+import dev.strata.plan.SqlAction;
+import dev.strata.sql.QualifiedName;
+import dev.strata.testkit.LocalServer;
+import dev.strata.testkit.LocalServers;
+import dev.strata.testkit.ServerSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The tour of seed 000 on embedded servers. The application's own objects (the {@code emp} parent
+ * on main, the archives' existing tables and rows) are created as the seed creates them; every step
+ * Strata automates runs through the same code as the commands: the config is written and loaded by
+ * {@link ConfigLoader}, foreign servers and user mappings come from {@code apply}'s planner, the
+ * 2025 partition from {@code partition create}, the archive partitions from {@code attach}, and the
+ * closing table from {@code status}.
+ */
+@Command(
+    name = "demo",
+    description = {
+      "Run the seed-000 tour on embedded PostgreSQL 18 servers.",
+      "Starts main, archive_2023 and archive_2024 on loopback; sets up the emp table with 2025"
+          + " local and 2023/2024 on their archives through Strata (config, apply, partition"
+          + " create, attach); then runs the seed's queries: the per-year summary, an EXPLAIN that"
+          + " shows pruning to one foreign partition, insert routing, and status.",
+      "With --keep the servers stay up, a ready strata.yaml is written to --dir, and Strata waits"
+          + " until interrupted (Ctrl-C), then stops the servers cleanly."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final String PER_YEAR_QUERY =
+      """
+      SELECT EXTRACT(YEAR FROM time) AS year,
+             COUNT(*) AS employee_count,
+             round(AVG(salary), 2) AS avg_salary,
+             MIN(time) AS earliest,
+             MAX(time) AS latest
+      FROM emp
+      GROUP BY EXTRACT(YEAR FROM time)
+      ORDER BY year""";
+
+  /** The seed's expected per-year result (year, count, average salary). */
+  static final List<List<String>> SEED_PER_YEAR =
+      List.of(
+          List.of("2023", "4", "79250.00"),
+          List.of("2024", "4", "85000.00"),
+          List.of("2025", "3", "102333.33"));
+
+  @Option(
+      names = "--keep",
+      description = "Leave the servers running and write strata.yaml for them; stop with Ctrl-C.")
+  boolean keep;
+
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      description = "Where servers' data and strata.yaml go (default: a new temporary directory).")
+  Path dir;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Path base = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("strata-demo-");
+    boolean keepData = keep || dir != null;
+    out.println("Strata demo: seed 000's archive layout, automated.");
+    out.println(
+        "Starting embedded PostgreSQL 18 servers main, archive_2023, archive_2024 in "
+            + base
+            + " ...");
+    out.flush();
+    long started = System.nanoTime();
+    try (LocalServers servers =
+        LocalServers.start(
+            base.resolve("servers"),
+            keepData,
+            List.of(
+                ServerSpec.of("main", "appdb"),
+                ServerSpec.of("archive_2023", "archive_db"),
+                ServerSpec.of("archive_2024", "archive_db")))) {
+      out.printf("  started in %.1f s%n%n", (System.nanoTime() - started) / 1e9);
+      Path configFile = prepare(servers, base);
+      StrataConfig config =
+          ConfigLoader.builder()
+              .environment(ConfigOptions.environment(spec))
+              .build()
+              .load(configFile)
+              .config();
+      tour(out, config);
+      if (keep) {
+        waitForInterrupt(out, servers, configFile);
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * The application's objects, as seed 000 steps 2 and 3 create them, and the config for Strata.
+   */
+  private Path prepare(LocalServers servers, Path base) throws IOException {
+    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    Path passwordFile = base.resolve("fdw_reader.password");
+    Files.deleteIfExists(passwordFile);
+    Files.createFile(
+        passwordFile,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(passwordFile, password + "\n", StandardCharsets.UTF_8);
+    LocalServer main = servers.server("main");
+    main.execute(resource("main.sql"));
+    for (String archive : List.of("archive_2023", "archive_2024")) {
+      LocalServer server = servers.server(archive);
+      server.createRole("fdw_reader", password);
+      server.execute(resource(archive + ".sql"));
+    }
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("# Written by `strata demo`: seed 000's layout on embedded servers.\n")
+        .append("coordinator:\n")
+        .append("  url: ")
+        .append(main.uri())
+        .append('\n')
+        .append("  user: postgres\n")
+        .append("servers:\n");
+    for (String archive : List.of("archive_2023", "archive_2024")) {
+      yaml.append("  ")
+          .append(archive)
+          .append(":\n")
+          .append("    url: ")
+          .append(servers.server(archive).uri())
+          .append('\n')
+          .append("    user: postgres\n")
+          .append("    mapping:\n")
+          .append("      user: fdw_reader\n")
+          .append("      password: ${file:")
+          .append(passwordFile)
+          .append("}\n");
+    }
+    yaml.append("tables:\n")
+        .append("  public.emp:\n")
+        .append("    partition_by: { column: time, interval: 1 year }\n")
+        .append("    premake: 2\n");
+    Path configFile = base.resolve("strata.yaml");
+    Files.writeString(configFile, yaml.toString(), StandardCharsets.UTF_8);
+    return configFile;
+  }
+
+  private void tour(PrintWriter out, StrataConfig config) throws SQLException {
+    Connections connections = new Connections(config);
+    PartitionManager partitions = new PartitionManager(connections);
+    QualifiedName emp = QualifiedName.of("public", "emp");
+
+    section(out, "strata apply: postgres_fdw, foreign servers and user mappings (seed step 2)");
+    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      List<SqlAction> actions = ForeignServerPlanner.plan(config, new CatalogReader(coordinator));
+      ActionExecutor.execute(
+          coordinator, actions, action -> out.println("  applied: " + action.description()));
+    }
+
+    section(
+        out, "strata partition create emp --from 2025-01-01 --to 2026-01-01 (local, seed step 2)");
+    var local = partitions.planCreate(emp, "2025-01-01", "2026-01-01", Optional.empty());
+    partitions.create(local);
+    out.println("  created " + local.name().display() + " " + local.bounds());
+
+    section(out, "strata attach: the archives' tables become foreign partitions (seed step 4)");
+    for (String year : List.of("2024", "2023")) {
+      var plan =
+          partitions.planAttach(
+              new AttachRequest(
+                  emp,
+                  "archive_" + year,
+                  List.of(
+                      new AttachRequest.Remote(
+                          QualifiedName.of("public", "emp_" + year),
+                          year + "-01-01",
+                          (Integer.parseInt(year) + 1) + "-01-01",
+                          Optional.empty())),
+                  false));
+      partitions.attach(plan);
+      var item = plan.items().get(0);
+      out.println(
+          "  attached "
+              + item.localName()
+              + " -> archive_"
+              + year
+              + " "
+              + item.bounds()
+              + ", "
+              + item.remoteRows()
+              + " rows checked in range");
+    }
+
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      section(out, "INSERT INTO emp ... (2025 rows, ids 9-11, seed step 4)");
+      statement.executeUpdate(
+          """
+          INSERT INTO emp VALUES
+              (9, 'Ivy Anderson', '2025-04-12 10:00:00', 'Engineering', 105000.00),
+              (10, 'Jack Thomas', '2025-07-20 11:15:00', 'Product', 92000.00),
+              (11, 'Kate Martinez', '2025-10-08 14:30:00', 'Engineering', 110000.00)""");
+
+      section(out, "The seed's per-year query, across three servers (seed step 5)");
+      List<List<String>> perYear = printQuery(out, statement, PER_YEAR_QUERY);
+      List<List<String>> summary = perYear.stream().map(row -> row.subList(0, 3)).toList();
+      if (!summary.equals(SEED_PER_YEAR)) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "the per-year summary " + summary + " differs from seed 000's " + SEED_PER_YEAR,
+            "this is a bug in the demo or in Strata: please report it with the output above");
+      }
+      out.println(
+          "  = seed 000's expected output (2023: 4, 79250.00; 2024: 4, 85000.00; 2025: 3, 102333.33)");
+
+      section(
+          out,
+          "EXPLAIN: one year's query touches only its foreign partition (pruning, Remote SQL)");
+      try (ResultSet plan =
+          statement.executeQuery(
+              "EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM emp WHERE time BETWEEN '2024-01-01' AND '2024-12-31'")) {
+        while (plan.next()) {
+          out.println("  " + plan.getString(1));
+        }
+      }
+
+      section(out, "Insert routing: ids 12-14 land on the right servers (seed step 6)");
+      statement.executeUpdate(
+          """
+          INSERT INTO emp VALUES
+              (12, 'Liam Garcia', '2023-11-15 09:00:00', 'Engineering', 97000.00),
+              (13, 'Mia Rodriguez', '2024-08-20 10:30:00', 'Sales', 79000.00),
+              (14, 'Noah Hernandez', '2025-11-01 11:00:00', 'Product', 95000.00)""");
+      printQuery(
+          out,
+          statement,
+          """
+          SELECT e.tableoid::regclass AS partition,
+                 coalesce(s.srvname, 'local (main)') AS stored_on,
+                 e.id, e.name, e.time
+          FROM emp e
+          LEFT JOIN pg_foreign_table f ON f.ftrelid = e.tableoid
+          LEFT JOIN pg_foreign_server s ON s.oid = f.ftserver
+          WHERE e.id IN (12, 13, 14)
+          ORDER BY e.id""");
+
+      section(out, "Update and delete through the parent (seed step 6)");
+      int updated =
+          statement.executeUpdate(
+              "UPDATE emp SET salary = salary * 1.05 WHERE department = 'Engineering' AND time >= '2024-01-01'");
+      int deleted =
+          statement.executeUpdate(
+              "DELETE FROM emp WHERE time < '2023-06-01' AND department = 'Marketing'");
+      out.println(
+          "  UPDATE "
+              + updated
+              + " (5% raise, Engineering since 2024); DELETE "
+              + deleted
+              + " (Marketing before June 2023)");
+      printQuery(
+          out,
+          statement,
+          "SELECT id, name, time, department, salary FROM emp WHERE id IN (1, 6) ORDER BY time");
+    }
+
+    section(out, "strata status");
+    StatusCommand.print(out, new StatusService(connections).status(Optional.of(emp), true));
+  }
+
+  private static void section(PrintWriter out, String title) {
+    out.println();
+    out.println("== " + title);
+    out.flush();
+  }
+
+  /** Prints a query's result the way psql does and returns its rows as text. */
+  private static List<List<String>> printQuery(PrintWriter out, Statement statement, String sql)
+      throws SQLException {
+    List<List<String>> rows = new ArrayList<>();
+    try (ResultSet result = statement.executeQuery(sql)) {
+      ResultSetMetaData meta = result.getMetaData();
+      String[] headers = new String[meta.getColumnCount()];
+      List<Integer> numeric = new ArrayList<>();
+      for (int i = 0; i < headers.length; i++) {
+        headers[i] = meta.getColumnLabel(i + 1);
+        int type = meta.getColumnType(i + 1);
+        if (type == Types.NUMERIC
+            || type == Types.BIGINT
+            || type == Types.INTEGER
+            || type == Types.DOUBLE) {
+          numeric.add(i);
+        }
+      }
+      TextTable table =
+          new TextTable(headers).alignRight(numeric.stream().mapToInt(Integer::intValue).toArray());
+      while (result.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 0; i < headers.length; i++) {
+          row.add(result.getString(i + 1));
+        }
+        rows.add(row);
+        table.row(row.toArray());
+      }
+      table.print(out);
+    }
+    out.flush();
+    return rows;
+  }
+
+  private void waitForInterrupt(PrintWriter out, LocalServers servers, Path configFile)
+      throws InterruptedException {
+    out.println();
+    out.println("Servers are running (--keep):");
+    for (LocalServer server : servers.all()) {
+      out.println(
+          "  "
+              + server.name()
+              + "  postgresql://"
+              + LocalServer.SUPERUSER
+              + "@"
+              + server.host()
+              + ":"
+              + server.port()
+              + "/"
+              + server.database());
+    }
+    out.println("Config: " + configFile + "   (try: ./strata status -c " + configFile + ")");
+    out.println("Press Ctrl-C to stop the servers.");
+    out.flush();
+    // The servers' shutdown hook stops them cleanly when the JVM is interrupted.
+    new CountDownLatch(1).await();
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = DemoCommand.class.getResourceAsStream("demo/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing demo resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.strata.cli;
+
+import dev.strata.connect.Connections;
+import dev.strata.operation.PartitionManager;
+import dev.strata.sql.SqlStatement;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "partition",
+    description = "Manage local partitions.",
+    subcommands = {PartitionCommand.Create.class})
+final class PartitionCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "choose a subcommand: create");
+  }
+
+  @Command(
+      name = "create",
+      description = {
+        "Create a local range partition on the coordinator.",
+        "Bounds are checked by the coordinator against the key column's type; the name defaults"
+            + " to PARENT_2025 for a year, PARENT_2025_03 for a month, PARENT_2025_03_14 for a day.",
+        "",
+        "Example: strata partition create public.emp --from 2025-01-01 --to 2026-01-01"
+      })
+  static final class Create implements Callable<Integer> {
+    @Mixin ConfigOptions configOptions;
+    @Mixin DryRunOption dryRun;
+    @Mixin JsonOption json;
+
+    @Parameters(index = "0", paramLabel = "TABLE", description = "The partitioned table.")
+    String table;
+
+    @Option(
+        names = "--from",
+        required = true,
+        paramLabel = "VALUE",
+        description = "Lower bound, inclusive (or MINVALUE).")
+    String from;
+
+    @Option(
+        names = "--to",
+        required = true,
+        paramLabel = "VALUE",
+        description = "Upper bound, exclusive (or MAXVALUE).")
+    String to;
+
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "Partition name (default from the bounds).")
+    String name;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PartitionManager manager = new PartitionManager(new Connections(configOptions.load(spec)));
+      PartitionManager.CreatePlan plan =
+          manager.planCreate(
+              ConfigOptions.tableName(table),
+              from,
+              to,
+              Optional.ofNullable(name).map(ConfigOptions::tableName));
+      if (!dryRun.enabled) {
+        manager.create(plan);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json.enabled) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("created", !dryRun.enabled);
+        document.put("partition", plan.name().display());
+        document.put("bounds", plan.bounds().toString());
+        document.put("sql", plan.statements().stream().map(SqlStatement::render).toList());
+        Json.print(out, document);
+      } else if (dryRun.enabled) {
+        out.println("-- dry run: nothing was executed");
+        out.println(SqlStatement.renderAll(plan.statements()));
+      } else {
+        out.println("created " + plan.name().display() + " " + plan.bounds() + " (local)");
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.strata.cli;
+
+import dev.strata.StrataException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code strata} command. Subcommands parse, call the core library, and render; this class maps
+ * failures to exit codes: 0 success, 1 failure, 2 usage or configuration error (and later, named
+ * codes beyond). Messages name what failed and what to do; a stack trace only with {@code
+ * --stacktrace}.
+ */
+@Command(
+    name = "strata",
+    mixinStandardHelpOptions = true,
+    versionProvider = StrataCli.Version.class,
+    header = "Tiered storage and sharding on plain PostgreSQL.",
+    description = {
+      "Recent partitions stay on the coordinator; old ones move to archive servers and stay"
+          + " attached as postgres_fdw foreign partitions, so applications keep one endpoint and"
+          + " one table name.",
+      "",
+      "Start with `strata demo`, which runs the whole tour on embedded servers."
+    },
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 failure, 2 usage or configuration error.",
+      "Configuration: -c/--config FILE (default ./strata.yaml, or $STRATA_CONFIG)."
+    },
+    subcommands = {
+      DemoCommand.class,
+      ValidateCommand.class,
+      ConfigCommand.class,
+      ApplyCommand.class,
+      AttachCommand.class,
+      PartitionCommand.class,
+      StatusCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class StrataCli implements Runnable {
+  @Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print the full stack trace of a failure.")
+  boolean stacktrace;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Log Strata's steps to standard error.")
+  void verbose(boolean verbose) {
+    if (verbose) {
+      var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.strata");
+      logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    }
+  }
+
+  private final Map<String, String> environment;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public StrataCli(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(execute(args, out, err, System.getenv()));
+  }
+
+  /** Runs one command line; used by {@link #main} and by tests, which capture the writers. */
+  public static int execute(
+      String[] args, PrintWriter out, PrintWriter err, Map<String, String> environment) {
+    StrataCli root = new StrataCli(environment);
+    CommandLine commandLine = new CommandLine(root);
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setExecutionExceptionHandler(
+        (exception, failed, parseResult) -> {
+          boolean trace = root.stacktrace;
+          PrintWriter errors = failed.getErr();
+          if (exception instanceof StrataException strata) {
+            errors.println("error: " + strata.getMessage());
+            if (strata.hint() != null) {
+              errors.println("hint: " + strata.hint());
+            }
+            if (trace) {
+              strata.printStackTrace(errors);
+            }
+            errors.flush();
+            return strata.code().exitCode();
+          }
+          errors.println("error: unexpected failure: " + exception);
+          if (trace) {
+            exception.printStackTrace(errors);
+          } else {
+            errors.println("hint: run again with --stacktrace for details, and report it as a bug");
+          }
+          errors.flush();
+          return 1;
+        });
+    int exitCode = commandLine.execute(args);
+    out.flush();
+    err.flush();
+    return exitCode;
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"strata " + version()};
+    }
+
+    static String version() {
+      try (InputStream in = StrataCli.class.getResourceAsStream("version.properties")) {
+        Properties properties = new Properties();
+        if (in != null) {
+          properties.load(in);
+        }
+        return properties.getProperty("version", "unknown");
+      } catch (IOException e) {
+        return "unknown";
+      }
+    }
+  }
+}

@@ -1,0 +1,261 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.testkit.LocalServer;
+import dev.strata.testkit.SharedServers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end against real servers: exit codes, output, and what changed. */
+class CommandLineTest {
+  static final String DATABASE = "command_line_test";
+  static final String PASSWORD = "cli-secret-value-42";
+  static final Map<String, String> ENVIRONMENT = Map.of("CLI_TEST_PASSWORD", PASSWORD);
+
+  @TempDir static Path directory;
+  static Path config;
+  static LocalServer main;
+  static LocalServer archive;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    var servers = SharedServers.get();
+    main = servers.server(SharedServers.MAIN);
+    archive = servers.server(SharedServers.ARCHIVE_A);
+    SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, DATABASE);
+    archive.execute("DROP ROLE IF EXISTS cli_reader");
+    archive.createRole("cli_reader", PASSWORD);
+    sql(
+        main,
+        "CREATE TABLE emp (id int NOT NULL, time timestamp NOT NULL, salary numeric(10,2)) PARTITION BY RANGE (time)");
+    sql(
+        archive,
+        "CREATE TABLE emp_2024 (id int NOT NULL, time timestamp NOT NULL, salary numeric(10,2))",
+        "INSERT INTO emp_2024 VALUES (1, '2024-02-02', 10), (2, '2024-03-03', 20)",
+        "GRANT SELECT ON emp_2024 TO cli_reader",
+        "CREATE TABLE emp_bad (id int NOT NULL, time timestamp NOT NULL, salary numeric(10,2))",
+        "INSERT INTO emp_bad VALUES (1, '2020-01-01', 1)");
+    config = directory.resolve("strata.yaml");
+    Files.writeString(
+        config,
+        "coordinator:\n"
+            + "  url: postgresql://127.0.0.1:"
+            + main.port()
+            + "/"
+            + DATABASE
+            + "\n"
+            + "  user: postgres\n"
+            + "servers:\n"
+            + "  archive_2024:\n"
+            + "    url: postgresql://127.0.0.1:"
+            + archive.port()
+            + "/"
+            + DATABASE
+            + "\n"
+            + "    user: postgres\n"
+            + "    mapping: { user: cli_reader, password: \"${env:CLI_TEST_PASSWORD}\" }\n"
+            + "tables:\n"
+            + "  public.emp:\n"
+            + "    partition_by: { column: time, interval: 1 year }\n");
+  }
+
+  static void sql(LocalServer server, String... statements) throws SQLException {
+    try (var connection = server.connect(DATABASE);
+        var statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  static CliRun strata(String... args) {
+    return CliRun.run(ENVIRONMENT, args);
+  }
+
+  static String[] withConfig(String... args) {
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "-c";
+    all[args.length + 1] = config.toString();
+    return all;
+  }
+
+  @Test
+  void versionHelpAndUsageErrors() {
+    assertThat(strata("--version").out()).startsWith("strata ");
+    CliRun help = strata("--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("demo", "apply", "attach", "status", "Exit codes");
+    CliRun unknown = strata("frobnicate");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("Unmatched argument");
+    CliRun missing = strata("attach", "emp");
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err()).contains("Missing required");
+  }
+
+  @Test
+  void validateReportsEveryProblemWithExitCode2(@TempDir Path scratch) throws Exception {
+    assertThat(strata(withConfig("validate")).exitCode()).isZero();
+    Path bad = scratch.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        "coordinator: { url: postgresql://h/db }\n"
+            + "servrs: {}\n"
+            + "tables:\n"
+            + "  emp:\n"
+            + "    partition_by: { column: time, interval: 1 year }\n"
+            + "    hot: 1 year\n"
+            + "    archive_to: nowhere\n"
+            + "    retention: 90\n");
+    CliRun run = strata("validate", "-c", bad.toString());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("servrs", "did you mean \"servers\"", "nowhere", "retention");
+    assertThat(run.err()).doesNotContain("Exception");
+    CliRun json = strata("validate", "--json", "-c", bad.toString());
+    assertThat(json.exitCode()).isEqualTo(2);
+    JsonNode document = parse(json.out());
+    assertThat(document.get("valid").asBoolean()).isFalse();
+    assertThat(document.get("problems").size()).isGreaterThanOrEqualTo(3);
+    CliRun absent = strata("validate", "-c", scratch.resolve("absent.yaml").toString());
+    assertThat(absent.exitCode()).isEqualTo(2);
+    assertThat(absent.err()).contains("absent.yaml");
+  }
+
+  @Test
+  void configShowMasksSecrets() {
+    CliRun run = strata(withConfig("config", "show", "--origins"));
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("${env:CLI_TEST_PASSWORD}").doesNotContain(PASSWORD);
+    CliRun json = strata(withConfig("config", "show", "--json"));
+    assertThat(json.out()).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void applyDryRunAttachAndStatus() {
+    CliRun dryRun = strata(withConfig("apply", "--dry-run"));
+    assertThat(dryRun.exitCode()).isZero();
+    assertThat(dryRun.out())
+        .contains("CREATE SERVER \"archive_2024\"", "set_config('strata.secret', ?, true)")
+        .doesNotContain(PASSWORD);
+    CliRun apply = strata(withConfig("apply"));
+    assertThat(apply.exitCode()).as(apply.toString()).isZero();
+    assertThat(apply.out()).contains("applied: create foreign server archive_2024");
+    CliRun again = strata(withConfig("apply"));
+    assertThat(again.out()).contains("Nothing to change");
+
+    CliRun refused =
+        strata(
+            withConfig(
+                "attach",
+                "emp",
+                "--server",
+                "archive_2024",
+                "--remote-table",
+                "emp_bad",
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2025-01-01"));
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.err())
+        .contains(
+            "error: remote table public.emp_bad on server archive_2024 holds 1 of its 1 rows outside")
+        .contains("hint:");
+    assertThat(refused.err()).doesNotContain("at dev.strata");
+
+    CliRun attachDry =
+        strata(
+            withConfig(
+                "attach",
+                "emp",
+                "--server",
+                "archive_2024",
+                "--remote-table",
+                "emp_2024",
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2025-01-01",
+                "--dry-run"));
+    assertThat(attachDry.out())
+        .contains("CREATE FOREIGN TABLE \"public\".\"emp_2024\"", "ATTACH PARTITION");
+    CliRun attach =
+        strata(
+            withConfig(
+                "attach",
+                "public.emp",
+                "--server",
+                "archive_2024",
+                "--each",
+                "emp_2024=2024-01-01,2025-01-01"));
+    assertThat(attach.exitCode()).as(attach.toString()).isZero();
+    assertThat(attach.out())
+        .contains("attached public.emp_2024 -> archive_2024:public.emp_2024", "(2 rows)");
+    CliRun create =
+        strata(
+            withConfig("partition", "create", "emp", "--from", "2025-01-01", "--to", "2026-01-01"));
+    assertThat(create.out()).contains("created public.emp_2025");
+
+    CliRun status = strata(withConfig("status", "--exact"));
+    assertThat(status.exitCode()).as(status.toString()).isZero();
+    assertThat(status.out())
+        .contains("public.emp_2024", "archive_2024", "public.emp_2025", "local", "coordinator");
+    JsonNode json = parse(strata(withConfig("status", "emp", "--json", "--exact")).out());
+    assertThat(json.at("/tables/0/partitions/0/tier").asText()).isEqualTo("archive_2024");
+    assertThat(json.at("/tables/0/partitions/0/rows").asLong()).isEqualTo(2);
+    assertThat(json.at("/servers/0/reachable").asBoolean()).isTrue();
+    assertThat(status.out() + json).doesNotContain(PASSWORD);
+
+    CliRun notPartitioned = strata(withConfig("status", "nope"));
+    assertThat(notPartitioned.exitCode()).isEqualTo(2);
+    assertThat(notPartitioned.err()).contains("table public.nope does not exist");
+    CliRun badName = strata(withConfig("status", "emp; drop table emp"));
+    assertThat(badName.exitCode()).isEqualTo(2);
+  }
+
+  @Test
+  void wrongPasswordsAndUnreachableServersAreClearErrors(@TempDir Path scratch) throws Exception {
+    Path wrong = scratch.resolve("wrong.yaml");
+    Files.writeString(
+        wrong,
+        Files.readString(config)
+            .replace(
+                "    user: postgres\n    mapping",
+                "    user: cli_reader\n    password: \"${env:CLI_TEST_PASSWORD}\"\n    mapping"));
+    CliRun wrongPassword =
+        CliRun.run(
+            Map.of("CLI_TEST_PASSWORD", "not-the-password"), "status", "-c", wrong.toString());
+    assertThat(wrongPassword.exitCode()).isEqualTo(1);
+    assertThat(wrongPassword.out())
+        .contains("UNREACHABLE")
+        .contains("authentication failed on server archive_2024");
+    assertThat(wrongPassword.out() + wrongPassword.err()).doesNotContain("not-the-password");
+
+    Path down = scratch.resolve("down.yaml");
+    Files.writeString(down, Files.readString(config).replace(":" + main.port() + "/", ":1/"));
+    CliRun unreachable = strata("status", "-c", down.toString());
+    assertThat(unreachable.exitCode()).isEqualTo(1);
+    assertThat(unreachable.err())
+        .contains("error: the coordinator is unreachable: cannot connect to server coordinator");
+    CliRun applyDown = strata("apply", "-c", down.toString());
+    assertThat(applyDown.exitCode()).isEqualTo(1);
+    assertThat(applyDown.err()).contains("hint: check that the server is running");
+  }
+
+  static JsonNode parse(String json) {
+    try {
+      return Json.mapper().readTree(json);
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+}

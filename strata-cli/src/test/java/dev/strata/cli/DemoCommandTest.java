@@ -1,0 +1,32 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+  @Test
+  void printsTheSeedsPerYearTableAndTheTour(@TempDir Path directory) {
+    CliRun run = CliRun.run(Map.of(), "demo", "--dir", directory.resolve("demo").toString());
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    String out = run.out();
+    assertThat(out)
+        .contains(" 2023 |              4 |   79250.00 | 2023-02-10 08:45:00 | 2023-12-01 15:45:00")
+        .contains(" 2024 |              4 |   85000.00 | 2024-03-15 09:00:00 | 2024-11-05 11:20:00")
+        .contains(" 2025 |              3 |  102333.33 | 2025-04-12 10:00:00 | 2025-10-08 14:30:00")
+        .contains("= seed 000's expected output");
+    assertThat(out)
+        .contains("Foreign Scan on public.emp_2024")
+        .contains("Remote SQL: SELECT")
+        .doesNotContain("emp_2023 emp_");
+    assertThat(out)
+        .containsPattern("emp_2023 +\\| archive_2023 +\\| +12 ")
+        .containsPattern("emp_2024 +\\| archive_2024 +\\| +13 ")
+        .containsPattern("emp_2025 +\\| local \\(main\\) +\\| +14 ");
+    assertThat(out).contains("Table public.emp").contains("Servers");
+    assertThat(directory.resolve("demo/strata.yaml")).exists();
+  }
+}

@@ -1,0 +1,578 @@
+package dev.strata.config;
+
+import dev.strata.config.ConfigNode.Entry;
+import dev.strata.config.ConfigNode.Mapping;
+import dev.strata.config.ConfigNode.Null;
+import dev.strata.config.ConfigNode.Scalar;
+import dev.strata.config.ConfigNode.Sequence;
+import dev.strata.config.SettingReader.Setting;
+import dev.strata.sql.QualifiedName;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.YearMonth;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Binds {@code tables}: each table's partitioning, its lifecycle policy ({@code hot}, {@code
+ * archive_to}, {@code retention}) and the rules that tie them together, such as retention being
+ * longer than hot, which a policy that retires partitions before archiving them would break. {@code
+ * archive_to} may name only servers defined under {@code servers}; the caller passes their names,
+ * so that check runs even when a server's own settings are invalid.
+ */
+final class TableBinder {
+  static final int DEFAULT_PREMAKE = 2;
+  static final int MAXIMUM_PREMAKE = 1000;
+
+  private static final Set<String> FILL_KEYS = Set.of("fill", "max_size_per_server");
+
+  /** A server named by {@code archive_to}, checked once the whole table is read. */
+  private record ServerReference(String name, String keyPath, Origin origin) {}
+
+  private final SettingReader reader;
+  private final Findings findings;
+  private final Path baseDirectory;
+
+  /**
+   * @param baseDirectory what a relative {@code export_before_retire} is relative to: the config
+   *     file's directory
+   */
+  TableBinder(SettingReader reader, Findings findings, Path baseDirectory) {
+    this.reader = reader;
+    this.findings = findings;
+    this.baseDirectory = baseDirectory;
+  }
+
+  Map<QualifiedName, TableConfig> bind(Mapping root, Set<String> serverNames) {
+    Map<QualifiedName, TableConfig> tables = new LinkedHashMap<>();
+    Optional<Mapping> section =
+        reader.section(
+            root, "tables", "tables", "one entry per table, keyed by its name, e.g. public.emp");
+    if (section.isEmpty()) {
+      return tables;
+    }
+    Map<QualifiedName, Entry> seen = new LinkedHashMap<>();
+    for (Entry entry : section.get().entries()) {
+      Optional<QualifiedName> name = Optional.empty();
+      try {
+        name = Optional.of(QualifiedName.parse(entry.key()));
+      } catch (IllegalArgumentException e) {
+        findings.problem(
+            "tables." + entry.key(),
+            entry.keyOrigin(),
+            e.getMessage() + "; write SCHEMA.NAME, e.g. public.emp");
+      }
+      String path = "tables." + name.map(QualifiedName::display).orElse(entry.key());
+      if (name.isPresent()) {
+        Entry earlier = seen.putIfAbsent(name.get(), entry);
+        if (earlier != null) {
+          findings.problem(
+              path,
+              entry.keyOrigin(),
+              "names the same table as \""
+                  + earlier.key()
+                  + "\" ("
+                  + earlier.keyOrigin().description()
+                  + "; a name without a schema means public); keep one entry");
+          continue;
+        }
+      }
+      if (!(entry.value() instanceof Mapping table)) {
+        findings.problem(
+            path,
+            entry.value().origin(),
+            "must be the table's settings (partition_by, premake, hot, archive_to, ...), not "
+                + entry.value().shapeName());
+        continue;
+      }
+      reader.checkKeys(table, ConfigSchema.TABLE, path);
+      Optional<TableConfig> config = bindTable(table, path, name, serverNames);
+      if (name.isPresent() && config.isPresent()) {
+        tables.put(name.get(), config.get());
+      }
+    }
+    return tables;
+  }
+
+  private Optional<TableConfig> bindTable(
+      Mapping table, String path, Optional<QualifiedName> name, Set<String> serverNames) {
+    int problemsBefore = findings.problemCount();
+    Optional<PartitionBy> partitionBy = bindPartitionBy(table, path);
+    int premake = bindPremake(table, path);
+    Optional<Interval> hot = optionalInterval(table, "hot", path);
+    List<ServerReference> references = new ArrayList<>();
+    Optional<Placement> archiveTo =
+        bindPlacement(table, path, partitionBy.map(PartitionBy::interval), references);
+    Optional<Interval> retention = optionalInterval(table, "retention", path);
+    Optional<Path> exportBeforeRetire = bindExportPath(table, path);
+    boolean decommission = bindBoolean(table, "decommission", path, false);
+    boolean archivedUpdatable = bindBoolean(table, "archived_updatable", path, false);
+    Duration detachedGrace = bindDetachedGrace(table, path);
+
+    boolean hotWritten = table.hasValue("hot");
+    boolean archiveToWritten = table.hasValue("archive_to");
+    boolean retentionWritten = table.hasValue("retention");
+    if (hotWritten && !archiveToWritten) {
+      findings.problem(
+          path + ".hot",
+          reader.originOf(path + ".hot"),
+          "is set but archive_to is not: partitions older than hot need a server to go to; add"
+              + " archive_to: NAME (a server under servers)");
+    }
+    if (archiveToWritten && !hotWritten) {
+      findings.warning(
+          path + ".archive_to",
+          reader.originOf(path + ".archive_to"),
+          "has no effect without hot, which says when a partition is archived; add e.g. hot: 1"
+              + " year");
+    }
+    if (retentionWritten && !hotWritten) {
+      findings.problem(
+          path + ".retention",
+          reader.originOf(path + ".retention"),
+          "needs hot: retention retires archived partitions, and without hot none are archived;"
+              + " add hot, shorter than retention");
+    }
+    if (retention.isPresent() && hot.isPresent() && !isLonger(retention.get(), hot.get())) {
+      findings.problem(
+          path + ".retention",
+          reader.originOf(path + ".retention"),
+          "is "
+              + retention.get()
+              + ", not longer than hot ("
+              + hot.get()
+              + "): partitions would be retired before they are archived; make retention longer"
+              + " than hot");
+    }
+    if (exportBeforeRetire.isPresent() && !retentionWritten) {
+      findings.warning(
+          path + ".export_before_retire",
+          reader.originOf(path + ".export_before_retire"),
+          "has no effect without retention: nothing is retired, so nothing is exported");
+    }
+    for (ServerReference reference : references) {
+      if (!serverNames.contains(reference.name())) {
+        findings.problem(
+            reference.keyPath(),
+            reference.origin(),
+            "names server \""
+                + reference.name()
+                + "\", which is not defined under servers"
+                + (serverNames.isEmpty()
+                    ? "; add it there with its url"
+                    : " (defined: " + String.join(", ", serverNames) + ")"),
+            Suggestions.closest(reference.name(), serverNames));
+      }
+    }
+
+    if (findings.problemCount() != problemsBefore || name.isEmpty() || partitionBy.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new TableConfig(
+            name.get(),
+            partitionBy.get(),
+            premake,
+            hot,
+            archiveTo,
+            retention,
+            exportBeforeRetire,
+            decommission,
+            archivedUpdatable,
+            detachedGrace));
+  }
+
+  /**
+   * Whether {@code longer} is strictly longer than {@code shorter}. Months and years compare as
+   * calendar months (so {@code 12 months} equals {@code 1 year}); other mixes compare by
+   * approximate length, which is exact enough to catch a policy that retires before it archives.
+   */
+  private static boolean isLonger(Interval longer, Interval shorter) {
+    Set<Interval.Unit> calendar = EnumSet.of(Interval.Unit.MONTH, Interval.Unit.YEAR);
+    if (calendar.contains(longer.unit()) && calendar.contains(shorter.unit())) {
+      return months(longer) > months(shorter);
+    }
+    return longer.approximateMinutes() > shorter.approximateMinutes();
+  }
+
+  private static long months(Interval interval) {
+    return interval.unit() == Interval.Unit.YEAR ? interval.amount() * 12 : interval.amount();
+  }
+
+  private Optional<PartitionBy> bindPartitionBy(Mapping table, String tablePath) {
+    String path = tablePath + ".partition_by";
+    if (!table.hasValue("partition_by")) {
+      findings.problem(
+          path,
+          table.entry("partition_by").map(Entry::keyOrigin).orElse(table.origin()),
+          "is required: the range partition key and the width of one partition, e.g."
+              + " partition_by: {column: created_at, interval: 1 month}");
+      return Optional.empty();
+    }
+    Optional<Mapping> partitionBy = reader.section(table, "partition_by", path, "column, interval");
+    if (partitionBy.isEmpty()) {
+      return Optional.empty();
+    }
+    reader.checkKeys(partitionBy.get(), ConfigSchema.PARTITION_BY, path);
+    Optional<Setting> column =
+        reader.required(
+            partitionBy.get(),
+            "column",
+            path + ".column",
+            "name the table's range partition key column, e.g. column: created_at");
+    column.ifPresent(setting -> reader.record(setting.keyPath(), setting.origin()));
+    if (column.isPresent() && column.get().text().isBlank()) {
+      findings.problem(path + ".column", column.get().origin(), "is empty; name the column");
+      column = Optional.empty();
+    }
+    Optional<Setting> intervalText =
+        reader.required(
+            partitionBy.get(),
+            "interval",
+            path + ".interval",
+            "the width of one partition, e.g. interval: 1 month");
+    intervalText.ifPresent(setting -> reader.record(setting.keyPath(), setting.origin()));
+    Optional<Interval> interval =
+        intervalText.flatMap(setting -> reader.convert(setting, Interval::parse));
+    if (column.isEmpty() || interval.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new PartitionBy(column.get().text().strip(), interval.get()));
+  }
+
+  private int bindPremake(Mapping table, String tablePath) {
+    String path = tablePath + ".premake";
+    Optional<Setting> written = reader.optional(table, "premake", path);
+    if (written.isEmpty()) {
+      reader.record(path, Origin.DEFAULT);
+      return DEFAULT_PREMAKE;
+    }
+    reader.record(path, written.get().origin());
+    Optional<Long> premake =
+        reader.convert(
+            written.get(),
+            text -> SettingReader.parseWholeNumber(text, "a whole number ≥ 0, e.g. 2"));
+    if (premake.isEmpty()) {
+      return DEFAULT_PREMAKE;
+    }
+    if (premake.get() < 0) {
+      findings.problem(
+          path,
+          written.get().origin(),
+          "is negative; write how many future partitions to keep" + " ready, e.g. 2");
+      return DEFAULT_PREMAKE;
+    }
+    if (premake.get() > MAXIMUM_PREMAKE) {
+      findings.problem(
+          path,
+          written.get().origin(),
+          "is "
+              + premake.get()
+              + "; at most "
+              + MAXIMUM_PREMAKE
+              + " future partitions can be kept ready (each one is a table, and planning slows"
+              + " with every partition)");
+      return DEFAULT_PREMAKE;
+    }
+    return premake.get().intValue();
+  }
+
+  private Optional<Interval> optionalInterval(Mapping table, String key, String tablePath) {
+    String path = tablePath + "." + key;
+    Optional<Setting> written = reader.optional(table, key, path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    return written.flatMap(setting -> reader.convert(setting, Interval::parse));
+  }
+
+  private Optional<Path> bindExportPath(Mapping table, String tablePath) {
+    String path = tablePath + ".export_before_retire";
+    Optional<Setting> written = reader.optional(table, "export_before_retire", path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    return written.flatMap(
+        setting ->
+            reader.convert(
+                setting,
+                text -> {
+                  if (text.isBlank()) {
+                    throw new IllegalArgumentException(
+                        "is empty; name the directory exports go to, e.g. ./exports");
+                  }
+                  try {
+                    Path directory =
+                        text.startsWith("~/")
+                            ? Path.of(System.getProperty("user.home")).resolve(text.substring(2))
+                            : baseDirectory.resolve(text.strip());
+                    return directory.normalize();
+                  } catch (InvalidPathException e) {
+                    throw new IllegalArgumentException(
+                        "\"" + text + "\" is not a valid path: " + e.getReason(), e);
+                  }
+                }));
+  }
+
+  private boolean bindBoolean(Mapping table, String key, String tablePath, boolean fallback) {
+    String path = tablePath + "." + key;
+    Optional<Setting> written = reader.optional(table, key, path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    return written
+        .flatMap(setting -> reader.convert(setting, SettingReader::parseBoolean))
+        .orElse(fallback);
+  }
+
+  private Duration bindDetachedGrace(Mapping table, String tablePath) {
+    String path = tablePath + ".detached_grace";
+    Optional<Setting> written = reader.optional(table, "detached_grace", path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    // "0" alone is unambiguous (zero is zero in every unit); any other number needs its unit.
+    return written
+        .flatMap(
+            setting ->
+                reader.convert(
+                    setting,
+                    text -> text.strip().equals("0") ? Duration.ZERO : Durations.parse(text)))
+        .orElse(Duration.ZERO);
+  }
+
+  // ---------------------------------------------------------------- archive_to
+
+  /**
+   * {@code archive_to} in its four forms: a server name, a list (or comma-separated names), a
+   * mapping of period label to server, or {@code {fill: [...], max_size_per_server: SIZE}}.
+   */
+  private Optional<Placement> bindPlacement(
+      Mapping table,
+      String tablePath,
+      Optional<Interval> interval,
+      List<ServerReference> references) {
+    String path = tablePath + ".archive_to";
+    Optional<Entry> entry = table.entry("archive_to");
+    if (entry.isEmpty() || entry.get().value() instanceof Null) {
+      reader.record(path, Origin.DEFAULT);
+      return Optional.empty();
+    }
+    ConfigNode node = entry.get().value();
+    reader.record(path, node instanceof Scalar ? node.origin() : entry.get().keyOrigin());
+    if (node instanceof Mapping mapping) {
+      return mapping.keys().contains("fill")
+          ? bindFill(mapping, path, references)
+          : bindByPeriod(mapping, path, interval, references);
+    }
+    Optional<List<String>> servers = serverList(node, path, references);
+    if (servers.isEmpty()) {
+      return Optional.empty();
+    }
+    if (node instanceof Scalar && servers.get().size() == 1) {
+      return Optional.of(new Placement.Single(servers.get().get(0)));
+    }
+    return Optional.of(new Placement.RoundRobin(servers.get()));
+  }
+
+  /** A YAML list of server names, or one value with names separated by commas. */
+  private Optional<List<String>> serverList(
+      ConfigNode node, String path, List<ServerReference> references) {
+    List<ServerReference> found = new ArrayList<>();
+    if (node instanceof Scalar scalar) {
+      Optional<Setting> setting = reader.substitute(scalar, path);
+      if (setting.isEmpty()) {
+        return Optional.empty();
+      }
+      for (String name : setting.get().text().split(",", -1)) {
+        found.add(new ServerReference(name.strip(), path, scalar.origin()));
+      }
+    } else if (node instanceof Sequence list) {
+      for (ConfigNode item : list.items()) {
+        if (!(item instanceof Scalar scalar)) {
+          findings.problem(
+              path, item.origin(), "items must be server names, not " + item.shapeName());
+          return Optional.empty();
+        }
+        Optional<Setting> setting = reader.substitute(scalar, path);
+        if (setting.isEmpty()) {
+          return Optional.empty();
+        }
+        found.add(new ServerReference(setting.get().text().strip(), path, scalar.origin()));
+      }
+    } else {
+      findings.problem(
+          path, node.origin(), "must be a server name or a list of them, not " + node.shapeName());
+      return Optional.empty();
+    }
+    if (found.isEmpty()) {
+      findings.problem(path, node.origin(), "is an empty list; name at least one server");
+      return Optional.empty();
+    }
+    Set<String> names = new LinkedHashSet<>();
+    boolean valid = true;
+    for (ServerReference reference : found) {
+      if (reference.name().isEmpty()) {
+        findings.problem(path, reference.origin(), "has an empty server name");
+        valid = false;
+      } else if (!names.add(reference.name())) {
+        findings.problem(
+            path,
+            reference.origin(),
+            "names server \"" + reference.name() + "\" twice; list each server once");
+        valid = false;
+      } else {
+        references.add(reference);
+      }
+    }
+    return valid ? Optional.of(List.copyOf(names)) : Optional.empty();
+  }
+
+  private Optional<Placement> bindFill(
+      Mapping mapping, String path, List<ServerReference> references) {
+    for (Entry entry : mapping.entries()) {
+      if (!FILL_KEYS.contains(entry.key())) {
+        findings.problem(
+            path + "." + entry.key(),
+            entry.keyOrigin(),
+            "is not a key of a fill placement, which has fill (the servers, in order) and"
+                + " max_size_per_server",
+            Suggestions.closest(entry.key(), FILL_KEYS));
+      }
+    }
+    Optional<List<String>> servers =
+        serverList(mapping.entry("fill").orElseThrow().value(), path + ".fill", references);
+    Optional<Setting> size =
+        reader.required(
+            mapping,
+            "max_size_per_server",
+            path + ".max_size_per_server",
+            "a fill placement moves to the next server when the current one would exceed it,"
+                + " e.g. max_size_per_server: 500GB");
+    Optional<Long> bytes = size.flatMap(setting -> reader.convert(setting, ByteSizes::parse));
+    if (bytes.isPresent() && bytes.get() <= 0) {
+      findings.problem(
+          path + ".max_size_per_server",
+          size.get().origin(),
+          "must be larger than zero, e.g. 500GB");
+      return Optional.empty();
+    }
+    if (servers.isEmpty() || bytes.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Placement.Fill(servers.get(), bytes.get()));
+  }
+
+  private Optional<Placement> bindByPeriod(
+      Mapping mapping, String path, Optional<Interval> interval, List<ServerReference> references) {
+    if (mapping.entries().isEmpty()) {
+      findings.problem(
+          path, mapping.origin(), "is an empty mapping; name a server for each period");
+      return Optional.empty();
+    }
+    Map<String, String> serverByPeriod = new LinkedHashMap<>();
+    boolean valid = true;
+    for (Entry entry : mapping.entries()) {
+      String label = entry.key();
+      String labelPath = path + "." + label;
+      Optional<String> labelProblem = periodLabelProblem(label, interval);
+      if (labelProblem.isPresent()) {
+        findings.problem(
+            labelPath,
+            entry.keyOrigin(),
+            labelProblem.get(),
+            Suggestions.closest(label, FILL_KEYS));
+        valid = false;
+        continue;
+      }
+      if (!(entry.value() instanceof Scalar scalar)) {
+        findings.problem(
+            labelPath,
+            entry.value().origin(),
+            "must be the name of the server for this period, not " + entry.value().shapeName());
+        valid = false;
+        continue;
+      }
+      Optional<Setting> server = reader.substitute(scalar, labelPath);
+      if (server.isEmpty()) {
+        valid = false;
+        continue;
+      }
+      String name = server.get().text().strip();
+      references.add(new ServerReference(name, labelPath, scalar.origin()));
+      serverByPeriod.put(label, name);
+    }
+    return valid ? Optional.of(new Placement.ByPeriod(serverByPeriod)) : Optional.empty();
+  }
+
+  /**
+   * A period label is the partition's lower bound written at the table's interval: {@code 2023} for
+   * years, {@code 2023-04} for months, {@code 2023-04-17} for weeks and days, {@code 2023-04-17
+   * 13:00} for hours and minutes. Without a valid interval, any of these is accepted.
+   */
+  private static Optional<String> periodLabelProblem(String label, Optional<Interval> interval) {
+    List<Interval.Unit> units =
+        interval.map(value -> List.of(value.unit())).orElse(List.of(Interval.Unit.values()));
+    for (Interval.Unit unit : units) {
+      if (isPeriodLabel(label, unit)) {
+        return Optional.empty();
+      }
+    }
+    if (interval.isEmpty()) {
+      return Optional.of(
+          "is not a period label; write the partition's lower bound, e.g. 2023, 2023-04 or"
+              + " 2023-04-17");
+    }
+    String example =
+        switch (interval.get().unit()) {
+          case YEAR -> "2023";
+          case MONTH -> "2023-04";
+          case WEEK, DAY -> "2023-04-17";
+          case HOUR, MINUTE -> "\"2023-04-17 13:00\"";
+        };
+    return Optional.of(
+        "is not a period label for partitions of "
+            + interval.get()
+            + "; write the partition's lower bound like "
+            + example
+            + " (or use fill: [...] to fill servers in order)");
+  }
+
+  private static boolean isPeriodLabel(String label, Interval.Unit unit) {
+    try {
+      switch (unit) {
+        case YEAR -> {
+          return label.matches("\\d{4}");
+        }
+        case MONTH -> {
+          if (!label.matches("\\d{4}-\\d{2}")) {
+            return false;
+          }
+          YearMonth.parse(label);
+          return true;
+        }
+        case WEEK, DAY -> {
+          if (!label.matches("\\d{4}-\\d{2}-\\d{2}")) {
+            return false;
+          }
+          LocalDate.parse(label);
+          return true;
+        }
+        case HOUR, MINUTE -> {
+          LocalDateTime.parse(
+              label,
+              DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm")
+                  .withResolverStyle(ResolverStyle.STRICT));
+          return true;
+        }
+      }
+    } catch (DateTimeParseException e) {
+      return false;
+    }
+    return false;
+  }
+}

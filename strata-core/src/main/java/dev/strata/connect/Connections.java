@@ -1,0 +1,128 @@
+package dev.strata.connect;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.config.ConnectionConfig;
+import dev.strata.config.StrataConfig;
+import dev.strata.config.Timeouts;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Opens every JDBC connection Strata uses, so every one has the same bounds and session settings:
+ * connect timeout, {@code statement_timeout}, {@code lock_timeout}, {@code
+ * idle_in_transaction_session_timeout} and TCP keepalives (DESIGN invariant 5: every wait is
+ * bounded), plus {@code standard_conforming_strings = on}, on which {@link
+ * dev.strata.sql.Identifiers#literal} relies, and {@code application_name = strata}.
+ *
+ * <p>Connection failures become {@link StrataException}s that name the server (never the password),
+ * say why, and what to check.
+ */
+public final class Connections {
+  /** The name under which the coordinator appears in messages. */
+  public static final String COORDINATOR = "coordinator";
+
+  private final StrataConfig config;
+
+  public Connections(StrataConfig config) {
+    this.config = config;
+  }
+
+  public StrataConfig config() {
+    return config;
+  }
+
+  public Connection coordinator() {
+    return open(COORDINATOR, config.coordinator(), config.timeouts());
+  }
+
+  /** A direct connection to the configured server {@code name}. */
+  public Connection server(String name) {
+    return open(name, config.server(name).connection(), config.timeouts());
+  }
+
+  public static Connection open(String name, ConnectionConfig target, Timeouts timeouts) {
+    Properties properties = new Properties();
+    properties.setProperty("user", target.user());
+    target.password().ifPresent(secret -> properties.setProperty("password", secret.reveal()));
+    properties.setProperty("ApplicationName", "strata");
+    properties.setProperty(
+        "connectTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
+    properties.setProperty(
+        "loginTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
+    properties.setProperty("tcpKeepAlive", "true");
+    properties.setProperty(
+        "options",
+        "-c statement_timeout="
+            + timeouts.statement().toMillis()
+            + " -c lock_timeout="
+            + timeouts.lock().toMillis()
+            + " -c idle_in_transaction_session_timeout="
+            + timeouts.idleInTransaction().toMillis()
+            + " -c standard_conforming_strings=on");
+    for (Map.Entry<String, String> parameter : target.parameters().entrySet()) {
+      properties.setProperty(jdbcPropertyName(parameter.getKey()), parameter.getValue());
+    }
+    try {
+      return DriverManager.getConnection(target.jdbcUrl(), properties);
+    } catch (SQLException e) {
+      throw connectFailure(name, target, e);
+    }
+  }
+
+  private static String jdbcPropertyName(String libpqName) {
+    return switch (libpqName) {
+      case "application_name" -> "ApplicationName";
+      case "target_session_attrs" -> "targetServerType";
+      default -> libpqName;
+    };
+  }
+
+  static StrataException connectFailure(String name, ConnectionConfig target, SQLException e) {
+    String where = "server " + name + " (" + target.displayUri() + ")";
+    String reason = firstLine(e.getMessage());
+    String key = name.equals(COORDINATOR) ? "coordinator" : "servers." + name;
+    return switch (SqlStates.classify(e)) {
+      case AUTHENTICATION ->
+          new StrataException(
+              ErrorCode.AUTHENTICATION,
+              "authentication failed on " + where + ": " + reason,
+              "check "
+                  + key
+                  + ".user and "
+                  + key
+                  + ".password"
+                  + target
+                      .password()
+                      .map(secret -> " (from " + secret.source() + ")")
+                      .orElse(" (none set: .pgpass is used)"),
+              e);
+      case CONNECTION ->
+          new StrataException(
+              ErrorCode.CONNECTION,
+              "cannot connect to " + where + ": " + reason,
+              "check that the server is running and reachable, and " + key + ".url",
+              e);
+      default ->
+          SqlStates.INVALID_CATALOG_NAME.equals(e.getSQLState())
+              ? new StrataException(
+                  ErrorCode.CONNECTION,
+                  "cannot connect to " + where + ": " + reason,
+                  "check the database name in " + key + ".url",
+                  e)
+              : new StrataException(
+                  ErrorCode.CONNECTION, "cannot connect to " + where + ": " + reason, null, e);
+    };
+  }
+
+  static String firstLine(String message) {
+    if (message == null) {
+      return "no detail";
+    }
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).strip();
+  }
+}

@@ -1,0 +1,183 @@
+package dev.strata.connect;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A connection to one named server with the few query shapes Strata needs, every value bound as a
+ * parameter. SQL errors become {@link StrataException}s naming the server and carrying PostgreSQL's
+ * message, detail and hint.
+ */
+public final class Database implements AutoCloseable {
+  private final String serverName;
+  private final Connection connection;
+
+  public Database(String serverName, Connection connection) {
+    this.serverName = serverName;
+    this.connection = connection;
+  }
+
+  public String serverName() {
+    return serverName;
+  }
+
+  public Connection connection() {
+    return connection;
+  }
+
+  @FunctionalInterface
+  public interface RowMapper<T> {
+    T map(ResultSet row) throws SQLException;
+  }
+
+  public <T> List<T> query(String sql, RowMapper<T> mapper, Object... parameters) {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, parameters);
+      try (ResultSet rows = statement.executeQuery()) {
+        List<T> result = new ArrayList<>();
+        while (rows.next()) {
+          result.add(mapper.map(rows));
+        }
+        return result;
+      }
+    } catch (SQLException e) {
+      throw failure(sql, e);
+    }
+  }
+
+  public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... parameters) {
+    List<T> rows = query(sql, mapper, parameters);
+    if (rows.size() > 1) {
+      throw new StrataException(
+          ErrorCode.INTERNAL,
+          "expected at most one row from " + serverName + " but got " + rows.size());
+    }
+    return rows.stream().findFirst();
+  }
+
+  public int update(String sql, Object... parameters) {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, parameters);
+      return statement.executeUpdate();
+    } catch (SQLException e) {
+      throw failure(sql, e);
+    }
+  }
+
+  /**
+   * Executes one statement that may return rows (which are discarded), e.g. {@code SELECT
+   * set_config(...)}.
+   */
+  public void execute(String sql, Object... parameters) {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, parameters);
+      statement.execute();
+    } catch (SQLException e) {
+      throw failure(sql, e);
+    }
+  }
+
+  /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+  public <T> T inTransaction(TransactionWork<T> work) {
+    try {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(this);
+        connection.commit();
+        return result;
+      } catch (RuntimeException | SQLException e) {
+        rollbackQuietly(e);
+        throw e;
+      } finally {
+        if (!connection.isClosed()) {
+          connection.setAutoCommit(autoCommit);
+        }
+      }
+    } catch (SQLException e) {
+      throw failure("COMMIT", e);
+    }
+  }
+
+  @FunctionalInterface
+  public interface TransactionWork<T> {
+    T run(Database database) throws SQLException;
+  }
+
+  private void rollbackQuietly(Exception original) {
+    try {
+      if (!connection.isClosed()) {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      original.addSuppressed(e);
+    }
+  }
+
+  private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
+    for (int i = 0; i < parameters.length; i++) {
+      statement.setObject(i + 1, parameters[i]);
+    }
+  }
+
+  /** Turns a SQL error into a user-facing exception naming this server. */
+  public StrataException failure(String sql, SQLException e) {
+    return failure(serverName, sql, e);
+  }
+
+  public static StrataException failure(String serverName, String sql, SQLException e) {
+    StringBuilder message =
+        new StringBuilder("on server ").append(serverName).append(": ").append(describe(e));
+    ErrorCode code =
+        switch (SqlStates.classify(e)) {
+          case CONNECTION -> ErrorCode.CONNECTION;
+          case AUTHENTICATION -> ErrorCode.AUTHENTICATION;
+          case TIMEOUT -> ErrorCode.TIMEOUT;
+          default -> ErrorCode.DATABASE;
+        };
+    String hint = null;
+    if (e instanceof org.postgresql.util.PSQLException psql
+        && psql.getServerErrorMessage() != null) {
+      hint = psql.getServerErrorMessage().getHint();
+    }
+    return new StrataException(code, message.toString(), hint, e);
+  }
+
+  /** PostgreSQL's message, SQLState and detail, on one line each. */
+  public static String describe(SQLException e) {
+    StringBuilder text = new StringBuilder();
+    if (e instanceof org.postgresql.util.PSQLException psql
+        && psql.getServerErrorMessage() != null) {
+      var server = psql.getServerErrorMessage();
+      text.append(server.getMessage());
+      if (server.getSQLState() != null) {
+        text.append(" [SQLSTATE ").append(server.getSQLState()).append(']');
+      }
+      if (server.getDetail() != null) {
+        text.append("\n  detail: ").append(server.getDetail());
+      }
+    } else {
+      text.append(Connections.firstLine(e.getMessage()));
+      if (e.getSQLState() != null) {
+        text.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
+      }
+    }
+    return text.toString();
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // Closing a broken connection: nothing left to release on our side.
+    }
+  }
+}

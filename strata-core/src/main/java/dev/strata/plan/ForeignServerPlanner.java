@@ -1,0 +1,264 @@
+package dev.strata.plan;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.ForeignServer;
+import dev.strata.catalog.UserMapping;
+import dev.strata.config.MappingConfig;
+import dev.strata.config.Secret;
+import dev.strata.config.ServerConfig;
+import dev.strata.config.StrataConfig;
+import dev.strata.sql.Identifiers;
+import dev.strata.sql.SqlStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compares the configured servers with the coordinator's postgres_fdw objects and lists the changes
+ * that make them equal: the extension, one foreign server per configured server (its options
+ * exactly the configured ones), and one user mapping each. Objects that already match produce no
+ * action, so applying twice changes nothing the second time.
+ *
+ * <p>Passwords never appear in statement text. A user mapping's password is passed as a bound
+ * parameter into a transaction-local setting, and a DO block builds the DDL from it with {@code
+ * format('%L')}: DDL takes no parameters, and this keeps the password out of the server log ({@code
+ * log_statement}), {@code pg_stat_activity}, and Strata's dry-run output.
+ */
+public final class ForeignServerPlanner {
+  static final String SECRET_SETTING = "strata.secret";
+
+  /** Where the password clause goes in a DDL template; NUL cannot occur in any identifier. */
+  private static final String PASSWORD_MARK = "\u0000";
+
+  private ForeignServerPlanner() {}
+
+  public static List<SqlAction> plan(StrataConfig config, CatalogReader coordinator) {
+    List<SqlAction> actions = new ArrayList<>();
+    if (config.servers().isEmpty()) {
+      return actions;
+    }
+    if (!coordinator.extensionInstalled("postgres_fdw")) {
+      if (!coordinator.extensionAvailable("postgres_fdw")) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "the postgres_fdw extension is not available on the coordinator",
+            "install PostgreSQL's contrib modules on the coordinator host (postgres_fdw ships"
+                + " with them), then run strata apply again");
+      }
+      actions.add(
+          new SqlAction(
+              "extension",
+              "create extension postgres_fdw",
+              "not installed on the coordinator",
+              List.of(SqlStatement.of("CREATE EXTENSION IF NOT EXISTS postgres_fdw"))));
+    }
+    Map<String, ForeignServer> existingServers = new TreeMap<>();
+    coordinator.foreignServers().forEach(server -> existingServers.put(server.name(), server));
+    List<UserMapping> existingMappings = coordinator.userMappings();
+    for (ServerConfig server : config.servers().values()) {
+      planServer(server, Optional.ofNullable(existingServers.get(server.name())))
+          .ifPresent(actions::add);
+      String localUser = server.mapping().localUser().orElse(config.coordinator().user());
+      Optional<UserMapping> mapping =
+          existingMappings.stream()
+              .filter(m -> m.server().equals(server.name()) && m.localUser().equals(localUser))
+              .findFirst();
+      planMapping(server.name(), localUser, server.mapping(), mapping, coordinator)
+          .ifPresent(actions::add);
+    }
+    return actions;
+  }
+
+  private static Optional<SqlAction> planServer(
+      ServerConfig server, Optional<ForeignServer> existing) {
+    Map<String, String> desired = new TreeMap<>(server.fdwOptions());
+    if (existing.isEmpty()) {
+      return Optional.of(
+          new SqlAction(
+              "foreign_server",
+              "create foreign server " + server.name(),
+              "not on the coordinator",
+              List.of(
+                  SqlStatement.of(
+                      "CREATE SERVER "
+                          + Identifiers.quote(server.name())
+                          + " FOREIGN DATA WRAPPER postgres_fdw OPTIONS ("
+                          + optionList(desired)
+                          + ")"))));
+    }
+    ForeignServer current = existing.get();
+    if (!current.wrapper().equals("postgres_fdw")) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          "foreign server "
+              + server.name()
+              + " exists on the coordinator with foreign-data wrapper "
+              + current.wrapper()
+              + ", not postgres_fdw",
+          "rename servers."
+              + server.name()
+              + " in the config, or drop that server if it is unused");
+    }
+    List<String> changes = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    for (var entry : desired.entrySet()) {
+      String now = current.options().get(entry.getKey());
+      if (now == null) {
+        changes.add("ADD " + entry.getKey() + " " + Identifiers.literal(entry.getValue()));
+        reasons.add(entry.getKey() + " missing");
+      } else if (!now.equals(entry.getValue())) {
+        changes.add("SET " + entry.getKey() + " " + Identifiers.literal(entry.getValue()));
+        reasons.add(entry.getKey() + " is '" + now + "', config says '" + entry.getValue() + "'");
+      }
+    }
+    for (String name : new TreeSet<>(current.options().keySet())) {
+      if (!desired.containsKey(name)) {
+        changes.add("DROP " + name);
+        reasons.add(name + " not in config");
+      }
+    }
+    if (changes.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new SqlAction(
+            "foreign_server",
+            "change options of foreign server " + server.name(),
+            String.join("; ", reasons),
+            List.of(
+                SqlStatement.of(
+                    "ALTER SERVER "
+                        + Identifiers.quote(server.name())
+                        + " OPTIONS ("
+                        + String.join(", ", changes)
+                        + ")"))));
+  }
+
+  private static Optional<SqlAction> planMapping(
+      String server,
+      String localUser,
+      MappingConfig desired,
+      Optional<UserMapping> existing,
+      CatalogReader coordinator) {
+    String target = "user mapping for " + localUser + " on server " + server;
+    if (existing.isEmpty()) {
+      String options = "user " + Identifiers.literal(desired.user());
+      String ddl =
+          "CREATE USER MAPPING FOR "
+              + Identifiers.quote(localUser)
+              + " SERVER "
+              + Identifiers.quote(server)
+              + " OPTIONS ("
+              + options
+              + PASSWORD_MARK
+              + ")";
+      return Optional.of(
+          new SqlAction(
+              "user_mapping",
+              "create " + target,
+              "not on the coordinator",
+              withPassword(ddl, desired.password().map(p -> ", password "))
+                  .apply(desired.password())));
+    }
+    UserMapping current = existing.get();
+    List<String> changes = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    String currentUser = current.options().get("user");
+    if (currentUser == null) {
+      changes.add("ADD user " + Identifiers.literal(desired.user()));
+      reasons.add("user missing");
+    } else if (!currentUser.equals(desired.user())) {
+      changes.add("SET user " + Identifiers.literal(desired.user()));
+      reasons.add("user is '" + currentUser + "', config says '" + desired.user() + "'");
+    }
+    Optional<Secret> passwordChange = Optional.empty();
+    String passwordClause = null;
+    if (desired.password().isPresent()) {
+      Secret password = desired.password().get();
+      if (!current.hasPassword()) {
+        passwordChange = Optional.of(password);
+        passwordClause = "ADD password ";
+        reasons.add("password missing");
+      } else if (!coordinator.mappingPasswordEquals(server, localUser, password.reveal())) {
+        passwordChange = Optional.of(password);
+        passwordClause = "SET password ";
+        reasons.add("password differs from " + password.source());
+      }
+    } else if (current.hasPassword()) {
+      changes.add("DROP password");
+      reasons.add("password set but none configured");
+    }
+    if (changes.isEmpty() && passwordChange.isEmpty()) {
+      return Optional.empty();
+    }
+    String ddl =
+        "ALTER USER MAPPING FOR "
+            + Identifiers.quote(localUser)
+            + " SERVER "
+            + Identifiers.quote(server)
+            + " OPTIONS ("
+            + String.join(", ", changes)
+            + PASSWORD_MARK
+            + ")";
+    String separator = changes.isEmpty() ? "" : ", ";
+    String clause = passwordClause == null ? null : separator + passwordClause;
+    return Optional.of(
+        new SqlAction(
+            "user_mapping",
+            "change " + target,
+            String.join("; ", reasons),
+            withPassword(ddl, Optional.ofNullable(clause)).apply(passwordChange)));
+  }
+
+  /**
+   * Returns a function from an optional password to the statements that run {@code ddlTemplate}
+   * ({@link #PASSWORD_MARK} marks where the password clause goes). Without a password the DDL runs
+   * as is; with one, it runs inside a DO block that reads the password from a transaction-local
+   * setting.
+   */
+  private static java.util.function.Function<Optional<Secret>, List<SqlStatement>> withPassword(
+      String ddlTemplate, Optional<String> passwordClause) {
+    return password -> {
+      if (password.isEmpty() || passwordClause.isEmpty()) {
+        return List.of(SqlStatement.of(ddlTemplate.replace(PASSWORD_MARK, "")));
+      }
+      // format() treats % specially; the DDL text is escaped, then %L takes the password.
+      String formatTemplate =
+          ddlTemplate.replace("%", "%%").replace(PASSWORD_MARK, passwordClause.get() + "%L");
+      String body =
+          "BEGIN EXECUTE format("
+              + Identifiers.literal(formatTemplate)
+              + ", current_setting("
+              + Identifiers.literal(SECRET_SETTING)
+              + ")); END";
+      String tag = dollarTag(body);
+      return List.of(
+          SqlStatement.of(
+              "SELECT set_config(" + Identifiers.literal(SECRET_SETTING) + ", ?, true)",
+              password.get()),
+          SqlStatement.of("DO " + tag + body + tag),
+          SqlStatement.of(
+              "SELECT set_config(" + Identifiers.literal(SECRET_SETTING) + ", '', true)"));
+    };
+  }
+
+  /** A dollar-quote tag that does not occur in {@code body}. */
+  static String dollarTag(String body) {
+    String tag = "$strata$";
+    for (int i = 1; body.contains(tag); i++) {
+      tag = "$strata" + i + "$";
+    }
+    return tag;
+  }
+
+  static String optionList(Map<String, String> options) {
+    List<String> parts = new ArrayList<>();
+    options.forEach((name, value) -> parts.add(name + " " + Identifiers.literal(value)));
+    return String.join(", ", parts);
+  }
+}
