@@ -83,6 +83,10 @@ final class SettingReader {
     return Optional.empty();
   }
 
+  /**
+   * A value that must be written: when absent or null, a problem saying "is required; " and {@code
+   * whatToWrite}, reported at the key's line (or the enclosing mapping's when the key is missing).
+   */
   Optional<Setting> required(Mapping parent, String key, String path, String whatToWrite) {
     if (!parent.hasValue(key)) {
       findings.problem(

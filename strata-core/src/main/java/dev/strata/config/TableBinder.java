@@ -55,6 +55,11 @@ final class TableBinder {
     this.baseDirectory = baseDirectory;
   }
 
+  /**
+   * The valid tables under {@code tables}, in file order; every problem goes to {@link Findings}.
+   *
+   * @param serverNames every name written under {@code servers}, valid or not
+   */
   Map<QualifiedName, TableConfig> bind(Mapping root, Set<String> serverNames) {
     Map<QualifiedName, TableConfig> tables = new LinkedHashMap<>();
     Optional<Mapping> section =
