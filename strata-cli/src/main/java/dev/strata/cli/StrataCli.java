@@ -41,6 +41,12 @@ import picocli.CommandLine.Option;
       AttachCommand.class,
       PartitionCommand.class,
       StatusCommand.class,
+      ArchiveCommand.class,
+      RestoreCommand.class,
+      OperationsCommand.class,
+      ResumeCommand.class,
+      AbortCommand.class,
+      VerifyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli implements Runnable {

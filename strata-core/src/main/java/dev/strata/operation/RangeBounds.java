@@ -119,6 +119,35 @@ public record RangeBounds(String from, String to, Column keyColumn) {
     return inside.length() == 0 ? key + " IS NULL" : "NOT (" + inside + ") OR " + key + " IS NULL";
   }
 
+  /**
+   * A condition true for rows inside these bounds, with the bounds as literals, for a CHECK
+   * constraint (which takes no parameters); empty for {@code MINVALUE .. MAXVALUE}.
+   */
+  public String insideLiteral() {
+    String key = Identifiers.quote(keyColumn.name());
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    if (!from.equals(MINVALUE)) {
+      parts.add(key + " >= CAST(" + Identifiers.literal(from) + " AS " + keyColumn.type() + ")");
+    }
+    if (!to.equals(MAXVALUE)) {
+      parts.add(key + " < CAST(" + Identifiers.literal(to) + " AS " + keyColumn.type() + ")");
+    }
+    parts.add(key + " IS NOT NULL");
+    return String.join(" AND ", parts);
+  }
+
+  /** Bounds of an existing range partition, from the catalog, for its single key column. */
+  public static RangeBounds of(dev.strata.catalog.PartitionBound.Range range, Column keyColumn) {
+    return new RangeBounds(text(range.from().get(0)), text(range.to().get(0)), keyColumn);
+  }
+
+  private static String text(dev.strata.catalog.PartitionBound.BoundValue value) {
+    if (value.isMinValue()) {
+      return MINVALUE;
+    }
+    return value.isMaxValue() ? MAXVALUE : value.text();
+  }
+
   public Object[] parameters() {
     if (from.equals(MINVALUE) && to.equals(MAXVALUE)) {
       return new Object[0];

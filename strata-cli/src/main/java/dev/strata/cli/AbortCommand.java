@@ -1,0 +1,45 @@
+package dev.strata.cli;
+
+import dev.strata.operation.Operation;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "abort",
+    description = {
+      "Roll back an unfinished operation that has not swapped yet.",
+      "Removes the freeze and the tables the operation created (on the server and the"
+          + " coordinator), never anything it does not own; the partition is left as it was."
+    })
+final class AbortCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin JsonOption json;
+
+  @Parameters(paramLabel = "OP", description = "Operation id (see `strata operations`).")
+  long operationId;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Operation operation = MoveCommands.mover(configOptions, spec, true).abort(operationId);
+    if (json.enabled) {
+      Json.print(spec.commandLine().getOut(), MoveCommands.operationDocument(operation));
+    } else {
+      spec.commandLine()
+          .getOut()
+          .println(
+              "operation "
+                  + operation.id()
+                  + " ("
+                  + operation.kind().label()
+                  + " of "
+                  + operation.partition().display()
+                  + "): "
+                  + operation.state().label());
+    }
+    return 0;
+  }
+}

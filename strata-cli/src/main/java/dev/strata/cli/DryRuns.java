@@ -1,0 +1,37 @@
+package dev.strata.cli;
+
+import dev.strata.config.StrataConfig;
+import dev.strata.connect.Connections;
+import dev.strata.operation.MoveProgress;
+import dev.strata.operation.PartitionMover;
+import dev.strata.sql.QualifiedName;
+import java.io.PrintWriter;
+
+/** Prints the statements a move would run, step by step, after the same checks. */
+final class DryRuns {
+  private DryRuns() {}
+
+  static void archive(
+      PrintWriter out,
+      StrataConfig config,
+      QualifiedName table,
+      QualifiedName partition,
+      String server,
+      int jobs) {
+    var steps =
+        new PartitionMover(new Connections(config), MoveProgress.NONE)
+            .planArchive(table, partition, server, jobs);
+    out.println(
+        "-- archive "
+            + partition.display()
+            + " to "
+            + server
+            + ": checks passed; dry run, nothing was executed");
+    out.println("-- <id> is the operation id, assigned when the intent is recorded");
+    for (PartitionMover.PlannedStep step : steps) {
+      out.println();
+      out.println("-- " + step.step() + " on " + step.server());
+      step.statements().forEach(sql -> out.println(sql.endsWith(";") ? sql : sql + ";"));
+    }
+  }
+}

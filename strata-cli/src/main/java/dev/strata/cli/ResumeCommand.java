@@ -1,0 +1,65 @@
+package dev.strata.cli;
+
+import dev.strata.operation.MoveResult;
+import dev.strata.operation.Operation;
+import dev.strata.operation.PartitionMover;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "resume",
+    description = {
+      "Finish interrupted operations from the step where they stopped.",
+      "Without OP: every unfinished operation, oldest first, and the cleanup of swapped ones whose"
+          + " grace period has ended."
+    })
+final class ResumeCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin JsonOption json;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "OP",
+      description = "Operation id (see `strata operations`).")
+  Long operationId;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress output.")
+  boolean quiet;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
+    List<Long> ids = new ArrayList<>();
+    if (operationId != null) {
+      ids.add(operationId);
+    } else {
+      mover.resumable().stream().map(Operation::id).forEach(ids::add);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    List<Object> documents = new ArrayList<>();
+    for (long id : ids) {
+      MoveResult result = mover.resume(id);
+      if (json.enabled) {
+        documents.add(MoveCommands.document(result));
+      } else {
+        MoveCommands.print(out, result, false);
+      }
+    }
+    if (json.enabled) {
+      Json.print(out, documents);
+    } else if (ids.isEmpty()) {
+      out.println("Nothing to resume.");
+    }
+    return 0;
+  }
+}

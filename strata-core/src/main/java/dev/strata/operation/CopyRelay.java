@@ -1,0 +1,186 @@
+package dev.strata.operation;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.connect.Database;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyOut;
+
+/**
+ * Streams {@code COPY ... TO STDOUT (FORMAT binary)} from one server into {@code COPY ... FROM
+ * STDIN (FORMAT binary)} on another, pipelined: a reader thread pulls CopyData messages (one per
+ * row) into a bounded queue while the calling thread writes them, so both servers and the network
+ * work at once and memory stays bounded.
+ *
+ * <p>Failure handling: whichever side fails, the target's COPY is cancelled ({@code cancelCopy})
+ * and the source's COPY is cancelled with a cancel request in {@code finally}, and the reader is
+ * joined (bounded), so no connection is left mid-COPY. Callers use connections dedicated to the
+ * copy and close them afterwards. A stall is bounded: if no message moves for {@code stallTimeout},
+ * the relay fails.
+ *
+ * <p>Binary COPY is exact (no text round trip) and is portable between servers of the same major
+ * version and architecture with the same column types, which Strata guarantees by creating the
+ * target with the source's column types.
+ */
+final class CopyRelay {
+  private static final byte[] END = new byte[0];
+  private static final int QUEUE_CAPACITY = 4096;
+
+  /** Receives rows and bytes relayed since its previous call. */
+  @FunctionalInterface
+  interface Progress {
+    void moved(long rows, long bytes);
+  }
+
+  /** Rows and bytes relayed. */
+  record Result(long rows, long bytes) {}
+
+  private CopyRelay() {}
+
+  /**
+   * @param progress called with the number of rows relayed since the last call, from the writing
+   *     thread, about every 10,000 rows
+   * @param failpoint a counting failpoint hit once per relayed row
+   */
+  static Result relay(
+      Database source,
+      String copyOutSql,
+      Database target,
+      String copyInSql,
+      Duration stallTimeout,
+      Progress progress,
+      String failpoint) {
+    BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    AtomicReference<Throwable> readFailure = new AtomicReference<>();
+    CopyOut copyOut;
+    CopyIn copyIn;
+    try {
+      copyOut = source.connection().unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
+    } catch (SQLException e) {
+      throw source.failure(copyOutSql, e);
+    }
+    try {
+      copyIn = target.connection().unwrap(PGConnection.class).getCopyAPI().copyIn(copyInSql);
+    } catch (SQLException e) {
+      cancelQuietly(copyOut);
+      throw target.failure(copyInSql, e);
+    }
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                byte[] message;
+                while ((message = copyOut.readFromCopy()) != null) {
+                  while (!queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
+                    if (Thread.currentThread().isInterrupted()) {
+                      return;
+                    }
+                  }
+                }
+                queue.put(END);
+              } catch (SQLException | RuntimeException e) {
+                readFailure.set(e);
+                queue.offer(END);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "strata-copy-reader");
+    reader.setDaemon(true);
+    reader.start();
+    long rows = 0;
+    long bytes = 0;
+    long unreported = 0;
+    long unreportedBytes = 0;
+    boolean finished = false;
+    try {
+      while (true) {
+        byte[] message = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (message == null) {
+          throw new StrataException(
+              ErrorCode.TIMEOUT,
+              "the copy from "
+                  + source.serverName()
+                  + " to "
+                  + target.serverName()
+                  + " stalled: no row moved for "
+                  + stallTimeout.toSeconds()
+                  + " s",
+              "check both servers; a rerun resumes the operation");
+        }
+        if (message == END) {
+          break;
+        }
+        copyIn.writeToCopy(message, 0, message.length);
+        rows++;
+        bytes += message.length;
+        unreportedBytes += message.length;
+        if (failpoint != null) {
+          Failpoints.hit(failpoint);
+        }
+        if (++unreported == 10_000) {
+          progress.moved(unreported, unreportedBytes);
+          unreported = 0;
+          unreportedBytes = 0;
+        }
+      }
+      if (readFailure.get() != null) {
+        Throwable failure = readFailure.get();
+        throw failure instanceof SQLException sql
+            ? source.failure(copyOutSql, sql)
+            : new StrataException(
+                ErrorCode.INTERNAL, "copy reader failed: " + failure, null, failure);
+      }
+      copyIn.endCopy();
+      finished = true;
+      progress.moved(unreported, unreportedBytes);
+      // The binary format's header travels with the first row and its trailer in a message of
+      // its own, so the message count is one more than the row count when any row was sent.
+      long sourceRows = copyOut.getHandledRowCount();
+      return new Result(sourceRows >= 0 ? sourceRows : Math.max(0, rows - 1), bytes);
+    } catch (SQLException e) {
+      throw target.failure(copyInSql, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StrataException(ErrorCode.INTERNAL, "interrupted during copy", null, e);
+    } finally {
+      if (!finished) {
+        cancelQuietly(copyIn);
+        // The reader thread owns the source connection while it reads; a cancel request (sent on
+        // a connection of its own) makes the server end the COPY, which ends the read.
+        cancelSource(source);
+        reader.interrupt();
+      }
+      try {
+        reader.join(stallTimeout.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void cancelSource(Database source) {
+    try {
+      source.connection().unwrap(PGConnection.class).cancelQuery();
+    } catch (SQLException e) {
+      // Broken already: the server ends the COPY when the connection closes.
+    }
+  }
+
+  private static void cancelQuietly(org.postgresql.copy.CopyOperation operation) {
+    try {
+      if (operation.isActive()) {
+        operation.cancelCopy();
+      }
+    } catch (SQLException e) {
+      // The connection is already broken; closing it releases the server side.
+    }
+  }
+}

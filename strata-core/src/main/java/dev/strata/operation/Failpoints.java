@@ -1,0 +1,88 @@
+package dev.strata.operation;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Named points in the move protocol where a test can make Strata fail: {@code halt} stops the JVM
+ * at once, without shutdown hooks or a chance to clean up (the closest a JVM gets to {@code kill
+ * -9}), and {@code throw} raises an exception as an ordinary failure would.
+ *
+ * <p>Enabled only through the {@code STRATA_FAILPOINTS} environment variable or the {@code
+ * strata.failpoints} system property: a comma-separated list of {@code NAME=halt}, {@code
+ * NAME=throw}, or for counting points {@code NAME=halt@K} (fire on the K-th hit, e.g. after K
+ * copied rows). When neither is set, {@link #hit} is one volatile read and a null check.
+ */
+public final class Failpoints {
+  public static final String VARIABLE = "STRATA_FAILPOINTS";
+  public static final String PROPERTY = "strata.failpoints";
+
+  private record Point(boolean halt, long onHit) {}
+
+  private static final Map<String, Point> POINTS = parse(configured());
+  private static final Map<String, Long> HITS = new HashMap<>();
+
+  private Failpoints() {}
+
+  private static String configured() {
+    String property = System.getProperty(PROPERTY);
+    return property != null ? property : System.getenv(VARIABLE);
+  }
+
+  static Map<String, Point> parse(String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    Map<String, Point> points = new HashMap<>();
+    for (String entry : text.split(",")) {
+      String[] parts = entry.strip().split("=", 2);
+      String action = parts.length > 1 ? parts[1].strip() : "throw";
+      long onHit = 1;
+      int at = action.indexOf('@');
+      if (at >= 0) {
+        onHit = Long.parseLong(action.substring(at + 1));
+        action = action.substring(0, at);
+      }
+      points.put(parts[0].strip(), new Point(action.equals("halt"), onHit));
+    }
+    return points;
+  }
+
+  /** Fires the named failpoint if it is enabled; otherwise does nothing. */
+  public static void hit(String name) {
+    hit(name, 1);
+  }
+
+  /**
+   * Counts {@code increment} hits of a counting point (e.g. rows copied) and fires once the total
+   * reaches the configured count.
+   */
+  public static void hit(String name, long increment) {
+    if (POINTS == null) {
+      return;
+    }
+    Point point = POINTS.get(name);
+    if (point == null) {
+      return;
+    }
+    long total;
+    synchronized (HITS) {
+      total = HITS.merge(name, increment, Long::sum);
+    }
+    if (total < point.onHit()) {
+      return;
+    }
+    if (point.halt()) {
+      System.err.println("strata: failpoint " + name + " halts the JVM");
+      System.err.flush();
+      Runtime.getRuntime().halt(137);
+    }
+    throw new StrataException(ErrorCode.INTERNAL, "failpoint " + name + " fired");
+  }
+
+  public static boolean enabled() {
+    return POINTS != null;
+  }
+}

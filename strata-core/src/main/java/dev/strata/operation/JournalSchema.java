@@ -1,0 +1,124 @@
+package dev.strata.operation;
+
+import dev.strata.connect.Database;
+import java.util.List;
+
+/**
+ * Strata's own schema {@code strata} on the coordinator, created and upgraded by Strata: an ordered
+ * list of migrations, each applied once and recorded in {@code strata.schema_version}. Two Strata
+ * processes starting at once serialize on a transaction-level advisory lock, so a migration never
+ * runs twice.
+ */
+public final class JournalSchema {
+  private record Migration(int version, String description, List<String> statements) {}
+
+  private static final List<Migration> MIGRATIONS =
+      List.of(
+          new Migration(
+              1,
+              "operation journal and freeze guard",
+              List.of(
+                  """
+                  CREATE TABLE strata.operation (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    kind text NOT NULL CHECK (kind IN ('archive', 'restore')),
+                    parent_schema text NOT NULL,
+                    parent_name text NOT NULL,
+                    partition_schema text NOT NULL,
+                    partition_name text NOT NULL,
+                    bound text NOT NULL,
+                    server text NOT NULL,
+                    remote_schema text NOT NULL,
+                    remote_table text NOT NULL,
+                    staging_name text NOT NULL,
+                    detached_name text NOT NULL,
+                    state text NOT NULL,
+                    jobs integer NOT NULL DEFAULT 1,
+                    keep_remote boolean NOT NULL DEFAULT false,
+                    source_rows bigint,
+                    source_checksum numeric,
+                    drop_after timestamptz,
+                    last_error text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz
+                  )""",
+                  """
+                  CREATE UNIQUE INDEX operation_one_unfinished_per_partition
+                    ON strata.operation (partition_schema, partition_name)
+                    WHERE state NOT IN ('done', 'aborted')""",
+                  """
+                  CREATE TABLE strata.operation_event (
+                    operation_id bigint NOT NULL REFERENCES strata.operation (id),
+                    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    state text NOT NULL,
+                    detail text
+                  )""",
+                  "CREATE INDEX operation_event_by_operation ON strata.operation_event (operation_id, at)",
+                  // Raised by the freeze triggers; TG_ARGV[0] is the operation id. SQLSTATE 55000
+                  // (object_not_in_prerequisite_state) so applications can tell it from a bug.
+                  """
+                  CREATE FUNCTION strata.refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+                  BEGIN
+                    RAISE EXCEPTION 'partition %.% is frozen by Strata operation %: it is being moved to another server',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0]
+                      USING ERRCODE = '55000',
+                            HINT = 'writes into this range are refused until the move finishes; '
+                                || '`strata operations` shows its progress, `strata abort` cancels it';
+                  END
+                  $$""")));
+
+  public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+  private JournalSchema() {}
+
+  /** Creates or upgrades the schema; a no-op when it is current. */
+  public static void ensure(Database coordinator) {
+    if (currentVersion(coordinator) == CURRENT_VERSION) {
+      return;
+    }
+    coordinator.inTransaction(
+        db -> {
+          db.execute("SELECT pg_advisory_xact_lock(hashtextextended('strata:schema', 0))");
+          db.execute("CREATE SCHEMA IF NOT EXISTS strata");
+          db.execute(
+              """
+              CREATE TABLE IF NOT EXISTS strata.schema_version (
+                version integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now())""");
+          int applied =
+              db.queryOne(
+                      "SELECT coalesce(max(version), 0) FROM strata.schema_version",
+                      row -> row.getInt(1))
+                  .orElse(0);
+          for (Migration migration : MIGRATIONS) {
+            if (migration.version() > applied) {
+              for (String statement : migration.statements()) {
+                db.execute(statement);
+              }
+              db.update(
+                  "INSERT INTO strata.schema_version (version, description) VALUES (?, ?)",
+                  migration.version(),
+                  migration.description());
+            }
+          }
+          return null;
+        });
+  }
+
+  static int currentVersion(Database coordinator) {
+    boolean exists =
+        coordinator
+            .queryOne(
+                "SELECT to_regclass('strata.schema_version') IS NOT NULL", row -> row.getBoolean(1))
+            .orElse(false);
+    if (!exists) {
+      return 0;
+    }
+    return coordinator
+        .queryOne(
+            "SELECT coalesce(max(version), 0) FROM strata.schema_version", row -> row.getInt(1))
+        .orElse(0);
+  }
+}

@@ -1,0 +1,174 @@
+package dev.strata.operation;
+
+import dev.strata.catalog.Column;
+import dev.strata.sql.Identifiers;
+import dev.strata.sql.QualifiedName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL of the move protocol, built in one place so that the mover executes and {@code --dry-run}
+ * prints the same statements.
+ */
+final class MoveStatements {
+  static final String FREEZE_TRIGGER = "strata_freeze";
+  static final String FREEZE_TRUNCATE_TRIGGER = "strata_freeze_truncate";
+  static final String BOUNDS_CONSTRAINT = "strata_partition_bounds";
+
+  private MoveStatements() {}
+
+  static String columnList(List<Column> columns) {
+    return columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+  }
+
+  static String columnDefinitions(List<Column> columns) {
+    return columns.stream()
+        .map(c -> Identifiers.quote(c.name()) + " " + c.type() + (c.notNull() ? " NOT NULL" : ""))
+        .collect(Collectors.joining(", "));
+  }
+
+  /** P2: the target table with the bounds as a CHECK constraint, tagged with its owner. */
+  static List<String> createTarget(
+      QualifiedName table,
+      List<Column> columns,
+      RangeBounds bounds,
+      String ownerTag,
+      boolean createSchema) {
+    List<String> statements = new ArrayList<>();
+    if (createSchema) {
+      statements.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
+    }
+    statements.add(
+        "CREATE TABLE "
+            + table.quoted()
+            + " ("
+            + columnDefinitions(columns)
+            + ", CONSTRAINT "
+            + BOUNDS_CONSTRAINT
+            + " CHECK ("
+            + bounds.insideLiteral()
+            + "))");
+    statements.add("COMMENT ON TABLE " + table.quoted() + " IS " + Identifiers.literal(ownerTag));
+    return statements;
+  }
+
+  /**
+   * The rights the coordinator's user mapping needs on an archived table: SELECT, and the write
+   * rights only when archived partitions are configured writable. Least privilege: nothing when the
+   * mapping logs in as the table's owner.
+   */
+  static List<String> grantToMapping(
+      QualifiedName table, String mappingUser, String owner, boolean writable) {
+    if (mappingUser.equals(owner)) {
+      return List.of();
+    }
+    return List.of(
+        "GRANT USAGE ON SCHEMA "
+            + Identifiers.quote(table.schema())
+            + " TO "
+            + Identifiers.quote(mappingUser),
+        "GRANT "
+            + (writable ? "SELECT, INSERT, UPDATE, DELETE" : "SELECT")
+            + " ON TABLE "
+            + table.quoted()
+            + " TO "
+            + Identifiers.quote(mappingUser));
+  }
+
+  /**
+   * P3 for an archive: row triggers (they fire for rows routed through the parent) and TRUNCATE.
+   */
+  static List<String> freezeLocal(QualifiedName partition, long operationId) {
+    String argument = Identifiers.literal(Long.toString(operationId));
+    return List.of(
+        "CREATE OR REPLACE TRIGGER "
+            + FREEZE_TRIGGER
+            + " BEFORE INSERT OR UPDATE OR DELETE ON "
+            + partition.quoted()
+            + " FOR EACH ROW EXECUTE FUNCTION strata.refuse_write("
+            + argument
+            + ")",
+        "CREATE OR REPLACE TRIGGER "
+            + FREEZE_TRUNCATE_TRIGGER
+            + " BEFORE TRUNCATE ON "
+            + partition.quoted()
+            + " FOR EACH STATEMENT EXECUTE FUNCTION strata.refuse_write("
+            + argument
+            + ")");
+  }
+
+  static List<String> unfreezeLocal(QualifiedName partition) {
+    return List.of(
+        "DROP TRIGGER IF EXISTS " + FREEZE_TRIGGER + " ON " + partition.quoted(),
+        "DROP TRIGGER IF EXISTS " + FREEZE_TRUNCATE_TRIGGER + " ON " + partition.quoted());
+  }
+
+  /** P4: the source side of the copy, optionally limited to a block range. */
+  static String copyOut(QualifiedName source, List<Column> columns, String blockRange) {
+    return "COPY (SELECT "
+        + columnList(columns)
+        + " FROM "
+        + source.quoted()
+        + blockRange
+        + ") TO STDOUT (FORMAT binary)";
+  }
+
+  /** P4: the target side; FREEZE only when the same transaction truncated the table. */
+  static String copyIn(QualifiedName target, List<Column> columns, boolean freeze) {
+    return "COPY "
+        + target.quoted()
+        + " ("
+        + columnList(columns)
+        + ") FROM STDIN (FORMAT binary"
+        + (freeze ? ", FREEZE)" : ")");
+  }
+
+  /** Rows in block range [from, to) of a heap; open-ended when {@code to} is negative. */
+  static String blockRange(long from, long to) {
+    return " WHERE ctid >= '("
+        + from
+        + ",0)'::tid"
+        + (to < 0 ? "" : " AND ctid < '(" + to + ",0)'::tid");
+  }
+
+  /** P7 for an archive: the foreign table that replaces the partition. */
+  static String createIncomingForeignTable(
+      QualifiedName staging,
+      List<Column> columns,
+      String server,
+      QualifiedName remoteTable,
+      boolean updatable) {
+    return "CREATE FOREIGN TABLE "
+        + staging.quoted()
+        + " ("
+        + columnDefinitions(columns)
+        + ") SERVER "
+        + Identifiers.quote(server)
+        + " OPTIONS (schema_name "
+        + Identifiers.literal(remoteTable.schema())
+        + ", table_name "
+        + Identifiers.literal(remoteTable.name())
+        + ", updatable "
+        + Identifiers.literal(Boolean.toString(updatable))
+        + ")";
+  }
+
+  /** P7: detach, rename aside, rename in, attach; in this order, inside one transaction. */
+  static List<String> swap(
+      QualifiedName parent,
+      QualifiedName partition,
+      QualifiedName staging,
+      QualifiedName detached,
+      String bound) {
+    return List.of(
+        "ALTER TABLE " + parent.quoted() + " DETACH PARTITION " + partition.quoted(),
+        "ALTER TABLE " + partition.quoted() + " RENAME TO " + Identifiers.quote(detached.name()),
+        "ALTER TABLE " + staging.quoted() + " RENAME TO " + Identifiers.quote(partition.name()),
+        "ALTER TABLE " + parent.quoted() + " ATTACH PARTITION " + partition.quoted() + " " + bound);
+  }
+
+  static String countRows(QualifiedName table) {
+    return "SELECT count(*) FROM " + table.quoted();
+  }
+}

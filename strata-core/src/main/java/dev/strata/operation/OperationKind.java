@@ -1,0 +1,19 @@
+package dev.strata.operation;
+
+import java.util.Locale;
+
+/** What a journaled operation does. */
+public enum OperationKind {
+  /** Move a local partition to a server and attach it as a foreign partition. */
+  ARCHIVE,
+  /** Move a foreign partition's rows back to a local partition. */
+  RESTORE;
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static OperationKind fromLabel(String label) {
+    return valueOf(label.toUpperCase(Locale.ROOT));
+  }
+}
