@@ -1077,6 +1077,9 @@ public final class PartitionMover {
                               operation.partition(), operation.kind() == OperationKind.ARCHIVE)) {
                         db.execute(statement);
                       }
+                      if (operation.kind() == OperationKind.RESTORE) {
+                        renameStagingIndexes(db, operation);
+                      }
                       Failpoints.hit(operation.kind().label() + ".before_swap_commit");
                       Journal.markSwapped(db, operation, grace);
                       return null;
@@ -1084,6 +1087,41 @@ public final class PartitionMover {
     timings.swap = Duration.ofNanos(System.nanoTime() - started);
     timings.swapAttempts = attempts;
     return operation;
+  }
+
+  /**
+   * PostgreSQL names indexes after their table, so the restored partition's indexes carry the
+   * staging table's name; give them the partition's name instead, where that name is free.
+   */
+  private static void renameStagingIndexes(Database db, Operation operation) {
+    String stagingPrefix = operation.stagingName().name();
+    List<String> names =
+        db.query(
+            """
+            SELECT ic.relname FROM pg_index x
+            JOIN pg_class ic ON ic.oid = x.indexrelid
+            JOIN pg_class c ON c.oid = x.indrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relname = ?""",
+            row -> row.getString(1),
+            operation.partition().schema(),
+            operation.partition().name());
+    for (String name : names) {
+      if (!name.startsWith(stagingPrefix)) {
+        continue;
+      }
+      QualifiedName renamed =
+          derivedName(
+              QualifiedName.of(operation.partition().schema(), operation.partition().name()),
+              name.substring(stagingPrefix.length()));
+      if (new CatalogReader(db).findRelation(renamed).isEmpty()) {
+        db.execute(
+            "ALTER INDEX "
+                + QualifiedName.of(operation.partition().schema(), name).quoted()
+                + " RENAME TO "
+                + Identifiers.quote(renamed.name()));
+      }
+    }
   }
 
   /** Owner, grants and comment of a relation, to carry over to its replacement. */

@@ -1,0 +1,241 @@
+package dev.strata.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.testkit.LocalServer;
+import dev.strata.testkit.SharedServers;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * DESIGN invariant 1: whatever step is interrupted, a rerun converges. For every failpoint of the
+ * archive and restore protocols, a separate JVM runs the real command and halts there (no shutdown
+ * hooks, connections cut, like kill -9); then the same command is run again and the layout must be
+ * exactly right: the same rows (count and checksum through the parent), exactly one partition
+ * covering the range, on the expected tier, the journal terminal, no orphan remote table, no freeze
+ * trigger, no leftover staging or detached table.
+ */
+class CrashRecoveryTest {
+  static final String DATABASE = "crash_recovery_test";
+  static final AtomicInteger NEXT_YEAR = new AtomicInteger(1990);
+  static Path config;
+  static LocalServer main;
+  static LocalServer archive;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    var servers = SharedServers.get();
+    main = servers.server(SharedServers.MAIN);
+    archive = servers.server(SharedServers.ARCHIVE_A);
+    SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, DATABASE);
+    sql(
+        main,
+        "CREATE TABLE emp (id int NOT NULL, name text NOT NULL, time timestamp NOT NULL, department text, salary numeric(10,2)) PARTITION BY RANGE (time)");
+    config = Files.createTempFile("crash-recovery", ".yaml");
+    Files.writeString(
+        config,
+        "coordinator: { url: \"postgresql://127.0.0.1:"
+            + main.port()
+            + "/"
+            + DATABASE
+            + "\", user: postgres }\n"
+            + "servers:\n"
+            + "  archive_a: { url: \"postgresql://127.0.0.1:"
+            + archive.port()
+            + "/"
+            + DATABASE
+            + "\", user: postgres }\n",
+        StandardCharsets.UTF_8);
+    assertThat(CliRun.run(Map.of(), "apply", "-c", config.toString()).exitCode()).isZero();
+  }
+
+  static void sql(LocalServer server, String... statements) throws SQLException {
+    try (var connection = server.connect(DATABASE);
+        var statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  static String query(LocalServer server, String sql) throws SQLException {
+    try (var connection = server.connect(DATABASE);
+        var statement = connection.createStatement();
+        var rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getString(1);
+    }
+  }
+
+  static int newYear() throws SQLException {
+    int year = NEXT_YEAR.getAndIncrement();
+    sql(
+        main,
+        "CREATE TABLE emp_"
+            + year
+            + " PARTITION OF emp FOR VALUES FROM ('"
+            + year
+            + "-01-01') TO ('"
+            + (year + 1)
+            + "-01-01')",
+        "INSERT INTO emp SELECT g, 'n' || g, timestamp '"
+            + year
+            + "-01-01' + g * interval '1 minute', 'd' || (g % 5), g * 1.25"
+            + " FROM generate_series(1, 20000) g",
+        "CREATE INDEX ON emp_" + year + " (time)");
+    return year;
+  }
+
+  static String fingerprint(int year) throws SQLException {
+    return query(
+        main,
+        "SELECT count(*) || '/' || coalesce(sum(hashtextextended(t::text, 0)), 0) FROM (SELECT id, name, time, department, salary"
+            + " FROM emp WHERE time >= '"
+            + year
+            + "-01-01' AND time < '"
+            + (year + 1)
+            + "-01-01') t");
+  }
+
+  /** Runs the command line in a new JVM with a failpoint armed; returns its exit code. */
+  static int runHalting(String failpoint, String... args) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command =
+        new ArrayList<>(List.of(java, "-cp", classpath, StrataCli.class.getName()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("-c", config.toString(), "--quiet"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("STRATA_FAILPOINTS", failpoint);
+    File log = Files.createTempFile("crash-child", ".log").toFile();
+    builder.redirectOutput(log);
+    Process process = builder.start();
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("child JVM did not finish: " + Files.readString(log.toPath()));
+    }
+    String output = Files.readString(log.toPath());
+    assertThat(output).as("child output").contains("failpoint");
+    return process.exitValue();
+  }
+
+  @ParameterizedTest(name = "archive halted at {0}")
+  @ValueSource(
+      strings = {
+        "archive.after_intent=halt",
+        "archive.after_target=halt",
+        "archive.after_freeze=halt",
+        "archive.copy_rows=halt@7000",
+        "archive.after_copy=halt",
+        "archive.after_indexes=halt",
+        "archive.after_verify=halt",
+        "archive.before_swap_commit=halt",
+        "archive.after_swap=halt"
+      })
+  void archiveConvergesAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    String[] command = {"archive", "emp", "emp_" + year, "--to", "archive_a"};
+    assertThat(runHalting(failpoint, command)).isEqualTo(137);
+    if (failpoint.startsWith("archive.after_freeze")) {
+      assertThat(writeError(year)).contains("is frozen by Strata operation");
+    }
+    CliRun rerun = CliRun.run(Map.of(), withConfig(command));
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertConverged(year, before, "archive_a", 1);
+  }
+
+  @ParameterizedTest(name = "restore halted at {0}")
+  @ValueSource(
+      strings = {
+        "restore.after_intent=halt",
+        "restore.after_target=halt",
+        "restore.after_freeze=halt",
+        "restore.copy_rows=halt@7000",
+        "restore.after_copy=halt",
+        "restore.after_indexes=halt",
+        "restore.after_verify=halt",
+        "restore.before_swap_commit=halt",
+        "restore.after_swap=halt"
+      })
+  void restoreConvergesAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    CliRun archived =
+        CliRun.run(
+            Map.of(), withConfig("archive", "emp", "emp_" + year, "--to", "archive_a", "--quiet"));
+    assertThat(archived.exitCode()).as(archived.toString()).isZero();
+    String[] command = {"restore", "emp", "emp_" + year};
+    assertThat(runHalting(failpoint, command)).isEqualTo(137);
+    CliRun rerun = CliRun.run(Map.of(), withConfig(command));
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertConverged(year, before, "local", 0);
+  }
+
+  static String writeError(int year) {
+    try {
+      sql(main, "INSERT INTO emp VALUES (0, 'late', '" + year + "-06-06', NULL, 1)");
+      return "accepted";
+    } catch (SQLException e) {
+      return e.getMessage();
+    }
+  }
+
+  static void assertConverged(int year, String before, String tier, int remoteTables)
+      throws SQLException {
+    assertThat(fingerprint(year)).as("rows through the parent").isEqualTo(before);
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) || ':' || string_agg(coalesce(s.srvname, 'local'), ',') FROM pg_inherits i"
+                    + " JOIN pg_class c ON c.oid = i.inhrelid"
+                    + " LEFT JOIN pg_foreign_table f ON f.ftrelid = c.oid LEFT JOIN pg_foreign_server s ON s.oid = f.ftserver"
+                    + " WHERE i.inhparent = 'emp'::regclass AND pg_get_expr(c.relpartbound, c.oid) LIKE '%FROM (''"
+                    + year
+                    + "-01-01 00:00:00'')%'"))
+        .as("partitions covering the range")
+        .isEqualTo("1:" + tier);
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
+        .as("unfinished operations")
+        .isEqualTo("0");
+    assertThat(query(main, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'strata_freeze%'"))
+        .as("freeze triggers")
+        .isEqualTo("0");
+    assertThat(
+            query(main, "SELECT count(*) FROM pg_class WHERE relname LIKE 'emp_" + year + "_s%'"))
+        .as("staging or detached tables")
+        .isEqualTo("0");
+    assertThat(
+            query(
+                archive,
+                "SELECT count(*) FROM pg_class WHERE relname = 'emp_"
+                    + year
+                    + "' AND relkind = 'r'"))
+        .as("remote tables")
+        .isEqualTo(Integer.toString(remoteTables));
+  }
+
+  static String[] withConfig(String... args) {
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "-c";
+    all[args.length + 1] = config.toString();
+    return all;
+  }
+}
