@@ -9,7 +9,11 @@ import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.health.StatusService;
 import dev.strata.operation.AttachRequest;
+import dev.strata.operation.MoveProgress;
+import dev.strata.operation.MoveResult;
+import dev.strata.operation.Operation;
 import dev.strata.operation.PartitionManager;
+import dev.strata.operation.PartitionMover;
 import dev.strata.plan.ActionExecutor;
 import dev.strata.plan.ForeignServerPlanner;
 import dev.strata.plan.SqlAction;
@@ -57,6 +61,9 @@ import picocli.CommandLine.Option;
           + " local and 2023/2024 on their archives through Strata (config, apply, partition"
           + " create, attach); then runs the seed's queries: the per-year summary, an EXPLAIN that"
           + " shows pruning to one foreign partition, insert routing, and status.",
+      "Then seed step 8, done safely: a new server archive_2025, and `strata archive` moves 2025"
+          + " there (freeze, binary COPY, verify, one short swap); the per-year query gives the"
+          + " same answer before and after.",
       "With --keep the servers stay up, a ready strata.yaml is written to --dir, and Strata waits"
           + " until interrupted (Ctrl-C), then stops the servers cleanly."
     })
@@ -121,6 +128,7 @@ final class DemoCommand implements Callable<Integer> {
               .load(configFile)
               .config();
       tour(out, config);
+      archiveTour(out, servers, base);
       if (keep) {
         waitForInterrupt(out, servers, configFile);
       }
@@ -132,7 +140,9 @@ final class DemoCommand implements Callable<Integer> {
    * The application's objects, as seed 000 steps 2 and 3 create them, and the config for Strata.
    */
   private Path prepare(LocalServers servers, Path base) throws IOException {
-    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    byte[] secret = new byte[16];
+    new SecureRandom().nextBytes(secret);
+    String password = HexFormat.of().formatHex(secret);
     Path passwordFile = base.resolve("fdw_reader.password");
     Files.deleteIfExists(passwordFile);
     Files.createFile(
@@ -146,15 +156,26 @@ final class DemoCommand implements Callable<Integer> {
       server.createRole("fdw_reader", password);
       server.execute(resource(archive + ".sql"));
     }
+    this.passwordFile = passwordFile;
+    this.password = password;
+    return writeConfig(servers, base, List.of("archive_2023", "archive_2024"));
+  }
+
+  private Path passwordFile;
+  private String password;
+
+  /** strata.yaml for main and the given archives: what a DBA would write for this layout. */
+  private Path writeConfig(LocalServers servers, Path base, List<String> archives)
+      throws IOException {
     StringBuilder yaml = new StringBuilder();
     yaml.append("# Written by `strata demo`: seed 000's layout on embedded servers.\n")
         .append("coordinator:\n")
         .append("  url: ")
-        .append(main.uri())
+        .append(servers.server("main").uri())
         .append('\n')
         .append("  user: postgres\n")
         .append("servers:\n");
-    for (String archive : List.of("archive_2023", "archive_2024")) {
+    for (String archive : archives) {
       yaml.append("  ")
           .append(archive)
           .append(":\n")
@@ -194,6 +215,12 @@ final class DemoCommand implements Callable<Integer> {
     var local = partitions.planCreate(emp, "2025-01-01", "2026-01-01", Optional.empty());
     partitions.create(local);
     out.println("  created " + local.name().display() + " " + local.bounds());
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      // The seed's own indexes on the current year (application DDL, seed step 2).
+      statement.execute("CREATE INDEX idx_emp_2025_time ON emp_2025(time)");
+      statement.execute("CREATE INDEX idx_emp_2025_name ON emp_2025(name)");
+    }
 
     section(out, "strata attach: the archives' tables become foreign partitions (seed step 4)");
     for (String year : List.of("2024", "2023")) {
@@ -297,6 +324,90 @@ final class DemoCommand implements Callable<Integer> {
 
     section(out, "strata status");
     StatusCommand.print(out, new StatusService(connections).status(Optional.of(emp), true));
+  }
+
+  /**
+   * Seed step 8, done safely: a new archive server, then {@code strata archive} moves 2025 there
+   * with the journaled protocol (freeze, binary COPY, verify, one short swap) instead of the seed's
+   * unverified INSERT ... SELECT, detach and drop (whose range is even written backwards).
+   */
+  private void archiveTour(PrintWriter out, LocalServers servers, Path base)
+      throws IOException, SQLException {
+    section(out, "Seed step 8: a new archive server, archive_2025");
+    LocalServer archive2025 = servers.add(ServerSpec.of("archive_2025", "archive_db"));
+    archive2025.createRole("fdw_reader", password);
+    Path configFile =
+        writeConfig(servers, base, List.of("archive_2023", "archive_2024", "archive_2025"));
+    StrataConfig config =
+        ConfigLoader.builder()
+            .environment(ConfigOptions.environment(spec))
+            .build()
+            .load(configFile)
+            .config();
+    Connections connections = new Connections(config);
+    out.println("  started " + archive2025.uri() + "; added to strata.yaml");
+    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      ActionExecutor.execute(
+          coordinator,
+          ForeignServerPlanner.plan(config, new CatalogReader(coordinator)),
+          action -> out.println("  strata apply: " + action.description()));
+    }
+    List<List<String>> before;
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      section(out, "Per-year summary before the move");
+      before = printQuery(out, statement, PER_YEAR_QUERY);
+    }
+    section(out, "strata archive emp emp_2025 --to archive_2025");
+    MoveResult result =
+        new PartitionMover(connections, new DemoProgress(out))
+            .archive(
+                QualifiedName.of("public", "emp"),
+                QualifiedName.of("public", "emp_2025"),
+                "archive_2025",
+                1);
+    MoveCommands.print(out, result, false);
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      section(out, "Per-year summary after the move: the same answer, 2025 now from archive_2025");
+      List<List<String>> after = printQuery(out, statement, PER_YEAR_QUERY);
+      if (!after.equals(before)) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "the per-year summary changed across the move: before " + before + ", after " + after,
+            "this is a bug in Strata: please report it with the output above");
+      }
+      out.println("  = identical before and after the move");
+      try {
+        statement.executeUpdate(
+            "INSERT INTO emp VALUES (15, 'Olivia Late', '2025-12-30 10:00:00', 'Sales', 1.00)");
+        out.println("  (a late write into 2025 was accepted)");
+      } catch (SQLException e) {
+        out.println(
+            "  a late write into archived 2025 fails instead of vanishing: "
+                + e.getMessage().lines().findFirst().orElse(""));
+      }
+    }
+    section(out, "strata status");
+    StatusCommand.print(
+        out,
+        new StatusService(connections)
+            .status(Optional.of(QualifiedName.of("public", "emp")), true));
+  }
+
+  /** Progress lines for the tour, on standard output. */
+  private static final class DemoProgress implements MoveProgress {
+    private final PrintWriter out;
+
+    DemoProgress(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void step(Operation operation, String description) {
+      out.println("  operation " + operation.id() + ": " + description);
+      out.flush();
+    }
   }
 
   private static void section(PrintWriter out, String title) {

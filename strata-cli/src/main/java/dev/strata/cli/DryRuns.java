@@ -31,7 +31,9 @@ final class DryRuns {
     for (PartitionMover.PlannedStep step : steps) {
       out.println();
       out.println("-- " + step.step() + " on " + step.server());
-      step.statements().forEach(sql -> out.println(sql.endsWith(";") ? sql : sql + ";"));
+      step.statements()
+          .forEach(
+              sql -> out.println(sql.endsWith(";") || sql.contains(";  -- ") ? sql : sql + ";"));
     }
   }
 }

@@ -251,6 +251,61 @@ class CommandLineTest {
     assertThat(applyDown.err()).contains("hint: check that the server is running");
   }
 
+  @Test
+  void archiveCommandsDryRunMoveListVerifyAndRefuse() throws Exception {
+    assertThat(strata(withConfig("apply")).exitCode()).isZero();
+    sql(
+        main,
+        "CREATE TABLE emp_2019 PARTITION OF emp FOR VALUES FROM ('2019-01-01') TO ('2020-01-01')",
+        "INSERT INTO emp SELECT g, timestamp '2019-01-01' + g * interval '1 hour', g FROM generate_series(1, 3000) g",
+        "CREATE INDEX ON emp_2019 (time)");
+    CliRun dryRun =
+        strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--dry-run"));
+    assertThat(dryRun.exitCode()).as(dryRun.toString()).isZero();
+    assertThat(dryRun.out())
+        .contains("-- P2 target table on archive_2024", "CREATE TABLE \"public\".\"emp_2019\"")
+        .contains("GRANT SELECT ON TABLE \"public\".\"emp_2019\" TO \"cli_reader\"")
+        .contains(
+            "strata.refuse_write('<id>')",
+            "FORMAT binary, FREEZE",
+            "CREATE INDEX ON \"public\".\"emp_2019\" USING btree")
+        .contains("ALTER TABLE \"public\".\"emp\" DETACH PARTITION \"public\".\"emp_2019\"")
+        .contains("$1 = '2019-01-01 00:00:00'");
+    assertThat(strata(withConfig("operations")).out()).doesNotContain("emp_2019");
+
+    assertThat(
+            strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--jobs", "0"))
+                .exitCode())
+        .isEqualTo(2);
+    CliRun archived =
+        strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--json"));
+    assertThat(archived.exitCode()).as(archived.toString()).isZero();
+    JsonNode result = parse(archived.out());
+    assertThat(result.at("/operation/state").asText()).isEqualTo("done");
+    assertThat(result.at("/rows_copied").asLong()).isEqualTo(3000);
+    long id = result.at("/operation/id").asLong();
+
+    CliRun again = strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024"));
+    assertThat(again.exitCode()).isEqualTo(2);
+    assertThat(again.err()).contains("public.emp_2019 is already archived on server archive_2024");
+
+    JsonNode operations = parse(strata(withConfig("operations", "--json")).out());
+    assertThat(operations.findValuesAsText("partition")).contains("public.emp_2019");
+    CliRun verify = strata(withConfig("verify", "emp", "emp_2019"));
+    assertThat(verify.exitCode()).as(verify.toString()).isZero();
+    assertThat(verify.out()).contains("3000 rows", "| ok");
+
+    assertThat(strata(withConfig("abort", Long.toString(id))).out()).contains(": done");
+    CliRun unknown = strata(withConfig("abort", "999999"));
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no operation 999999 in the journal");
+    assertThat(strata(withConfig("resume")).out()).contains("Nothing to resume.");
+
+    CliRun restored = strata(withConfig("restore", "emp", "emp_2019", "--quiet"));
+    assertThat(restored.exitCode()).as(restored.toString()).isZero();
+    assertThat(restored.out()).contains("restore of public.emp_2019 to the coordinator: done");
+  }
+
   static JsonNode parse(String json) {
     try {
       return Json.mapper().readTree(json);

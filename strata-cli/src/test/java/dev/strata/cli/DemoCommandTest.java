@@ -27,6 +27,12 @@ class DemoCommandTest {
         .containsPattern("emp_2024 +\\| archive_2024 +\\| +13 ")
         .containsPattern("emp_2025 +\\| local \\(main\\) +\\| +14 ");
     assertThat(out).contains("Table public.emp").contains("Servers");
+    assertThat(out)
+        .contains("archive of public.emp_2025 to server archive_2025: done")
+        .contains("= identical before and after the move")
+        .contains("a late write into archived 2025 fails instead of vanishing")
+        .containsPattern(
+            "public.emp_2025 \\| FROM \\('2025-01-01 00:00:00'\\) TO \\('2026-01-01 00:00:00'\\) \\| archive_2025 ");
     assertThat(directory.resolve("demo/strata.yaml")).exists();
   }
 }

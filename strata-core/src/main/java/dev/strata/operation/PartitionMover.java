@@ -16,6 +16,7 @@ import dev.strata.connect.Database;
 import dev.strata.connect.SqlStates;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
+import dev.strata.sql.SqlStatement;
 import dev.strata.verify.Fingerprint;
 import dev.strata.verify.Fingerprints;
 import java.sql.SQLException;
@@ -185,8 +186,13 @@ public final class PartitionMover {
               "P6 verify (both sides, same session settings)",
               Connections.COORDINATOR + " and " + server,
               List.of(
-                  String.format(fingerprint, partition.quoted()),
-                  String.format(fingerprint, checked.remoteTable().quoted()))));
+                  SqlStatement.of(
+                          String.format(fingerprint, partition.quoted()), bounds.parameters())
+                      .render(),
+                  SqlStatement.of(
+                          String.format(fingerprint, checked.remoteTable().quoted()),
+                          bounds.parameters())
+                      .render())));
       List<String> swap = new ArrayList<>();
       swap.add("BEGIN");
       swap.add("SET LOCAL lock_timeout = '" + swapLockTimeout().toMillis() + "ms'");
