@@ -80,6 +80,7 @@ final class MoveCommands {
     return switch (operation.kind()) {
       case ARCHIVE -> "server " + operation.server();
       case RESTORE -> "the coordinator";
+      case RETIRE -> "retirement";
     };
   }
 

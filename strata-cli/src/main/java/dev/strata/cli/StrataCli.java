@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
       DemoCommand.class,
       ValidateCommand.class,
       ConfigCommand.class,
+      PlanCommand.class,
       ApplyCommand.class,
       AttachCommand.class,
       PartitionCommand.class,
@@ -47,6 +48,7 @@ import picocli.CommandLine.Option;
       ResumeCommand.class,
       AbortCommand.class,
       VerifyCommand.class,
+      ImportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli implements Runnable {

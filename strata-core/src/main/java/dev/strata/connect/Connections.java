@@ -16,7 +16,8 @@ import java.util.Properties;
  * connect timeout, {@code statement_timeout}, {@code lock_timeout}, {@code
  * idle_in_transaction_session_timeout} and TCP keepalives (DESIGN invariant 5: every wait is
  * bounded), plus {@code standard_conforming_strings = on}, on which {@link
- * dev.strata.sql.Identifiers#literal} relies, and {@code application_name = strata}.
+ * dev.strata.sql.Identifiers#literal} relies, {@code TimeZone = UTC}, so partition bounds of {@code
+ * timestamptz} keys print and parse the same on every run, and {@code application_name = strata}.
  *
  * <p>Connection failures become {@link StrataException}s that name the server (never the password),
  * say why, and what to check.
@@ -62,7 +63,8 @@ public final class Connections {
             + timeouts.lock().toMillis()
             + " -c idle_in_transaction_session_timeout="
             + timeouts.idleInTransaction().toMillis()
-            + " -c standard_conforming_strings=on");
+            + " -c standard_conforming_strings=on"
+            + " -c TimeZone=UTC");
     for (Map.Entry<String, String> parameter : target.parameters().entrySet()) {
       properties.setProperty(jdbcPropertyName(parameter.getKey()), parameter.getValue());
     }

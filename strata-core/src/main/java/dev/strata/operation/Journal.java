@@ -170,6 +170,21 @@ public final class Journal {
     event(swapTransaction, operation.id(), OperationState.SWAPPED, "partition swapped");
   }
 
+  public void recordExport(Operation operation, String file) {
+    coordinator.update(
+        "UPDATE strata.operation SET export_file = ?, updated_at = now() WHERE id = ?",
+        file,
+        operation.id());
+  }
+
+  /** Servers from which Strata retired partitions (for decommissioning). */
+  public java.util.Set<String> serversWithRetires() {
+    return new java.util.TreeSet<>(
+        coordinator.query(
+            "SELECT DISTINCT server FROM strata.operation WHERE kind = 'retire' AND state = 'done'",
+            row -> row.getString(1)));
+  }
+
   public void recordError(Operation operation, String error) {
     try {
       coordinator.update(

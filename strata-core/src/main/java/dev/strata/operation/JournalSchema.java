@@ -66,7 +66,16 @@ public final class JournalSchema {
                             HINT = 'writes into this range are refused until the move finishes; '
                                 || '`strata operations` shows its progress, `strata abort` cancels it';
                   END
-                  $$""")));
+                  $$""")),
+          new Migration(
+              2,
+              "retire operations",
+              List.of(
+                  """
+                  ALTER TABLE strata.operation
+                    DROP CONSTRAINT operation_kind_check,
+                    ADD CONSTRAINT operation_kind_check CHECK (kind IN ('archive', 'restore', 'retire'))""",
+                  "ALTER TABLE strata.operation ADD COLUMN export_file text")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -7,7 +7,9 @@ public enum OperationKind {
   /** Move a local partition to a server and attach it as a foreign partition. */
   ARCHIVE,
   /** Move a foreign partition's rows back to a local partition. */
-  RESTORE;
+  RESTORE,
+  /** Export (if configured), detach and drop a partition past retention, and its remote table. */
+  RETIRE;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

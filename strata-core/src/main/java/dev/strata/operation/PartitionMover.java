@@ -13,13 +13,11 @@ import dev.strata.config.StrataConfig;
 import dev.strata.config.TableConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
-import dev.strata.connect.SqlStates;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import dev.strata.verify.Fingerprint;
 import dev.strata.verify.Fingerprints;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -61,7 +59,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionMover {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionMover.class);
-  private static final int SWAP_ATTEMPTS = 30;
   private static final Duration BULK_STATEMENT_TIMEOUT = Duration.ofHours(2);
 
   private final Connections connections;
@@ -330,6 +327,30 @@ public final class PartitionMover {
           Duration.ZERO,
           Duration.ZERO,
           0);
+    }
+    if (operation.kind() == OperationKind.RETIRE) {
+      Operation retire = operation;
+      Optional<java.nio.file.Path> exportDirectory =
+          config.findTable(retire.parent()).flatMap(TableConfig::exportBeforeRetire);
+      return withControl(
+          operation.partition(),
+          (control, journal) ->
+              new MoveResult(
+                  new Retirer(connections, progress)
+                      .resume(
+                          control,
+                          journal,
+                          journal.find(operationId).orElseThrow(),
+                          exportDirectory)
+                      .operation(),
+                  0,
+                  0,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  0));
     }
     return withControl(
         operation.partition(),
@@ -1185,41 +1206,8 @@ public final class PartitionMover {
     return new PartitionOwnership(owner, statements, comment);
   }
 
-  /**
-   * Runs {@code work}, retrying with backoff while it fails on a lock timeout, and returns the
-   * number of attempts. Waits are bounded: each attempt by the lock timeout, all by {@link
-   * #SWAP_ATTEMPTS}.
-   */
   private int withLockRetries(Database control, Runnable work) {
-    long backoffMillis = 50;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        work.run();
-        return attempt;
-      } catch (StrataException e) {
-        boolean lockTimeout =
-            e.getCause() instanceof SQLException sql
-                && SqlStates.LOCK_NOT_AVAILABLE.equals(sql.getSQLState());
-        if (!lockTimeout || attempt >= SWAP_ATTEMPTS) {
-          throw lockTimeout
-              ? new StrataException(
-                  ErrorCode.TIMEOUT,
-                  "could not take the locks needed within "
-                      + SWAP_ATTEMPTS
-                      + " attempts: long transactions keep using the table",
-                  "retry when they have finished (see pg_stat_activity)",
-                  e)
-              : e;
-        }
-        LOG.debug(
-            "lock not available on {} (attempt {}), retrying in {} ms",
-            control.serverName(),
-            attempt,
-            backoffMillis);
-        sleep(backoffMillis + (long) (Math.random() * backoffMillis));
-        backoffMillis = Math.min(2000, backoffMillis * 2);
-      }
-    }
+    return LockRetries.run(control, work);
   }
 
   private Duration swapLockTimeout() {
@@ -1261,6 +1249,28 @@ public final class PartitionMover {
   // Rollback ---------------------------------------------------------------------
 
   private void rollBack(Database control, Operation operation) {
+    if (operation.kind() == OperationKind.RETIRE) {
+      boolean foreign =
+          new CatalogReader(control)
+              .findRelation(operation.partition())
+              .map(r -> r.kind().equals("f"))
+              .orElse(false);
+      withLockRetries(
+          control,
+          () ->
+              control.inTransaction(
+                  db -> {
+                    if (foreign) {
+                      setUpdatable(db, operation.partition(), archivedUpdatable(operation));
+                    } else {
+                      for (String statement : MoveStatements.unfreezeLocal(operation.partition())) {
+                        db.execute(statement);
+                      }
+                    }
+                    return null;
+                  }));
+      return;
+    }
     if (operation.kind() == OperationKind.ARCHIVE) {
       if (new CatalogReader(control).findRelation(operation.partition()).isPresent()) {
         withLockRetries(
@@ -1485,15 +1495,6 @@ public final class PartitionMover {
     database.execute(
         "SET statement_timeout = " + Identifiers.literal(BULK_STATEMENT_TIMEOUT.toMillis() + "ms"));
     return database;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StrataException(ErrorCode.INTERNAL, "interrupted", null, e);
-    }
   }
 
   /** Measurements of one run. */

@@ -38,6 +38,15 @@ public final class ForeignServerPlanner {
   private ForeignServerPlanner() {}
 
   public static List<SqlAction> plan(StrataConfig config, CatalogReader coordinator) {
+    return plan(config, coordinator, java.util.Set.of());
+  }
+
+  /**
+   * @param decommissioned configured servers that were decommissioned (retired from, unused, and no
+   *     longer a placement target): not recreated
+   */
+  public static List<SqlAction> plan(
+      StrataConfig config, CatalogReader coordinator, java.util.Set<String> decommissioned) {
     List<SqlAction> actions = new ArrayList<>();
     if (config.servers().isEmpty()) {
       return actions;
@@ -61,6 +70,9 @@ public final class ForeignServerPlanner {
     coordinator.foreignServers().forEach(server -> existingServers.put(server.name(), server));
     List<UserMapping> existingMappings = coordinator.userMappings();
     for (ServerConfig server : config.servers().values()) {
+      if (decommissioned.contains(server.name())) {
+        continue;
+      }
       planServer(server, Optional.ofNullable(existingServers.get(server.name())))
           .ifPresent(actions::add);
       String localUser = server.mapping().localUser().orElse(config.coordinator().user());

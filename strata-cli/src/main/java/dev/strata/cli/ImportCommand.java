@@ -1,0 +1,80 @@
+package dev.strata.cli;
+
+import dev.strata.connect.Connections;
+import dev.strata.connect.Database;
+import dev.strata.operation.Exports;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "import",
+    description = {
+      "Bring back a partition that was exported before it was retired.",
+      "Checks the data file's sha256 against its manifest, creates the partition with its original"
+          + " bounds, loads the rows, and commits only if the row count and checksum match the"
+          + " manifest.",
+      "",
+      "Example: strata import exports/public.emp_2023.op7.manifest.json"
+    })
+final class ImportCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin JsonOption json;
+
+  @Parameters(paramLabel = "FILE", description = "The export's .manifest.json (or its .copy.gz).")
+  Path file;
+
+  @Option(
+      names = "--into",
+      paramLabel = "TABLE",
+      description = "Partitioned table to import into (default: the one it came from).")
+  String into;
+
+  @Option(
+      names = "--name",
+      paramLabel = "PARTITION",
+      description = "Name of the new partition (default: its original name).")
+  String name;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Exports.ImportResult result;
+    try (Database coordinator =
+        new Database(
+            Connections.COORDINATOR, new Connections(configOptions.load(spec)).coordinator())) {
+      result =
+          Exports.importFile(
+              coordinator,
+              file,
+              Optional.ofNullable(into).map(ConfigOptions::tableName),
+              Optional.ofNullable(name).map(ConfigOptions::tableName));
+    }
+    if (json.enabled) {
+      Map<String, Object> document = new LinkedHashMap<>();
+      document.put("partition", result.partition().display());
+      document.put("rows", result.rows());
+      document.put("checksum", result.checksum());
+      Json.print(spec.commandLine().getOut(), document);
+    } else {
+      spec.commandLine()
+          .getOut()
+          .println(
+              "imported "
+                  + result.partition().display()
+                  + ": "
+                  + result.rows()
+                  + " rows, checksum "
+                  + result.checksum()
+                  + " (matches the manifest)");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,324 @@
+package dev.strata.operation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.Column;
+import dev.strata.catalog.PartitionBound;
+import dev.strata.catalog.PartitionedTable;
+import dev.strata.connect.Database;
+import dev.strata.sql.QualifiedName;
+import dev.strata.verify.Fingerprint;
+import dev.strata.verify.Fingerprints;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.postgresql.PGConnection;
+
+/**
+ * Exports of retired partitions and their re-import.
+ *
+ * <p>An export is two files in the configured directory: {@code SCHEMA.PARTITION.opID.copy.gz}, the
+ * rows in PostgreSQL's COPY text format, gzip-compressed; and {@code ...manifest.json}, which names
+ * the table, bound and columns, and records the row count, Strata's checksum of the rows, and the
+ * sha256 of the compressed file. Both are written to a temporary name and renamed into place, the
+ * manifest last, so a manifest only exists for a complete export.
+ *
+ * <p>Text COPY output depends on session settings (dates, time zones, floats), so export and import
+ * both run with {@link Fingerprints#SESSION_SETTINGS}; the import verifies the sha256 before
+ * reading, and the row count and checksum after loading, before it commits.
+ */
+public final class Exports {
+  public static final String FORMAT = "strata-export-1";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Exports() {}
+
+  /** A column as the manifest records it. */
+  public record ManifestColumn(String name, String type, boolean notNull) {}
+
+  /**
+   * The manifest of one export.
+   *
+   * @param format {@link #FORMAT}
+   * @param table the parent it was a partition of
+   * @param partition the partition's name
+   * @param bound the partition's bound as PostgreSQL printed it
+   * @param columns the columns, in COPY order
+   * @param rows row count
+   * @param checksum Strata's order-independent checksum of the rows
+   * @param dataFile the compressed data file's name, in the manifest's directory
+   * @param sha256 sha256 of the compressed data file
+   * @param bytes size of the compressed data file
+   * @param server where the rows were read from
+   * @param operation the retire operation that wrote it
+   * @param createdAt when
+   */
+  public record Manifest(
+      String format,
+      String table,
+      String partition,
+      String bound,
+      List<ManifestColumn> columns,
+      long rows,
+      String checksum,
+      String dataFile,
+      String sha256,
+      long bytes,
+      String server,
+      long operation,
+      String createdAt) {}
+
+  static Manifest write(
+      Database source,
+      QualifiedName table,
+      PartitionedTable parent,
+      Operation operation,
+      RangeBounds bounds,
+      Path directory) {
+    String base =
+        operation.partition().schema()
+            + "."
+            + operation.partition().name()
+            + ".op"
+            + operation.id();
+    Path data = directory.resolve(base + ".copy.gz");
+    Path manifestPath = directory.resolve(base + ".manifest.json");
+    try {
+      Files.createDirectories(directory);
+      applySessionSettings(source);
+      Fingerprint fingerprint =
+          Fingerprints.of(
+              source, table, parent.columns(), bounds.outsideCondition(), bounds.parameters());
+      Path partial = directory.resolve(base + ".copy.gz.partial");
+      MessageDigest sha256 = sha256();
+      long rows;
+      try (OutputStream file = Files.newOutputStream(partial);
+          DigestOutputStream digest = new DigestOutputStream(file, sha256);
+          GZIPOutputStream gzip = new GZIPOutputStream(digest, 1 << 16)) {
+        rows =
+            source
+                .connection()
+                .unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyOut(
+                    MoveStatements.copyOut(table, parent.columns(), "")
+                        .replace(" (FORMAT binary)", ""),
+                    gzip);
+      }
+      if (rows != fingerprint.rows()) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "the export of "
+                + operation.partition().display()
+                + " wrote "
+                + rows
+                + " rows but the partition has "
+                + fingerprint.rows(),
+            "nothing was retired; run again");
+      }
+      Files.move(
+          partial, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Manifest manifest =
+          new Manifest(
+              FORMAT,
+              operation.parent().display(),
+              operation.partition().display(),
+              operation.bound(),
+              parent.columns().stream()
+                  .map(c -> new ManifestColumn(c.name(), c.type(), c.notNull()))
+                  .toList(),
+              rows,
+              fingerprint.checksum().toPlainString(),
+              data.getFileName().toString(),
+              HexFormat.of().formatHex(sha256.digest()),
+              Files.size(data),
+              source.serverName(),
+              operation.id(),
+              OffsetDateTime.now(ZoneOffset.UTC).toString());
+      Path partialManifest = directory.resolve(base + ".manifest.json.partial");
+      JSON.writeValue(partialManifest.toFile(), manifest);
+      Files.move(
+          partialManifest,
+          manifestPath,
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+      return manifest;
+    } catch (IOException e) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          "cannot write the export of "
+              + operation.partition().display()
+              + " to "
+              + directory
+              + ": "
+              + e.getMessage(),
+          "check export_before_retire and the free space there; nothing was retired",
+          e);
+    } catch (SQLException e) {
+      throw source.failure("COPY ... TO STDOUT", e);
+    }
+  }
+
+  /** What an import did. */
+  public record ImportResult(QualifiedName partition, long rows, String checksum) {}
+
+  /**
+   * Brings an export back as a local partition of its table (or {@code into}), verified: the sha256
+   * before reading, the row count and checksum before committing.
+   *
+   * @param file the manifest, or the data file next to it
+   */
+  public static ImportResult importFile(
+      Database coordinator, Path file, Optional<QualifiedName> into, Optional<QualifiedName> name) {
+    Path manifestPath =
+        file.getFileName().toString().endsWith(".copy.gz")
+            ? file.resolveSibling(
+                file.getFileName().toString().replace(".copy.gz", ".manifest.json"))
+            : file;
+    Manifest manifest;
+    try {
+      manifest = JSON.readValue(manifestPath.toFile(), Manifest.class);
+    } catch (IOException e) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "cannot read the export manifest " + manifestPath + ": " + e.getMessage(),
+          "give the .manifest.json file that `strata apply` wrote next to the .copy.gz file");
+    }
+    if (!FORMAT.equals(manifest.format())) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          manifestPath + " is not a Strata export manifest (format " + manifest.format() + ")",
+          null);
+    }
+    Path data = manifestPath.resolveSibling(manifest.dataFile());
+    String actual = sha256Of(data);
+    if (!actual.equals(manifest.sha256())) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          data
+              + " is damaged: its sha256 is "
+              + actual
+              + ", the manifest says "
+              + manifest.sha256(),
+          "restore the file from a backup copy; nothing was imported");
+    }
+    QualifiedName table = into.orElse(QualifiedName.parse(manifest.table()));
+    QualifiedName partition = name.orElse(QualifiedName.parse(manifest.partition()));
+    CatalogReader catalog = new CatalogReader(coordinator);
+    PartitionedTable parent = catalog.partitionedTable(table);
+    List<ManifestColumn> expected =
+        parent.columns().stream()
+            .map(c -> new ManifestColumn(c.name(), c.type(), c.notNull()))
+            .toList();
+    if (!expected.equals(manifest.columns())) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          "the export's columns "
+              + manifest.columns()
+              + " differ from "
+              + table.display()
+              + "'s "
+              + expected,
+          "import into a table with the same columns (--into)");
+    }
+    if (catalog.findRelation(partition).isPresent()) {
+      throw new StrataException(
+          ErrorCode.INVALID_TARGET,
+          partition.display() + " already exists",
+          "choose another name with --name; nothing was imported");
+    }
+    Column key = parent.column(parent.keyColumns().get(0)).orElseThrow();
+    RangeBounds bounds =
+        RangeBounds.of((PartitionBound.Range) PartitionBound.parse(manifest.bound()), key);
+    return coordinator.inTransaction(
+        db -> {
+          db.execute(
+              "CREATE TABLE "
+                  + partition.quoted()
+                  + " PARTITION OF "
+                  + table.quoted()
+                  + " "
+                  + manifest.bound());
+          for (String setting : Fingerprints.SESSION_SETTINGS) {
+            db.execute(setting);
+          }
+          try (InputStream in = new GZIPInputStream(Files.newInputStream(data), 1 << 16)) {
+            db.connection()
+                .unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyIn(
+                    "COPY "
+                        + partition.quoted()
+                        + " ("
+                        + MoveStatements.columnList(parent.columns())
+                        + ") FROM STDIN",
+                    in);
+          } catch (IOException e) {
+            throw new StrataException(
+                ErrorCode.CHECK_FAILED, "cannot read " + data + ": " + e.getMessage(), null, e);
+          }
+          Fingerprint loaded =
+              Fingerprints.of(
+                  db, partition, parent.columns(), bounds.outsideCondition(), bounds.parameters());
+          if (loaded.rows() != manifest.rows()
+              || loaded.checksum().compareTo(Fingerprints.parseChecksum(manifest.checksum()))
+                  != 0) {
+            throw new StrataException(
+                ErrorCode.CHECK_FAILED,
+                "the imported rows ("
+                    + loaded
+                    + ") differ from the manifest ("
+                    + manifest.rows()
+                    + " rows, checksum "
+                    + manifest.checksum()
+                    + ")",
+                "nothing was imported");
+          }
+          return new ImportResult(partition, loaded.rows(), loaded.checksum().toPlainString());
+        });
+  }
+
+  private static void applySessionSettings(Database source) {
+    for (String setting : Fingerprints.SESSION_SETTINGS) {
+      source.execute(setting.replace("SET LOCAL", "SET"));
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  static String sha256Of(Path file) {
+    MessageDigest digest = sha256();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw new StrataException(
+          ErrorCode.USAGE, "cannot read " + file + ": " + e.getMessage(), null, e);
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+}

@@ -1,0 +1,253 @@
+package dev.strata.plan;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.PartitionedTable;
+import dev.strata.config.StrataConfig;
+import dev.strata.connect.Connections;
+import dev.strata.connect.Database;
+import dev.strata.operation.DefaultRowsMover;
+import dev.strata.operation.MoveProgress;
+import dev.strata.operation.PartitionManager;
+import dev.strata.operation.PartitionMover;
+import dev.strata.operation.Retirer;
+import dev.strata.sql.Identifiers;
+import dev.strata.sql.SqlStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Executes a {@link LifecyclePlan} in order. Each action is its own transaction or journaled
+ * operation; the first failure stops the run with a message that says which action failed, how many
+ * ran before it (they stay done), and that a rerun continues (planning starts again from the
+ * catalog and the journal). A session-level advisory lock on the coordinator makes a second
+ * concurrent apply fail at once.
+ */
+public final class LifecycleExecutor {
+  private static final String APPLY_LOCK = "strata:apply";
+
+  private final Connections connections;
+  private final StrataConfig config;
+  private final MoveProgress progress;
+
+  public LifecycleExecutor(Connections connections, MoveProgress progress) {
+    this.connections = connections;
+    this.config = connections.config();
+    this.progress = progress;
+  }
+
+  /** Takes the apply lock, plans at {@code now}, and runs the actions of the selected kinds. */
+  public List<LifecycleAction> apply(
+      java.time.LocalDateTime now,
+      Set<String> onlyKinds,
+      Consumer<LifecyclePlan> beforeRun,
+      Consumer<LifecycleAction> done) {
+    try (Database control = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      boolean locked =
+          control
+              .queryOne(
+                  "SELECT pg_try_advisory_lock(hashtextextended(?, 0))",
+                  row -> row.getBoolean(1),
+                  APPLY_LOCK)
+              .orElse(false);
+      if (!locked) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "another `strata apply` is running against this coordinator",
+            "wait for it to finish; nothing was changed");
+      }
+      try {
+        LifecyclePlan plan = filter(new LifecyclePlanner(connections).plan(now), onlyKinds);
+        beforeRun.accept(plan);
+        List<LifecycleAction> applied = new ArrayList<>();
+        for (LifecycleAction action : plan.actions()) {
+          try {
+            run(control, action);
+          } catch (StrataException e) {
+            throw new StrataException(
+                e.code(),
+                "apply stopped at \""
+                    + action.description()
+                    + "\" after "
+                    + applied.size()
+                    + " of "
+                    + plan.actions().size()
+                    + " actions (those stay done): "
+                    + e.getMessage(),
+                (e.hint() != null ? e.hint() + " " : "")
+                    + "Run `strata apply` again to continue from here.",
+                e);
+          }
+          applied.add(action);
+          done.accept(action);
+        }
+        return applied;
+      } finally {
+        try {
+          control.execute("SELECT pg_advisory_unlock(hashtextextended(?, 0))", APPLY_LOCK);
+        } catch (StrataException e) {
+          // The session ends with the connection, and the lock with it.
+        }
+      }
+    }
+  }
+
+  public static LifecyclePlan filter(LifecyclePlan plan, Set<String> onlyKinds) {
+    if (onlyKinds.isEmpty()) {
+      return plan;
+    }
+    return new LifecyclePlan(
+        plan.now(),
+        plan.actions().stream().filter(a -> onlyKinds.contains(a.kind())).toList(),
+        plan.warnings());
+  }
+
+  private void run(Database control, LifecycleAction action) {
+    if (action instanceof LifecycleAction.ServerSetup setup) {
+      ActionExecutor.execute(control, List.of(setup.action()), a -> {});
+    } else if (action instanceof LifecycleAction.Resume resume) {
+      new PartitionMover(connections, progress).resume(resume.operation());
+    } else if (action instanceof LifecycleAction.CreatePartition create) {
+      PartitionManager manager = new PartitionManager(connections);
+      manager.create(
+          manager.planCreate(
+              create.table(),
+              create.bounds().from(),
+              create.bounds().to(),
+              Optional.of(create.partition())));
+    } else if (action instanceof LifecycleAction.MoveDefaultRows move) {
+      PartitionedTable parent = new CatalogReader(control).partitionedTable(move.table());
+      DefaultRowsMover.move(
+          control, parent, move.defaultPartition(), move.partition(), move.bounds());
+    } else if (action instanceof LifecycleAction.Archive archive) {
+      new PartitionMover(connections, progress)
+          .archive(archive.table(), archive.partition(), archive.server(), 1);
+    } else if (action instanceof LifecycleAction.Retire retire) {
+      new Retirer(connections, progress)
+          .retire(retire.table(), retire.partition(), retire.cutoff(), retire.exportDirectory());
+    } else if (action instanceof LifecycleAction.Cleanup cleanup) {
+      new PartitionMover(connections, progress).resume(cleanup.operation());
+    } else if (action instanceof LifecycleAction.Decommission decommission) {
+      control.inTransaction(
+          db -> {
+            for (SqlStatement statement : decommissionStatements(decommission)) {
+              db.execute(statement.sql());
+            }
+            return null;
+          });
+    }
+  }
+
+  static List<SqlStatement> decommissionStatements(LifecycleAction.Decommission decommission) {
+    List<SqlStatement> statements = new ArrayList<>();
+    for (String user : decommission.localUsers()) {
+      statements.add(
+          SqlStatement.of(
+              "DROP USER MAPPING IF EXISTS FOR "
+                  + (user.equals("public") ? "PUBLIC" : Identifiers.quote(user))
+                  + " SERVER "
+                  + Identifiers.quote(decommission.server())));
+    }
+    // RESTRICT (the default): fails, and changes nothing, if any foreign table still uses it.
+    statements.add(SqlStatement.of("DROP SERVER " + Identifiers.quote(decommission.server())));
+    return statements;
+  }
+
+  /** The SQL each action runs, for {@code strata plan --sql}. */
+  public List<String> sql(LifecycleAction action) {
+    if (action instanceof LifecycleAction.ServerSetup setup) {
+      return render(setup.action().statements());
+    }
+    if (action instanceof LifecycleAction.CreatePartition create) {
+      return List.of(
+          "CREATE TABLE "
+              + create.partition().quoted()
+              + " PARTITION OF "
+              + create.table().quoted()
+              + " "
+              + create.bounds().toSql()
+              + ";");
+    }
+    if (action instanceof LifecycleAction.MoveDefaultRows move) {
+      try (Database coordinator =
+          new Database(Connections.COORDINATOR, connections.coordinator())) {
+        PartitionedTable parent = new CatalogReader(coordinator).partitionedTable(move.table());
+        List<String> lines = new ArrayList<>(List.of("BEGIN;"));
+        lines.addAll(
+            render(
+                DefaultRowsMover.statements(
+                    parent, move.defaultPartition(), move.partition(), move.bounds())));
+        lines.add("COMMIT;");
+        return lines;
+      }
+    }
+    if (action instanceof LifecycleAction.Archive archive) {
+      List<String> lines = new ArrayList<>();
+      for (PartitionMover.PlannedStep step :
+          new PartitionMover(connections, MoveProgress.NONE)
+              .planArchive(archive.table(), archive.partition(), archive.server(), 1)) {
+        lines.add("-- " + step.step() + " on " + step.server());
+        step.statements()
+            .forEach(
+                sql -> lines.add(sql.endsWith(";") || sql.contains(";  -- ") ? sql : sql + ";"));
+      }
+      return lines;
+    }
+    if (action instanceof LifecycleAction.Retire retire) {
+      List<String> lines = new ArrayList<>();
+      lines.add(
+          "-- freeze, then"
+              + retire
+                  .exportDirectory()
+                  .map(
+                      d ->
+                          " COPY the rows (text format, gzip) to "
+                              + d
+                              + " with a sha256 manifest, then")
+                  .orElse(""));
+      lines.add(
+          "ALTER TABLE "
+              + retire.table().quoted()
+              + " DETACH PARTITION "
+              + retire.partition().quoted()
+              + ";");
+      lines.add(
+          "DROP "
+              + (retire.tier().equals("local") ? "TABLE " : "FOREIGN TABLE ")
+              + retire.partition().quoted()
+              + ";");
+      if (!retire.tier().equals("local")) {
+        lines.add("-- on " + retire.tier() + ", if Strata created it: DROP TABLE <remote table>;");
+      }
+      return lines;
+    }
+    if (action instanceof LifecycleAction.Cleanup cleanup) {
+      return List.of(
+          "-- operation "
+              + cleanup.operation()
+              + ": DROP TABLE IF EXISTS <detached copy>; ANALYZE "
+              + cleanup.partition().quoted()
+              + ";");
+    }
+    if (action instanceof LifecycleAction.Resume resume) {
+      return List.of("-- strata resume " + resume.operation());
+    }
+    if (action instanceof LifecycleAction.Decommission decommission) {
+      return render(decommissionStatements(decommission));
+    }
+    return List.of();
+  }
+
+  private static List<String> render(List<SqlStatement> statements) {
+    return statements.stream().map(SqlStatement::render).collect(Collectors.toList());
+  }
+
+  StrataConfig config() {
+    return config;
+  }
+}
