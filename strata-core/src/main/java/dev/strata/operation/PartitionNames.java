@@ -68,6 +68,10 @@ public final class PartitionNames {
   }
 
   private static String sanitize(String value) {
+    Optional<LocalDate> date = midnight(value);
+    if (date.isPresent()) {
+      return date.get().toString().replace("-", "");
+    }
     String cleaned = value.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "");
     return cleaned.isEmpty() ? "x" : cleaned;
   }
