@@ -10,12 +10,14 @@ import dev.strata.connect.Database;
 import dev.strata.health.StatusService;
 import dev.strata.operation.AttachRequest;
 import dev.strata.operation.MoveProgress;
-import dev.strata.operation.MoveResult;
 import dev.strata.operation.Operation;
 import dev.strata.operation.PartitionManager;
-import dev.strata.operation.PartitionMover;
 import dev.strata.plan.ActionExecutor;
 import dev.strata.plan.ForeignServerPlanner;
+import dev.strata.plan.LifecycleAction;
+import dev.strata.plan.LifecycleExecutor;
+import dev.strata.plan.LifecyclePlanner;
+import dev.strata.plan.Periods;
 import dev.strata.plan.SqlAction;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.LocalServer;
@@ -36,6 +38,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,9 +64,11 @@ import picocli.CommandLine.Option;
           + " local and 2023/2024 on their archives through Strata (config, apply, partition"
           + " create, attach); then runs the seed's queries: the per-year summary, an EXPLAIN that"
           + " shows pruning to one foreign partition, insert routing, and status.",
-      "Then seed step 8, done safely: a new server archive_2025, and `strata archive` moves 2025"
-          + " there (freeze, binary COPY, verify, one short swap); the per-year query gives the"
-          + " same answer before and after.",
+      "Then seed steps 8 and 9 by policy: a new server archive_2025, a lifecycle policy, and"
+          + " `strata apply --now 2026-02-01`: 2025 archived there (freeze, binary COPY, verify, one"
+          + " short swap), 2023 exported and retired and its server decommissioned, the next years"
+          + " premade; the per-year query gives the same answer for the years kept, and after"
+          + " `strata import` of the export, for all of them.",
       "With --keep the servers stay up, a ready strata.yaml is written to --dir, and Strata waits"
           + " until interrupted (Ctrl-C), then stops the servers cleanly."
     })
@@ -158,14 +163,14 @@ final class DemoCommand implements Callable<Integer> {
     }
     this.passwordFile = passwordFile;
     this.password = password;
-    return writeConfig(servers, base, List.of("archive_2023", "archive_2024"));
+    return writeConfig(servers, base, List.of("archive_2023", "archive_2024"), "");
   }
 
   private Path passwordFile;
   private String password;
 
   /** strata.yaml for main and the given archives: what a DBA would write for this layout. */
-  private Path writeConfig(LocalServers servers, Path base, List<String> archives)
+  private Path writeConfig(LocalServers servers, Path base, List<String> archives, String policy)
       throws IOException {
     StringBuilder yaml = new StringBuilder();
     yaml.append("# Written by `strata demo`: seed 000's layout on embedded servers.\n")
@@ -192,7 +197,8 @@ final class DemoCommand implements Callable<Integer> {
     yaml.append("tables:\n")
         .append("  public.emp:\n")
         .append("    partition_by: { column: time, interval: 1 year }\n")
-        .append("    premake: 2\n");
+        .append("    premake: 2\n")
+        .append(policy);
     Path configFile = base.resolve("strata.yaml");
     Files.writeString(configFile, yaml.toString(), StandardCharsets.UTF_8);
     return configFile;
@@ -326,18 +332,35 @@ final class DemoCommand implements Callable<Integer> {
     StatusCommand.print(out, new StatusService(connections).status(Optional.of(emp), true));
   }
 
+  static final String POLICY_NOW = "2026-02-01";
+
   /**
-   * Seed step 8, done safely: a new archive server, then {@code strata archive} moves 2025 there
-   * with the journaled protocol (freeze, binary COPY, verify, one short swap) instead of the seed's
-   * unverified INSERT ... SELECT, detach and drop (whose range is even written backwards).
+   * Seed steps 8 and 9 by policy. A new archive server, and a policy in strata.yaml: archive a year
+   * a month after it ends, to the server the map names; retire archives two years after they end,
+   * exported first; decommission servers nothing uses any more. Then {@code strata plan} and {@code
+   * strata apply --now 2026-02-01}: 2025 moves to archive_2025 with the journaled protocol (freeze,
+   * binary COPY, verify, one short swap) instead of the seed's unverified INSERT ... SELECT, detach
+   * and drop (whose range is even written backwards); 2023 is exported, retired and its server
+   * decommissioned (seed step 9); the next years are premade.
    */
   private void archiveTour(PrintWriter out, LocalServers servers, Path base)
       throws IOException, SQLException {
-    section(out, "Seed step 8: a new archive server, archive_2025");
+    section(out, "Seed steps 8 and 9 by policy: a new server archive_2025 and a lifecycle policy");
     LocalServer archive2025 = servers.add(ServerSpec.of("archive_2025", "archive_db"));
     archive2025.createRole("fdw_reader", password);
+    Path exports = base.resolve("exports");
+    String policy =
+        "    hot: 1 month                       # archive a year one month after it ends\n"
+            + "    archive_to: { 2025: archive_2025 }  # which server takes which year\n"
+            + "    retention: 2 years                 # retire archives two years after they end\n"
+            + "    export_before_retire: "
+            + exports
+            + "\n"
+            + "    decommission: true                 # drop servers nothing uses any more\n";
     Path configFile =
-        writeConfig(servers, base, List.of("archive_2023", "archive_2024", "archive_2025"));
+        writeConfig(servers, base, List.of("archive_2023", "archive_2024", "archive_2025"), policy);
+    out.println("  started " + archive2025.uri() + "; strata.yaml now says, for public.emp:");
+    policy.lines().forEach(line -> out.println("  " + line));
     StrataConfig config =
         ConfigLoader.builder()
             .environment(ConfigOptions.environment(spec))
@@ -345,39 +368,39 @@ final class DemoCommand implements Callable<Integer> {
             .load(configFile)
             .config();
     Connections connections = new Connections(config);
-    out.println("  started " + archive2025.uri() + "; added to strata.yaml");
-    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
-      ActionExecutor.execute(
-          coordinator,
-          ForeignServerPlanner.plan(config, new CatalogReader(coordinator)),
-          action -> out.println("  strata apply: " + action.description()));
-    }
+    LocalDateTime now = Periods.parseNow(POLICY_NOW);
+    LifecycleExecutor executor = new LifecycleExecutor(connections, new DemoProgress(out));
+
+    section(out, "strata plan --now " + POLICY_NOW);
+    LifecycleOutput.printPlan(out, new LifecyclePlanner(connections).plan(now), executor, false);
+
     List<List<String>> before;
     try (Connection coordinator = connections.coordinator();
         Statement statement = coordinator.createStatement()) {
-      section(out, "Per-year summary before the move");
+      section(out, "Per-year summary before apply");
       before = printQuery(out, statement, PER_YEAR_QUERY);
     }
-    section(out, "strata archive emp emp_2025 --to archive_2025");
-    MoveResult result =
-        new PartitionMover(connections, new DemoProgress(out))
-            .archive(
-                QualifiedName.of("public", "emp"),
-                QualifiedName.of("public", "emp_2025"),
-                "archive_2025",
-                1);
-    MoveCommands.print(out, result, false);
+
+    section(out, "strata apply --now " + POLICY_NOW);
+    executor.apply(
+        now,
+        java.util.Set.of(),
+        plan -> {},
+        action -> out.println("  applied: " + action.description()));
+
     try (Connection coordinator = connections.coordinator();
         Statement statement = coordinator.createStatement()) {
-      section(out, "Per-year summary after the move: the same answer, 2025 now from archive_2025");
+      section(
+          out,
+          "Per-year summary after apply: 2023 retired; 2024 and 2025 unchanged, 2025 now from archive_2025");
       List<List<String>> after = printQuery(out, statement, PER_YEAR_QUERY);
-      if (!after.equals(before)) {
+      if (!after.equals(before.subList(1, before.size()))) {
         throw new StrataException(
             ErrorCode.CHECK_FAILED,
             "the per-year summary changed across the move: before " + before + ", after " + after,
             "this is a bug in Strata: please report it with the output above");
       }
-      out.println("  = identical before and after the move");
+      out.println("  = 2024 and 2025 identical before and after the move");
       try {
         statement.executeUpdate(
             "INSERT INTO emp VALUES (15, 'Olivia Late', '2025-12-30 10:00:00', 'Sales', 1.00)");
@@ -387,12 +410,53 @@ final class DemoCommand implements Callable<Integer> {
             "  a late write into archived 2025 fails instead of vanishing: "
                 + e.getMessage().lines().findFirst().orElse(""));
       }
+      printQuery(
+          out, statement, "SELECT srvname AS foreign_server FROM pg_foreign_server ORDER BY 1");
     }
+    out.println("  archive_2023 was decommissioned: its foreign server and user mapping are gone");
+    try (var files = Files.list(exports)) {
+      files
+          .sorted()
+          .forEach(
+              file -> out.println("  export: " + file + " (" + file.toFile().length() + " bytes)"));
+    }
+
+    section(out, "strata apply --now " + POLICY_NOW + " again: nothing left to do");
+    List<LifecycleAction> second =
+        executor.apply(now, java.util.Set.of(), plan -> {}, action -> {});
+    out.println("  " + second.size() + " actions");
+
     section(out, "strata status");
     StatusCommand.print(
         out,
         new StatusService(connections)
             .status(Optional.of(QualifiedName.of("public", "emp")), true));
+
+    section(out, "strata import: 2023 comes back from its export, verified against the manifest");
+    Path manifest;
+    try (var files = Files.list(exports)) {
+      manifest =
+          files.filter(f -> f.toString().endsWith(".manifest.json")).findFirst().orElseThrow();
+    }
+    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      var imported =
+          dev.strata.operation.Exports.importFile(
+              coordinator, manifest, Optional.empty(), Optional.empty());
+      out.println(
+          "  imported "
+              + imported.partition().display()
+              + ": "
+              + imported.rows()
+              + " rows, checksum matches the manifest");
+    }
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      List<List<String>> restored = printQuery(out, statement, PER_YEAR_QUERY);
+      out.println(
+          restored.equals(before)
+              ? "  = the same answer as before apply"
+              : "  (differs from before apply)");
+    }
   }
 
   /** Progress lines for the tour, on standard output. */

@@ -28,11 +28,19 @@ class DemoCommandTest {
         .containsPattern("emp_2025 +\\| local \\(main\\) +\\| +14 ");
     assertThat(out).contains("Table public.emp").contains("Servers");
     assertThat(out)
-        .contains("archive of public.emp_2025 to server archive_2025: done")
-        .contains("= identical before and after the move")
+        .contains("[archive] archive public.emp_2025 to archive_2025")
+        .contains("[retire] retire public.emp_2023 (archive_2023), exported to")
+        .contains("[decommission] drop foreign server archive_2023 and its user mappings")
+        .contains(
+            "applied: create public.emp_2028 FROM ('2028-01-01 00:00:00') TO ('2029-01-01 00:00:00')")
+        .contains("= 2024 and 2025 identical before and after the move")
         .contains("a late write into archived 2025 fails instead of vanishing")
+        .contains("again: nothing left to do\n  0 actions")
+        .contains("= the same answer as before apply");
+    assertThat(out)
         .containsPattern(
             "public.emp_2025 \\| FROM \\('2025-01-01 00:00:00'\\) TO \\('2026-01-01 00:00:00'\\) \\| archive_2025 ");
+    assertThat(directory.resolve("demo/exports")).isDirectoryContaining("glob:**.manifest.json");
     assertThat(directory.resolve("demo/strata.yaml")).exists();
   }
 }

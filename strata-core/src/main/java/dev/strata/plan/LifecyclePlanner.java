@@ -313,11 +313,11 @@ public final class LifecyclePlanner {
                 table.exportBeforeRetire(),
                 cutoff,
                 "ends "
-                    + span.to().get()
+                    + Periods.display(span.to().get())
                     + ", at or before now - retention ("
                     + table.retention().get()
                     + ") = "
-                    + cutoff));
+                    + Periods.display(cutoff)));
       }
     }
 
@@ -356,11 +356,11 @@ public final class LifecyclePlanner {
                           span.partition().name(),
                           s,
                           "ends "
-                              + span.to().get()
+                              + Periods.display(span.to().get())
                               + ", at or before now - hot ("
                               + table.hot().get()
                               + ") = "
-                              + cutoff)));
+                              + Periods.display(cutoff))));
         }
       }
     }

@@ -153,6 +153,11 @@ public final class Periods {
     return keyType.startsWith("timestamp with time zone") ? text + "+00" : text;
   }
 
+  /** {@code 2026-01-01 00:00} for messages. */
+  public static String display(LocalDateTime value) {
+    return value.format(DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm", Locale.ROOT));
+  }
+
   /** Whether Strata can compute periods for a key column of this type. */
   public static boolean isTimeType(String keyType) {
     return keyType.equals("date") || keyType.startsWith("timestamp");
