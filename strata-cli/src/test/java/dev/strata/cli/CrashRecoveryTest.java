@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrashRecoveryTest {
   static final String DATABASE = "crash_recovery_test";
   static final AtomicInteger NEXT_YEAR = new AtomicInteger(1990);
-  static Path config;
+  static volatile Path config;
   static LocalServer main;
   static LocalServer archive;
 
@@ -183,6 +183,111 @@ class CrashRecoveryTest {
     CliRun rerun = CliRun.run(Map.of(), withConfig(command));
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
     assertConverged(year, before, "local", 0);
+  }
+
+  static final AtomicInteger NEXT_TABLE = new AtomicInteger();
+
+  @ParameterizedTest(name = "apply halted at {0}")
+  @ValueSource(
+      strings = {
+        "archive.after_copy=halt",
+        "archive.before_swap_commit=halt",
+        "retire.after_intent=halt",
+        "retire.after_export=halt",
+        "retire.after_drop=halt"
+      })
+  void applyConvergesAfterAHalt(String failpoint) throws Exception {
+    String table = "life" + NEXT_TABLE.incrementAndGet();
+    sql(
+        main,
+        "CREATE TABLE "
+            + table
+            + " (id int NOT NULL, time timestamp NOT NULL, v text) PARTITION BY RANGE (time)");
+    for (int year = 2010; year <= 2013; year++) {
+      sql(
+          main,
+          "CREATE TABLE "
+              + table
+              + "_"
+              + year
+              + " PARTITION OF "
+              + table
+              + " FOR VALUES FROM ('"
+              + year
+              + "-01-01') TO ('"
+              + (year + 1)
+              + "-01-01')",
+          "INSERT INTO "
+              + table
+              + " SELECT g, timestamp '"
+              + year
+              + "-01-01' + g * interval '1 minute', 'v' || g FROM generate_series(1, 5000) g");
+    }
+    String kept =
+        query(
+            main,
+            "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM (SELECT * FROM "
+                + table
+                + " WHERE time >= '2011-01-01') t");
+    Path exports = Files.createTempDirectory("crash-exports");
+    Path policy = Files.createTempFile("crash-policy", ".yaml");
+    Files.writeString(
+        policy,
+        Files.readString(config)
+            + "tables:\n  "
+            + table
+            + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 0\n    hot: 1 year\n    archive_to: archive_a\n"
+            + "    retention: 15 years\n    export_before_retire: "
+            + exports
+            + "\n");
+    Path saved = config;
+    config = policy;
+    try {
+      assertThat(runHalting(failpoint, "apply", "--now", "2026-02-01", "--yes")).isEqualTo(137);
+      CliRun rerun =
+          CliRun.run(Map.of(), withConfig("apply", "--now", "2026-02-01", "--yes", "--quiet"));
+      assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+      assertThat(CliRun.run(Map.of(), withConfig("plan", "--now", "2026-02-01")).out())
+          .contains("Nothing to change");
+    } finally {
+      config = saved;
+    }
+    assertThat(
+            query(
+                main,
+                "SELECT string_agg(c.relname || '@' || coalesce(s.srvname, 'local'), ',' ORDER BY c.relname) FROM pg_inherits i"
+                    + " JOIN pg_class c ON c.oid = i.inhrelid LEFT JOIN pg_foreign_table f ON f.ftrelid = c.oid"
+                    + " LEFT JOIN pg_foreign_server s ON s.oid = f.ftserver WHERE i.inhparent = '"
+                    + table
+                    + "'::regclass"))
+        .isEqualTo(
+            table
+                + "_2011@archive_a,"
+                + table
+                + "_2012@archive_a,"
+                + table
+                + "_2013@archive_a,"
+                + table
+                + "_2026@local");
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM (SELECT * FROM "
+                    + table
+                    + " WHERE time >= '2011-01-01') t"))
+        .isEqualTo(kept);
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
+        .isEqualTo("0");
+    assertThat(query(main, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'strata_freeze%'"))
+        .isEqualTo("0");
+    assertThat(query(main, "SELECT count(*) FROM pg_class WHERE relname = '" + table + "_2010'"))
+        .isEqualTo("0");
+    try (var files = Files.list(exports)) {
+      assertThat(files.filter(f -> f.toString().endsWith(".manifest.json")).count()).isEqualTo(1);
+    }
   }
 
   static String writeError(int year) {

@@ -79,8 +79,8 @@ public final class LifecycleExecutor {
                     + plan.actions().size()
                     + " actions (those stay done): "
                     + e.getMessage(),
-                (e.hint() != null ? e.hint() + " " : "")
-                    + "Run `strata apply` again to continue from here.",
+                (e.hint() != null ? e.hint() + "; " : "")
+                    + "run `strata apply` again to continue from here",
                 e);
           }
           applied.add(action);

@@ -92,9 +92,15 @@ public final class LifecyclePlanner {
       List<LifecycleAction> premakes = new ArrayList<>();
       List<LifecycleAction.Archive> archives = new ArrayList<>();
       List<LifecycleAction.Retire> retires = new ArrayList<>();
+      Set<QualifiedName> busy = new HashSet<>();
+      journal.unfinished().forEach(op -> busy.add(((LifecycleAction.Resume) op).partition()));
       for (TableConfig table : config.tables().values()) {
         planTable(table, catalog, coordinator, now, moves, premakes, archives, retires, warnings);
       }
+      // A partition with an unfinished operation is only resumed in this run; the next plan
+      // decides what else it needs, from the state the resume leaves.
+      archives.removeIf(a -> busy.contains(a.partition()));
+      retires.removeIf(r -> busy.contains(r.partition()));
       actions.addAll(moves);
       actions.addAll(premakes);
       actions.addAll(archives);
