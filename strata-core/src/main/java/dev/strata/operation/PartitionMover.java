@@ -173,7 +173,7 @@ public final class PartitionMover {
       }
       steps.add(new PlannedStep("P5 indexes", server, indexes));
       String fingerprint =
-          "SELECT count(*), coalesce(sum(hashtextextended(r::text, 0)::numeric), 0), count(*) FILTER (WHERE "
+          "SELECT count(*), coalesce(sum(hash_record_extended(r, 0)), 0), count(*) FILTER (WHERE "
               + bounds.outsideCondition()
               + ") FROM (SELECT "
               + MoveStatements.columnList(columns)
@@ -941,6 +941,8 @@ public final class PartitionMover {
             for (String definition : definitions) {
               db.execute(definition);
             }
+            // Statistics where the rows now live: the server plans its part of every query.
+            db.execute("ANALYZE " + targetTable.quoted());
             return null;
           });
     }
@@ -1223,8 +1225,15 @@ public final class PartitionMover {
     if (operation.kind() == OperationKind.ARCHIVE) {
       control.execute("DROP TABLE IF EXISTS " + operation.detachedName().quoted());
       try {
-        // Statistics for the planner: postgres_fdw samples the remote table.
-        control.execute("ANALYZE " + operation.partition().quoted());
+        // Statistics for the coordinator's planner: postgres_fdw samples the remote table over
+        // the network, so a small sample (3,000 rows) keeps this step short; archived partitions
+        // need row counts and rough distributions, not fine-grained histograms.
+        control.inTransaction(
+            db -> {
+              db.execute("SET LOCAL default_statistics_target = 10");
+              db.execute("ANALYZE " + operation.partition().quoted());
+              return null;
+            });
       } catch (StrataException e) {
         LOG.warn("ANALYZE of {} failed: {}", operation.partition().display(), e.getMessage());
       }
