@@ -4,7 +4,6 @@ import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.catalog.PartitionedTable;
 import dev.strata.connect.Database;
-import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
@@ -137,10 +136,5 @@ public final class DefaultRowsMover {
                       return deleted;
                     })));
     return moved.get(moved.size() - 1);
-  }
-
-  /** For messages: {@code "public"."emp_default"} etc. */
-  static String quoted(String name) {
-    return Identifiers.quote(name);
   }
 }

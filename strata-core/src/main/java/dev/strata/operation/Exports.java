@@ -119,10 +119,7 @@ public final class Exports {
                 .connection()
                 .unwrap(PGConnection.class)
                 .getCopyAPI()
-                .copyOut(
-                    MoveStatements.copyOut(table, parent.columns(), "")
-                        .replace(" (FORMAT binary)", ""),
-                    gzip);
+                .copyOut(MoveStatements.copyOutText(table, parent.columns(), ""), gzip);
       }
       if (rows != fingerprint.rows()) {
         throw new StrataException(

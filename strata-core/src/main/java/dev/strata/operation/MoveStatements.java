@@ -106,12 +106,17 @@ final class MoveStatements {
 
   /** P4: the source side of the copy, optionally limited to a block range. */
   static String copyOut(QualifiedName source, List<Column> columns, String blockRange) {
+    return copyOutText(source, columns, blockRange) + " (FORMAT binary)";
+  }
+
+  /** The same in COPY's text format (exports: portable across versions, readable by people). */
+  static String copyOutText(QualifiedName source, List<Column> columns, String blockRange) {
     return "COPY (SELECT "
         + columnList(columns)
         + " FROM "
         + source.quoted()
         + blockRange
-        + ") TO STDOUT (FORMAT binary)";
+        + ") TO STDOUT";
   }
 
   /** P4: the target side; FREEZE only when the same transaction truncated the table. */

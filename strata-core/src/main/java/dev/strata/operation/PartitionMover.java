@@ -1306,8 +1306,7 @@ public final class PartitionMover {
                         .findRelation(operation.partition())
                         .map(r -> r.kind().equals("f"))
                         .orElse(false)) {
-                      setUpdatable(
-                          db, operation.partition(), archivedUpdatableForRestore(operation));
+                      setUpdatable(db, operation.partition(), archivedUpdatable(operation));
                     }
                     return null;
                   }));
@@ -1435,10 +1434,6 @@ public final class PartitionMover {
 
   private boolean archivedUpdatable(Operation operation) {
     return tableConfig(operation).map(TableConfig::archivedUpdatable).orElse(false);
-  }
-
-  private boolean archivedUpdatableForRestore(Operation operation) {
-    return archivedUpdatable(operation);
   }
 
   private static StrataException unfinishedConflict(Operation existing) {

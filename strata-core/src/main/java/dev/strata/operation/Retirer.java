@@ -10,7 +10,6 @@ import dev.strata.catalog.PartitionedTable;
 import dev.strata.catalog.Tier;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
-import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -360,9 +359,5 @@ public final class Retirer {
                 + " (not created by Strata)");
       }
     }
-  }
-
-  static String quote(String identifier) {
-    return Identifiers.quote(identifier);
   }
 }
