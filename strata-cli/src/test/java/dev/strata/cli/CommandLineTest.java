@@ -306,6 +306,46 @@ class CommandLineTest {
     assertThat(restored.out()).contains("restore of public.emp_2019 to the coordinator: done");
   }
 
+  @Test
+  void badPoliciesAreRefusedBeforeAnyServerIsTouched(@TempDir Path scratch) throws Exception {
+    String base =
+        Files.readString(config)
+            .replace("    partition_by: { column: time, interval: 1 year }\n", "");
+    Map<String, String> policies =
+        Map.of(
+            "unitless",
+                "    partition_by: { column: time, interval: 1 year }\n    hot: 1 year\n    archive_to: archive_2024\n    retention: 90\n",
+            "unknown server",
+                "    partition_by: { column: time, interval: 1 year }\n    hot: 1 year\n    archive_to: archive_2042\n",
+            "retention shorter than hot",
+                "    partition_by: { column: time, interval: 1 year }\n    hot: 2 years\n    archive_to: archive_2024\n    retention: 1 year\n");
+    String before = partitionsOfEmp();
+    for (var policy : policies.entrySet()) {
+      Path file = scratch.resolve(policy.getKey().replace(' ', '_') + ".yaml");
+      Files.writeString(file, base + policy.getValue());
+      for (String command : new String[] {"plan", "apply"}) {
+        CliRun run =
+            command.equals("apply")
+                ? strata(command, "--now", "2030-01-01", "--yes", "-c", file.toString())
+                : strata(command, "--now", "2030-01-01", "-c", file.toString());
+        assertThat(run.exitCode()).as(policy.getKey() + ": " + run).isEqualTo(2);
+        assertThat(run.err()).as(policy.getKey()).contains("tables.public.emp.");
+      }
+    }
+    assertThat(partitionsOfEmp()).isEqualTo(before);
+  }
+
+  static String partitionsOfEmp() throws SQLException {
+    try (var connection = main.connect(DATABASE);
+        var statement = connection.createStatement();
+        var rows =
+            statement.executeQuery(
+                "SELECT count(*) FROM pg_inherits WHERE inhparent = 'emp'::regclass")) {
+      rows.next();
+      return rows.getString(1);
+    }
+  }
+
   static JsonNode parse(String json) {
     try {
       return Json.mapper().readTree(json);
