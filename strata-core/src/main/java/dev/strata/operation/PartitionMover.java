@@ -808,6 +808,12 @@ public final class PartitionMover {
         (rowsDelta, bytesDelta) ->
             progress.copied(rows.addAndGet(rowsDelta), bytes.addAndGet(bytesDelta), expectedRows);
     String failpoint = Failpoints.enabled() ? operation.kind().label() + ".copy_rows" : null;
+    // The source is frozen, so its fingerprint can be taken while it is being copied: the
+    // verification step then only has to read the target.
+    RangeBounds bounds = bounds(operation, parent);
+    CompletableFuture<Fingerprint> sourceFingerprint =
+        CompletableFuture.supplyAsync(
+            () -> fingerprint(sourceServer, sourceTable, columns, bounds));
     if (streams == 1) {
       try (Database source = openBulk(sourceServer);
           Database target = openBulk(targetServer)) {
@@ -875,6 +881,7 @@ public final class PartitionMover {
     timings.rows = rows.get();
     timings.bytes = bytes.get();
     timings.copy = Duration.ofNanos(System.nanoTime() - started);
+    timings.sourceFingerprint = join(sourceFingerprint);
     return operation;
   }
 
@@ -930,21 +937,37 @@ public final class PartitionMover {
     try (Database source = open(archive ? Connections.COORDINATOR : operation.server())) {
       definitions = indexDefinitions(source, sourceTable, targetTable);
     }
-    try (Database target = openBulk(archive ? operation.server() : Connections.COORDINATOR)) {
+    String targetServer = archive ? operation.server() : Connections.COORDINATOR;
+    try (Database target = openBulk(targetServer)) {
       target.inTransaction(
           db -> {
             // Idempotent rebuild: indexes left by an interrupted attempt are dropped first.
             for (String index : existingIndexes(db, targetTable)) {
               db.execute("DROP INDEX " + index);
             }
-            db.execute("SET LOCAL maintenance_work_mem = '256MB'");
-            for (String definition : definitions) {
-              db.execute(definition);
-            }
-            // Statistics where the rows now live: the server plans its part of every query.
-            db.execute("ANALYZE " + targetTable.quoted());
             return null;
           });
+    }
+    // One connection per index: each build is single-threaded in PostgreSQL, so separate
+    // sessions use the server's cores.
+    ExecutorService pool =
+        Executors.newFixedThreadPool(Math.max(1, Math.min(4, definitions.size())));
+    try {
+      List<CompletableFuture<Void>> builds = new ArrayList<>();
+      for (String definition : definitions) {
+        builds.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try (Database target = openBulk(targetServer)) {
+                    target.execute("SET maintenance_work_mem = '256MB'");
+                    target.execute(definition);
+                  }
+                },
+                pool));
+      }
+      builds.forEach(PartitionMover::join);
+    } finally {
+      pool.shutdownNow();
     }
     timings.indexes = Duration.ofNanos(System.nanoTime() - started);
     return operation;
@@ -1009,20 +1032,29 @@ public final class PartitionMover {
     RangeBounds bounds = bounds(operation, parent);
     boolean archive = operation.kind() == OperationKind.ARCHIVE;
     CompletableFuture<Fingerprint> source =
-        CompletableFuture.supplyAsync(
-            () ->
-                fingerprint(
-                    archive ? Connections.COORDINATOR : operation.server(),
-                    archive ? operation.partition() : operation.remoteTable(),
-                    parent.columns(),
-                    bounds));
-    Fingerprint target =
-        fingerprint(
-            archive ? operation.server() : Connections.COORDINATOR,
-            archive ? operation.remoteTable() : operation.stagingName(),
-            parent.columns(),
-            bounds);
+        timings.sourceFingerprint != null
+            ? CompletableFuture.completedFuture(timings.sourceFingerprint)
+            : CompletableFuture.supplyAsync(
+                () ->
+                    fingerprint(
+                        archive ? Connections.COORDINATOR : operation.server(),
+                        archive ? operation.partition() : operation.remoteTable(),
+                        parent.columns(),
+                        bounds));
+    String targetServer = archive ? operation.server() : Connections.COORDINATOR;
+    QualifiedName targetTable = archive ? operation.remoteTable() : operation.stagingName();
+    // Statistics where the rows now live (the server plans its part of every query), gathered
+    // while the target is being checksummed.
+    CompletableFuture<Void> analyze =
+        CompletableFuture.runAsync(
+            () -> {
+              try (Database target = openBulk(targetServer)) {
+                target.execute("ANALYZE " + targetTable.quoted());
+              }
+            });
+    Fingerprint target = fingerprint(targetServer, targetTable, parent.columns(), bounds);
     Fingerprint expected = join(source);
+    join(analyze);
     timings.verify = Duration.ofNanos(System.nanoTime() - started);
     if (!expected.sameRowsAs(target) || target.outOfRange() != 0 || expected.outOfRange() != 0) {
       String detail = "source: " + expected + "; target: " + target;
@@ -1510,5 +1542,6 @@ public final class PartitionMover {
     Duration verify = Duration.ZERO;
     Duration swap = Duration.ZERO;
     int swapAttempts;
+    Fingerprint sourceFingerprint;
   }
 }
