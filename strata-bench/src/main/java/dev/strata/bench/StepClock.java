@@ -86,6 +86,24 @@ final class StepClock implements MoveProgress {
     return null;
   }
 
+  /** The phases (preflight included) that overlap [from, to), in order. */
+  synchronized List<String> phasesOverlapping(long fromNanos, long toNanos) {
+    List<String> phases = new ArrayList<>();
+    long start = startedNanos;
+    String phase = "preflight";
+    for (int i = 0; i <= marks.size(); i++) {
+      long end = i < marks.size() ? marks.get(i).nanos() : endedNanos;
+      if (start < toNanos && end > fromNanos) {
+        phases.add(phase);
+      }
+      if (i < marks.size()) {
+        start = end;
+        phase = marks.get(i).phase();
+      }
+    }
+    return phases;
+  }
+
   private static String phaseOf(String description) {
     for (Map.Entry<String, String> entry : PHASES.entrySet()) {
       if (description.startsWith(entry.getKey())) {

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     },
     footer = {
       "",
-      "Exit codes: 0 success, 1 failure, 2 usage or configuration error.",
+      "Exit codes: 0 success, 1 failure, 2 usage or configuration error; `doctor` exits 3 when it"
+          + " found warnings but no failure.",
       "Configuration: -c/--config FILE (default ./strata.yaml, or $STRATA_CONFIG)."
     },
     subcommands = {
@@ -49,6 +50,10 @@ import picocli.CommandLine.Option;
       AbortCommand.class,
       VerifyCommand.class,
       ImportCommand.class,
+      DoctorCommand.class,
+      AnalyzeCommand.class,
+      GrantsCommand.class,
+      ExplainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli implements Runnable {
@@ -100,6 +105,7 @@ public final class StrataCli implements Runnable {
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    addHelpOptions(commandLine);
     commandLine.setExecutionExceptionHandler(
         (exception, failed, parseResult) -> {
           boolean trace = root.stacktrace;
@@ -128,6 +134,17 @@ public final class StrataCli implements Runnable {
     out.flush();
     err.flush();
     return exitCode;
+  }
+
+  /** {@code -h/--help} on every subcommand, at every depth. */
+  private static void addHelpOptions(CommandLine commandLine) {
+    for (CommandLine sub : commandLine.getSubcommands().values()) {
+      if (!(sub.getCommand() instanceof CommandLine.HelpCommand)
+          && sub.getCommandSpec().optionsMap().get("--help") == null) {
+        sub.getCommandSpec().mixinStandardHelpOptions(true);
+      }
+      addHelpOptions(sub);
+    }
   }
 
   /** Reads the version Maven wrote into the jar. */

@@ -94,6 +94,13 @@ class CommandLineTest {
     CliRun help = strata("--help");
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("demo", "apply", "attach", "status", "Exit codes");
+    for (String command : new String[] {"status", "apply", "archive", "plan", "doctor"}) {
+      CliRun commandHelp = strata(command, "--help");
+      assertThat(commandHelp.exitCode()).as(command).isZero();
+      assertThat(commandHelp.out()).as(command).contains("Usage: strata " + command);
+    }
+    CliRun nestedHelp = strata("partition", "create", "--help");
+    assertThat(nestedHelp.exitCode()).isZero();
     CliRun unknown = strata("frobnicate");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("Unmatched argument");

@@ -8,6 +8,7 @@ import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -322,12 +323,611 @@ public final class CatalogReader {
         .orElse(false);
   }
 
+  // Plan analysis (strata explain) ----------------------------------------------------------
+
+  /**
+   * The root of the partition tree of each relation in {@code relations} that is a partition (at
+   * any depth); relations that are not partitions, or do not exist, are absent from the result.
+   */
+  public Map<QualifiedName, QualifiedName> partitionRoots(Collection<QualifiedName> relations) {
+    if (relations.isEmpty()) {
+      return Map.of();
+    }
+    Map<QualifiedName, QualifiedName> roots = new LinkedHashMap<>();
+    database
+        .query(
+            """
+            SELECT n.nspname, c.relname, rn.nspname, r.relname
+            FROM unnest(?::text[], ?::text[]) AS t(schema_name, relation_name)
+            JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
+            JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.relation_name
+            JOIN pg_catalog.pg_class r ON r.oid = pg_catalog.pg_partition_root(c.oid)
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+            WHERE c.relispartition
+            """,
+            row ->
+                Map.entry(
+                    QualifiedName.of(row.getString(1), row.getString(2)),
+                    QualifiedName.of(row.getString(3), row.getString(4))),
+            schemas(relations),
+            names(relations))
+        .forEach(entry -> roots.put(entry.getKey(), entry.getValue()));
+    return roots;
+  }
+
+  /**
+   * Partitioned tables that are not partitions themselves and whose name is one of {@code names},
+   * either visible on the search path or in a schema whose name is also among {@code names}: the
+   * tables a statement's identifiers may refer to.
+   */
+  public List<QualifiedName> partitionedTablesNamed(Collection<String> names) {
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    String[] candidates = names.toArray(String[]::new);
+    return database.query(
+        """
+        SELECT n.nspname, c.relname
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'p' AND NOT c.relispartition AND c.relname = ANY (?::text[])
+          AND (pg_catalog.pg_table_is_visible(c.oid) OR n.nspname = ANY (?::text[]))
+        ORDER BY 1, 2
+        """,
+        row -> QualifiedName.of(row.getString(1), row.getString(2)),
+        candidates,
+        candidates);
+  }
+
+  /** The foreign server of each foreign table among {@code relations}; others are absent. */
+  public Map<QualifiedName, String> foreignTableServers(Collection<QualifiedName> relations) {
+    if (relations.isEmpty()) {
+      return Map.of();
+    }
+    Map<QualifiedName, String> servers = new LinkedHashMap<>();
+    database
+        .query(
+            """
+            SELECT n.nspname, c.relname, s.srvname
+            FROM unnest(?::text[], ?::text[]) AS t(schema_name, relation_name)
+            JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name
+            JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.relation_name
+            JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+            JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+            """,
+            row ->
+                Map.entry(QualifiedName.of(row.getString(1), row.getString(2)), row.getString(3)),
+            schemas(relations),
+            names(relations))
+        .forEach(entry -> servers.put(entry.getKey(), entry.getValue()));
+    return servers;
+  }
+
+  /**
+   * A function (or aggregate, or procedure) as postgres_fdw judges it for shipping.
+   *
+   * @param schema its schema
+   * @param name its name
+   * @param arguments {@code pg_get_function_identity_arguments}, e.g. {@code numeric, integer}
+   * @param volatility immutable, stable or volatile
+   * @param builtIn whether PostgreSQL itself defines it: postgres_fdw's {@code is_builtin} test, an
+   *     OID below {@code FirstGenbkiObjectId} (10000)
+   * @param extension the extension it belongs to, if any
+   * @param visible whether it is found without a schema on the current search path
+   */
+  public record FunctionDefinition(
+      String schema,
+      String name,
+      String arguments,
+      Volatility volatility,
+      boolean builtIn,
+      Optional<String> extension,
+      boolean visible) {
+    /** {@code schema.name(arguments)}. */
+    public String signature() {
+      return schema + "." + name + "(" + arguments + ")";
+    }
+  }
+
+  /** Every function whose name is one of {@code names}, in every schema. */
+  public List<FunctionDefinition> functionsNamed(Collection<String> names) {
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    return database.query(
+        """
+        SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
+               p.provolatile::text, p.oid < 10000,
+               (SELECT e.extname FROM pg_catalog.pg_depend d
+                JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+                WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                  AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+                LIMIT 1),
+               pg_catalog.pg_function_is_visible(p.oid)
+        FROM pg_catalog.pg_proc p
+        JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.proname = ANY (?::text[])
+        ORDER BY 1, 2, 3
+        """,
+        row ->
+            new FunctionDefinition(
+                row.getString(1),
+                row.getString(2),
+                row.getString(3),
+                Volatility.fromCatalog(row.getString(4)),
+                row.getBoolean(5),
+                Optional.ofNullable(row.getString(6)),
+                row.getBoolean(7)),
+        (Object) names.toArray(String[]::new));
+  }
+
+  /**
+   * An operator as postgres_fdw judges it for shipping.
+   *
+   * @param schema its schema
+   * @param name its name, e.g. {@code %}
+   * @param leftType left operand type ({@code format_type}, no type modifier); empty for a prefix
+   *     operator
+   * @param rightType right operand type
+   * @param volatility the volatility of the function implementing it
+   * @param builtIn whether PostgreSQL itself defines it (OID below 10000, as for functions)
+   * @param extension the extension it belongs to, if any
+   * @param visible whether it is found without a schema on the current search path
+   */
+  public record OperatorDefinition(
+      String schema,
+      String name,
+      Optional<String> leftType,
+      String rightType,
+      Volatility volatility,
+      boolean builtIn,
+      Optional<String> extension,
+      boolean visible) {
+    /** {@code schema.name (left, right)}. */
+    public String signature() {
+      return schema
+          + "."
+          + name
+          + " ("
+          + leftType.map(type -> type + ", ").orElse("NONE, ")
+          + rightType
+          + ")";
+    }
+  }
+
+  /** Every operator whose name is one of {@code names}, in every schema. */
+  public List<OperatorDefinition> operatorsNamed(Collection<String> names) {
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    return database.query(
+        """
+        SELECT n.nspname, o.oprname,
+               CASE WHEN o.oprleft <> 0 THEN pg_catalog.format_type(o.oprleft, NULL) END,
+               pg_catalog.format_type(o.oprright, NULL),
+               p.provolatile::text, o.oid < 10000,
+               (SELECT e.extname FROM pg_catalog.pg_depend d
+                JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+                WHERE d.classid = 'pg_catalog.pg_operator'::regclass AND d.objid = o.oid
+                  AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+                LIMIT 1),
+               pg_catalog.pg_operator_is_visible(o.oid)
+        FROM pg_catalog.pg_operator o
+        JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+        JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
+        WHERE o.oprname = ANY (?::text[])
+        ORDER BY 1, 2, 3, 4
+        """,
+        row ->
+            new OperatorDefinition(
+                row.getString(1),
+                row.getString(2),
+                Optional.ofNullable(row.getString(3)),
+                row.getString(4),
+                Volatility.fromCatalog(row.getString(5)),
+                row.getBoolean(6),
+                Optional.ofNullable(row.getString(7)),
+                row.getBoolean(8)),
+        (Object) names.toArray(String[]::new));
+  }
+
+  /** The value of a setting in this session, or empty when there is no such setting. */
+  public Optional<String> currentSetting(String name) {
+    return database
+        .queryOne(
+            "SELECT pg_catalog.current_setting(?, true)",
+            row -> Optional.ofNullable(row.getString(1)),
+            name)
+        .flatMap(value -> value);
+  }
+
+  private static String[] schemas(Collection<QualifiedName> relations) {
+    return relations.stream().map(QualifiedName::schema).toArray(String[]::new);
+  }
+
+  private static String[] names(Collection<QualifiedName> relations) {
+    return relations.stream().map(QualifiedName::name).toArray(String[]::new);
+  }
+
   public String serverVersion() {
     return database.queryOne("SHOW server_version", row -> row.getString(1)).orElseThrow();
   }
 
   public String currentUser() {
     return database.queryOne("SELECT current_user", row -> row.getString(1)).orElseThrow();
+  }
+
+  // ---------------------------------------------------------------- health and least privilege
+
+  /**
+   * A role's attributes that matter for least privilege.
+   *
+   * @param name the role
+   * @param superuser {@code rolsuper}
+   * @param canLogin {@code rolcanlogin}
+   * @param createRole {@code rolcreaterole}
+   * @param createDatabase {@code rolcreatedb}
+   * @param bypassRowSecurity {@code rolbypassrls}
+   */
+  public record RoleAttributes(
+      String name,
+      boolean superuser,
+      boolean canLogin,
+      boolean createRole,
+      boolean createDatabase,
+      boolean bypassRowSecurity) {}
+
+  /** The role's attributes on this server, or empty when there is no such role. */
+  public Optional<RoleAttributes> role(String name) {
+    return database.queryOne(
+        """
+        SELECT rolname, rolsuper, rolcanlogin, rolcreaterole, rolcreatedb, rolbypassrls
+        FROM pg_catalog.pg_roles WHERE rolname = ?
+        """,
+        row ->
+            new RoleAttributes(
+                row.getString(1),
+                row.getBoolean(2),
+                row.getBoolean(3),
+                row.getBoolean(4),
+                row.getBoolean(5),
+                row.getBoolean(6)),
+        name);
+  }
+
+  /**
+   * Which of {@code privileges} ({@code SELECT}, {@code INSERT}, ...) {@code role} holds on the
+   * table, directly, through PUBLIC or through a role it inherits; empty when the role or the table
+   * does not exist.
+   */
+  public List<String> tablePrivileges(String role, QualifiedName table, List<String> privileges) {
+    return database.query(
+        """
+        SELECT p.privilege
+        FROM unnest(?::text[]) WITH ORDINALITY p(privilege, position),
+             pg_catalog.pg_class c
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+             pg_catalog.pg_roles r
+        WHERE n.nspname = ? AND c.relname = ? AND r.rolname = ?
+          AND pg_catalog.has_table_privilege(r.oid, c.oid, p.privilege)
+        ORDER BY p.position
+        """,
+        row -> row.getString(1),
+        privileges.toArray(String[]::new),
+        table.schema(),
+        table.name(),
+        role);
+  }
+
+  /** The owner of a relation, or empty when there is no such relation. */
+  public Optional<String> owner(QualifiedName name) {
+    return database.queryOne(
+        """
+        SELECT pg_catalog.pg_get_userbyid(c.relowner)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = ?
+        """,
+        row -> row.getString(1),
+        name.schema(),
+        name.name());
+  }
+
+  /**
+   * A CHECK constraint as PostgreSQL prints it.
+   *
+   * @param name constraint name
+   * @param definition {@code pg_get_constraintdef}, e.g. {@code CHECK ((id > 0))}
+   * @param validated whether every existing row is known to satisfy it
+   */
+  public record CheckConstraint(String name, String definition, boolean validated) {}
+
+  public List<CheckConstraint> checkConstraints(QualifiedName table) {
+    return database.query(
+        """
+        SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.convalidated
+        FROM pg_catalog.pg_constraint k
+        JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = ? AND k.contype = 'c'
+        ORDER BY 1
+        """,
+        row -> new CheckConstraint(row.getString(1), row.getString(2), row.getBoolean(3)),
+        table.schema(),
+        table.name());
+  }
+
+  /**
+   * How PostgreSQL prints {@code CHECK (expression)} on a table with these columns, so that a
+   * constraint written by hand can be compared with the one Strata expects by their canonical text
+   * (PostgreSQL normalises casts, parentheses and constants; the printed constants depend on
+   * session settings such as TimeZone, so the comparison must use the same session).
+   *
+   * <p>The only way to get that text is to let PostgreSQL parse the expression against a relation:
+   * this creates a temporary table inside a transaction that is always rolled back, so nothing is
+   * left behind. It needs the TEMPORARY privilege on the database, which PUBLIC has by default; on
+   * a read-only server (a standby) it fails, and the caller says the comparison was not possible.
+   *
+   * @param expression SQL over the columns, with literals only (no parameters)
+   */
+  public String canonicalCheck(List<Column> columns, String expression) {
+    String columnDefinitions =
+        columns.stream()
+            .map(c -> dev.strata.sql.Identifiers.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", "));
+    try {
+      java.sql.Connection connection = database.connection();
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        database.execute(
+            "CREATE TEMPORARY TABLE strata_check_probe ("
+                + columnDefinitions
+                + ", CONSTRAINT strata_check_probe_bounds CHECK ("
+                + expression
+                + ")) ON COMMIT DROP");
+        return database
+            .queryOne(
+                """
+                SELECT pg_catalog.pg_get_constraintdef(k.oid)
+                FROM pg_catalog.pg_constraint k
+                WHERE k.conname = 'strata_check_probe_bounds'
+                  AND k.conrelid = 'pg_temp.strata_check_probe'::regclass
+                """,
+                row -> row.getString(1))
+            .orElseThrow();
+      } finally {
+        connection.rollback();
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw database.failure("ROLLBACK", e);
+    }
+  }
+
+  /**
+   * A table on this server that a Strata operation created: its comment is {@code
+   * strata:operation:ID}.
+   */
+  public record TaggedTable(QualifiedName name, long operationId) {}
+
+  public List<TaggedTable> strataTaggedTables() {
+    return database.query(
+        """
+        SELECT n.nspname, c.relname, substring(d.description FROM '^strata:operation:([0-9]+)$')
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_description d
+          ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+        WHERE c.relkind IN ('r', 'p') AND d.description ~ '^strata:operation:[0-9]+$'
+        ORDER BY 1, 2
+        """,
+        row ->
+            new TaggedTable(
+                QualifiedName.of(row.getString(1), row.getString(2)),
+                Long.parseLong(row.getString(3))));
+  }
+
+  /**
+   * {@code pg_class.reltuples} of a relation: -1 when it was never analyzed (PostgreSQL 14+), which
+   * for a foreign table means the planner knows nothing about it; empty when there is no such
+   * relation.
+   */
+  public OptionalLong reltuples(QualifiedName name) {
+    return database
+        .queryOne(
+            """
+            SELECT c.reltuples::bigint
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relname = ?
+            """,
+            row -> row.getLong(1),
+            name.schema(),
+            name.name())
+        .map(OptionalLong::of)
+        .orElse(OptionalLong.empty());
+  }
+
+  /**
+   * A session on this server, from {@code pg_stat_activity}.
+   *
+   * @param pid backend process id
+   * @param user the role it is logged in as
+   * @param applicationName its {@code application_name}
+   * @param state e.g. {@code idle in transaction}
+   * @param secondsInState how long it has been in that state
+   * @param clientAddress where it connected from, when known
+   */
+  public record Session(
+      int pid,
+      String user,
+      String applicationName,
+      String state,
+      double secondsInState,
+      Optional<String> clientAddress) {}
+
+  /**
+   * Sessions of {@code applicationName} idle inside a transaction. Other roles' sessions show their
+   * state only to superusers and members of {@code pg_read_all_stats}; see {@link
+   * #canSeeAllSessions}.
+   */
+  public List<Session> sessionsIdleInTransaction(String applicationName) {
+    return database.query(
+        """
+        SELECT pid, usename, application_name, state,
+               extract(epoch FROM now() - state_change)::float8, host(client_addr)
+        FROM pg_catalog.pg_stat_activity
+        WHERE application_name = ? AND state LIKE 'idle in transaction%'
+        ORDER BY state_change
+        """,
+        row ->
+            new Session(
+                row.getInt(1),
+                row.getString(2),
+                row.getString(3),
+                row.getString(4),
+                row.getDouble(5),
+                Optional.ofNullable(row.getString(6))),
+        applicationName);
+  }
+
+  /** Whether the current role sees every session's state in {@code pg_stat_activity}. */
+  public boolean canSeeAllSessions() {
+    return database
+        .queryOne(
+            """
+            SELECT r.rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
+            FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+            """,
+            row -> row.getBoolean(1))
+        .orElse(false);
+  }
+
+  /**
+   * The value of a setting made with {@code ALTER ROLE ... SET} or {@code ALTER DATABASE ... SET}
+   * that applies to {@code role} in the current database, the most specific first (role and
+   * database, role, database), as PostgreSQL applies them; empty when none.
+   */
+  public Optional<String> roleSetting(String role, String setting) {
+    return database.queryOne(
+        """
+        SELECT substring(s.config FROM position('=' IN s.config) + 1)
+        FROM pg_catalog.pg_db_role_setting d
+        CROSS JOIN LATERAL unnest(d.setconfig) s(config)
+        LEFT JOIN pg_catalog.pg_roles r ON r.oid = d.setrole
+        LEFT JOIN pg_catalog.pg_database b ON b.oid = d.setdatabase
+        WHERE (d.setrole = 0 OR r.rolname = ?)
+          AND (d.setdatabase = 0 OR b.datname = current_database())
+          AND s.config LIKE ? || '=%'
+        ORDER BY (d.setrole <> 0) DESC, (d.setdatabase <> 0) DESC
+        LIMIT 1
+        """,
+        row -> row.getString(1), role, setting);
+  }
+
+  /**
+   * The value the server's configuration files give a setting, or empty when they do not set it or
+   * this role may not read {@code pg_file_settings} (superusers only, by default).
+   */
+  public Optional<String> fileSetting(String setting) {
+    boolean readable =
+        database
+            .queryOne(
+                "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()',"
+                    + " 'EXECUTE')",
+                row -> row.getBoolean(1))
+            .orElse(false);
+    if (!readable) {
+      return Optional.empty();
+    }
+    return database.queryOne(
+        """
+        SELECT setting FROM pg_catalog.pg_file_settings
+        WHERE name = ? AND applied AND error IS NULL
+        ORDER BY seqno DESC LIMIT 1
+        """,
+        row -> row.getString(1),
+        setting);
+  }
+
+  /** Whether PUBLIC holds USAGE on the foreign server, so that every role may use it. */
+  public boolean publicHasServerUsage(String server) {
+    return database
+        .queryOne(
+            """
+            SELECT EXISTS (
+              SELECT 1 FROM pg_catalog.pg_foreign_server s,
+                            pg_catalog.aclexplode(s.srvacl) a
+              WHERE s.srvname = ? AND a.grantee = 0 AND a.privilege_type = 'USAGE')
+            """,
+            row -> row.getBoolean(1),
+            server)
+        .orElse(false);
+  }
+
+  /** Whether some session holds the advisory lock {@code hashtextextended(key, 0)}. */
+  public boolean advisoryLockHeld(String key) {
+    return database
+        .queryOne(
+            """
+            SELECT EXISTS (
+              SELECT 1 FROM pg_catalog.pg_locks
+              WHERE locktype = 'advisory' AND granted
+                AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0))
+            """,
+            row -> row.getBoolean(1),
+            key)
+        .orElse(false);
+  }
+
+  /**
+   * Rows of a table for which {@code condition} is true; values in it are {@code ?} placeholders
+   * for {@code parameters}.
+   */
+  public long countWhere(QualifiedName table, String condition, Object... parameters) {
+    return database
+        .queryOne(
+            "SELECT count(*) FROM " + table.quoted() + " WHERE " + condition,
+            row -> row.getLong(1),
+            parameters)
+        .orElseThrow();
+  }
+
+  /** The smallest and largest value of a column, as text; empty when the table has no row. */
+  public Optional<List<String>> keyRange(QualifiedName table, String column) {
+    String quoted = dev.strata.sql.Identifiers.quote(column);
+    return database
+        .queryOne(
+            "SELECT min(" + quoted + ")::text, max(" + quoted + ")::text FROM " + table.quoted(),
+            row ->
+                row.getString(1) == null
+                    ? List.<String>of()
+                    : List.of(row.getString(1), row.getString(2)))
+        .filter(range -> !range.isEmpty());
+  }
+
+  /**
+   * Each value cast to {@code type} (a date or time type from {@code format_type}) as seconds since
+   * the epoch, in the server's session time zone, in order; null for {@code -infinity}.
+   */
+  public List<Double> epochSeconds(String type, List<String> values) {
+    return database.query(
+        "SELECT extract(epoch FROM CAST(v AS "
+            + type
+            + "))::float8 FROM unnest(?::text[]) WITH ORDINALITY x(v, position) ORDER BY position",
+        row -> {
+          double seconds = row.getDouble(1);
+          return row.wasNull() ? null : seconds;
+        },
+        (Object) values.toArray(String[]::new));
+  }
+
+  /** The server's clock, as a local date and time in its session time zone. */
+  public java.time.LocalDateTime localTimestamp() {
+    return database
+        .queryOne("SELECT localtimestamp", row -> row.getObject(1, java.time.LocalDateTime.class))
+        .orElseThrow();
   }
 
   private static List<String> textArray(Array array) throws SQLException {

@@ -64,11 +64,12 @@ final class ConfigBinder {
     Map<String, ServerConfig> servers = bindServers(root, serverNames);
     Timeouts timeouts = bindTimeouts(root);
     Map<QualifiedName, TableConfig> tables = tableBinder.bind(root, serverNames);
+    SecurityConfig security = bindSecurity(root);
     if (findings.hasProblems() || coordinator.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
-        new StrataConfig(coordinator.get(), servers, tables, timeouts, reader.origins()));
+        new StrataConfig(coordinator.get(), servers, tables, timeouts, security, reader.origins()));
   }
 
   private Optional<ConnectionConfig> bindCoordinator(Mapping root) {
@@ -231,6 +232,7 @@ final class ConfigBinder {
       Optional<ConnectionConfig> connection = bindConnection(server, path);
       Optional<MappingConfig> mapping = bindMapping(server, path, connection);
       Optional<Map<String, String>> fdwOptions = bindFdwOptions(server, path, connection);
+      mapping = withoutInheritedPassword(server, path, mapping, fdwOptions);
       if (validName && connection.isPresent() && mapping.isPresent() && fdwOptions.isPresent()) {
         servers.put(
             name, new ServerConfig(name, connection.get(), mapping.get(), fdwOptions.get()));
@@ -319,6 +321,38 @@ final class ConfigBinder {
             localUser.map(Setting::text),
             user.map(Setting::text).orElse(connection.get().user()),
             password));
+  }
+
+  /**
+   * With {@code use_scram_passthrough}, postgres_fdw logs in with the SCRAM keys of the client's
+   * own authentication (PostgreSQL 18), so the mapping needs no stored password: one inherited from
+   * {@code servers.NAME.password} is dropped. A password written under {@code mapping} is kept.
+   */
+  private Optional<MappingConfig> withoutInheritedPassword(
+      Mapping server,
+      String serverPath,
+      Optional<MappingConfig> mapping,
+      Optional<Map<String, String>> fdwOptions) {
+    boolean passthrough =
+        fdwOptions
+            .map(options -> "true".equals(options.get("use_scram_passthrough")))
+            .orElse(false);
+    boolean written =
+        server
+            .entry("mapping")
+            .map(Entry::value)
+            .filter(Mapping.class::isInstance)
+            .map(value -> ((Mapping) value).hasValue("password"))
+            .orElse(false);
+    if (!passthrough || written || mapping.isEmpty() || mapping.get().password().isEmpty()) {
+      return mapping;
+    }
+    reader.record(
+        serverPath + ".mapping.password",
+        new Origin(Origin.Kind.DERIVED, "none: fdw.use_scram_passthrough is true"));
+    MappingConfig inherited = mapping.get();
+    return Optional.of(
+        new MappingConfig(inherited.localUser(), inherited.user(), Optional.empty()));
   }
 
   /**
@@ -434,6 +468,44 @@ final class ConfigBinder {
       case "dbname" -> Optional.of(connection.database());
       default -> Optional.empty();
     };
+  }
+
+  // ---------------------------------------------------------------- security
+
+  private SecurityConfig bindSecurity(Mapping root) {
+    Mapping security =
+        reader
+            .section(root, "security", "security", "min_sslmode, allow_superuser_mapping")
+            .orElse(Mapping.empty(root.origin()));
+    reader.checkKeys(security, ConfigSchema.SECURITY, "security");
+    Optional<String> minSslmode = Optional.empty();
+    Optional<Setting> written = reader.optional(security, "min_sslmode", "security.min_sslmode");
+    reader.record("security.min_sslmode", written.map(Setting::origin).orElse(Origin.DEFAULT));
+    if (written.isPresent()) {
+      minSslmode = reader.convert(written.get(), ConfigBinder::sslmode);
+    }
+    Optional<Setting> allow =
+        reader.optional(security, "allow_superuser_mapping", "security.allow_superuser_mapping");
+    reader.record(
+        "security.allow_superuser_mapping", allow.map(Setting::origin).orElse(Origin.DEFAULT));
+    boolean allowSuperuser =
+        allow
+            .flatMap(setting -> reader.convert(setting, SettingReader::parseBoolean))
+            .orElse(false);
+    return new SecurityConfig(minSslmode, allowSuperuser);
+  }
+
+  private static String sslmode(String text) {
+    String mode = text.strip().toLowerCase(Locale.ROOT);
+    if (!FdwOptions.SSL_MODES.contains(mode)) {
+      throw new IllegalArgumentException(
+          "expected one of "
+              + String.join(", ", FdwOptions.SSL_MODES)
+              + " (verify-full is recommended); got \""
+              + text.strip()
+              + "\"");
+    }
+    return mode;
   }
 
   // ---------------------------------------------------------------- timeouts

@@ -66,6 +66,7 @@ public final class ConfigRenderer {
     timeouts.put("idle_in_transaction", Durations.format(config.timeouts().idleInTransaction()));
 
     ObjectNode tables = root.putObject("tables");
+    ObjectNode security = NODES.objectNode();
     for (TableConfig table : config.tables().values()) {
       ObjectNode node = tables.putObject(table.name().display());
       ObjectNode partitionBy = node.putObject("partition_by");
@@ -82,6 +83,10 @@ public final class ConfigRenderer {
       node.put("archived_updatable", table.archivedUpdatable());
       node.put("detached_grace", Durations.format(table.detachedGrace()));
     }
+
+    security.put("min_sslmode", config.security().minSslmode().orElse(null));
+    security.put("allow_superuser_mapping", config.security().allowSuperuserMapping());
+    root.set("security", security);
     return root;
   }
 

@@ -55,6 +55,8 @@ final class ConfigSchema {
   static final Keys TIMEOUTS =
       keys("connect", LEAF, "statement", LEAF, "lock", LEAF, "idle_in_transaction", LEAF);
 
+  static final Keys SECURITY = keys("min_sslmode", LEAF, "allow_superuser_mapping", LEAF);
+
   static final Keys PARTITION_BY = keys("column", LEAF, "interval", LEAF);
 
   static final Keys TABLE =
@@ -78,7 +80,9 @@ final class ConfigSchema {
           "timeouts",
           TIMEOUTS,
           "tables",
-          new Entries(Entries.Kind.TABLES, TABLE));
+          new Entries(Entries.Kind.TABLES, TABLE),
+          "security",
+          SECURITY);
 
   private ConfigSchema() {}
 

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param servers named servers, in file order
  * @param tables managed tables, in file order
  * @param timeouts bounds on every wait of Strata's own connections
+ * @param security the rules foreign servers and user mappings are held to
  * @param origins where each effective value came from, by key path
  */
 public record StrataConfig(
@@ -22,13 +23,25 @@ public record StrataConfig(
     Map<String, ServerConfig> servers,
     Map<QualifiedName, TableConfig> tables,
     Timeouts timeouts,
+    SecurityConfig security,
     Origins origins) {
   public StrataConfig {
     Objects.requireNonNull(coordinator, "coordinator");
     servers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(servers));
     tables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tables));
     Objects.requireNonNull(timeouts, "timeouts");
+    Objects.requireNonNull(security, "security");
     Objects.requireNonNull(origins, "origins");
+  }
+
+  /** A configuration with the default {@link SecurityConfig}. */
+  public StrataConfig(
+      ConnectionConfig coordinator,
+      Map<String, ServerConfig> servers,
+      Map<QualifiedName, TableConfig> tables,
+      Timeouts timeouts,
+      Origins origins) {
+    this(coordinator, servers, tables, timeouts, SecurityConfig.DEFAULTS, origins);
   }
 
   public Optional<ServerConfig> findServer(String name) {

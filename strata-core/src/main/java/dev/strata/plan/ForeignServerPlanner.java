@@ -9,6 +9,7 @@ import dev.strata.config.MappingConfig;
 import dev.strata.config.Secret;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
+import dev.strata.security.MappingRoleGuard;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
@@ -80,8 +81,13 @@ public final class ForeignServerPlanner {
           existingMappings.stream()
               .filter(m -> m.server().equals(server.name()) && m.localUser().equals(localUser))
               .findFirst();
-      planMapping(server.name(), localUser, server.mapping(), mapping, coordinator)
-          .ifPresent(actions::add);
+      Optional<SqlAction> mappingAction =
+          planMapping(server.name(), localUser, server.mapping(), mapping, coordinator);
+      if (mappingAction.isPresent()) {
+        // Secure default: no superuser mapping unless the config insists (checked on the server).
+        MappingRoleGuard.check(config, server);
+        actions.add(mappingAction.get());
+      }
     }
     return actions;
   }

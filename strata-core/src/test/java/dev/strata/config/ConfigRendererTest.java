@@ -175,6 +175,9 @@ class ConfigRendererTest {
               lock: 5s
               idle_in_transaction: 10min
             tables: {}
+            security:
+              min_sslmode: null
+              allow_superuser_mapping: false
             """);
   }
 

@@ -1,0 +1,941 @@
+package dev.strata.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.catalog.CatalogReader;
+import dev.strata.config.ConfigLoader;
+import dev.strata.config.LoadedConfig;
+import dev.strata.config.StrataConfig;
+import dev.strata.connect.Connections;
+import dev.strata.connect.Database;
+import dev.strata.operation.MoveResult;
+import dev.strata.operation.OperationState;
+import dev.strata.operation.PartitionMover;
+import dev.strata.plan.ActionExecutor;
+import dev.strata.plan.ForeignServerPlanner;
+import dev.strata.plan.SqlAction;
+import dev.strata.sql.QualifiedName;
+import dev.strata.testkit.LocalServer;
+import dev.strata.testkit.LocalServers;
+import dev.strata.testkit.ServerSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * The archive benchmark of DESIGN.md's performance targets: moves the same rows of the seed's
+ * {@code emp} shape from a coordinator to an archive server in five ways, in one run on two
+ * embedded PostgreSQL 18 servers, and measures the parent's lock window during Strata's swap.
+ *
+ * <ol>
+ *   <li>(c) a raw binary COPY relay, unverified: the practical ceiling (and, as a diagnostic, the
+ *       same relay forwarding one message per row as Strata does);
+ *   <li>(b) {@code INSERT INTO foreign SELECT *} through postgres_fdw with {@code batch_size 1000};
+ *   <li>(a) the seed's method: the same through a foreign server with the seed's options ({@code
+ *       batch_size} unset, so 1), on a slice because it is slow;
+ *   <li>(d) {@code PartitionMover.archive}, which {@code strata archive} runs: freeze, copy,
+ *       verify, swap and cleanup, end to end, on a partition without indexes and on one with the
+ *       seed's two indexes;
+ *   <li>(e) five archives of small partitions while a reader queries another partition through the
+ *       parent in a loop; its worst latency is the lock window the swap imposes.
+ * </ol>
+ *
+ * <p>The baselines (a) to (c) run three times each, interleaved, and report the median (every run
+ * is kept in the JSON): they are cheap, and the seed's method, one network round trip per row,
+ * swings by a factor of two between runs on a small machine. Each (d) consumes its partition, so it
+ * runs once.
+ *
+ * <p>Fairness: (a), (b), (c) and the first (d) read the same local partition (only the seed's
+ * method stops after its slice); the second (d) reads a partition with identical rows shifted by
+ * one year. The local data is loaded and vacuumed before any measurement, so every method reads it
+ * warm. Before each measurement both servers are quiesced (running autovacuum workers waited for,
+ * then a checkpoint); each method's remote table is dropped, or for Strata's vacuumed, before the
+ * next starts, so no method pays for another's writes. Each result is checked (row counts on the
+ * archive, the partition foreign afterwards) before it is reported.
+ *
+ * <p>Everything runs in a new temporary directory that is deleted at the end; the servers listen on
+ * loopback only. Results go to {@code archive.json} and {@code archive.md} in {@code --out}.
+ */
+public final class ArchiveBenchmark {
+  private static final String MAIN = "main";
+  private static final String ARCHIVE = "archive";
+  private static final String SEED_SERVER = "seed_archive";
+
+  /** The big partitions: one read by (a), (b), (c) and the first (d); one with indexes. */
+  private static final int PLAIN_YEAR = 2011;
+
+  private static final int INDEXED_YEAR = 2012;
+
+  /** (e): five small partitions archived in turn, and the partition the reader queries. */
+  private static final int FIRST_SWAP_YEAR = 2013;
+
+  private static final int SWAPS = 5;
+  private static final long SWAP_PARTITION_ROWS = 20_000;
+  private static final int READER_YEAR = 2020;
+  private static final long READER_PARTITION_ROWS = 20_000;
+  private static final Duration READER_BASELINE = Duration.ofSeconds(2);
+  private static final Duration READER_LIMIT = Duration.ofMinutes(15);
+  private static final int READER_MAXIMUM_SAMPLES = 2_000_000;
+
+  private static final int WORST_SAMPLES_REPORTED = 5;
+  private static final Duration QUIET_WAIT = Duration.ofMinutes(5);
+
+  /** Runs of each baseline, (a) to (c); odd, so the median is one of them. */
+  private static final int BASELINE_RUNS = 3;
+
+  private static final Duration AUTOVACUUM_WAIT = Duration.ofSeconds(30);
+
+  private static final int RELAY_CHUNK_BYTES = 64 * 1024;
+
+  /** Targets from the issue: (d)/(c) without indexes, (d)/(a), reader latency during swaps. */
+  static final double TARGET_STRATA_VS_RAW_RELAY = 0.7;
+
+  static final double TARGET_STRATA_VS_SEED = 20;
+  static final double TARGET_READER_MAX_MILLIS = 100;
+
+  private final BenchmarkOptions options;
+  private final PrintStream out;
+  private final long began = System.nanoTime();
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  ArchiveBenchmark(BenchmarkOptions options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println(BenchmarkOptions.USAGE);
+      return;
+    }
+    BenchmarkOptions options;
+    try {
+      options = BenchmarkOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println(BenchmarkOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    try {
+      new ArchiveBenchmark(options, System.out).run();
+    } catch (Exception e) {
+      System.err.println("archive benchmark failed: " + e);
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  void run() throws IOException, SQLException, InterruptedException {
+    double quietWaitSeconds = waitForQuietMachine();
+    Path base = Files.createTempDirectory("strata-bench-");
+    say("starting embedded servers main and archive in " + base);
+    try (LocalServers servers =
+        LocalServers.start(
+            base.resolve("servers"),
+            false,
+            List.of(ServerSpec.of(MAIN, "appdb"), ServerSpec.of(ARCHIVE, "archive_db")))) {
+      ObjectNode report = measure(servers, base);
+      report.put("waited_for_quiet_machine_s", round(quietWaitSeconds, 1));
+      writeResults(report);
+    } finally {
+      deleteRecursively(base);
+    }
+  }
+
+  private ObjectNode measure(LocalServers servers, Path base)
+      throws IOException, SQLException, InterruptedException {
+    LocalServer main = servers.server(MAIN);
+    LocalServer archive = servers.server(ARCHIVE);
+    StrataConfig config = loadConfig(writeConfig(base, main, archive));
+    Connections connections = new Connections(config);
+    apply(connections, config);
+    load(main);
+    createSeedAndBatchTargets(main, archive);
+
+    long rows = options.rows();
+    ObjectNode report = json.createObjectNode();
+    report.put("benchmark", "archive");
+    report.put(
+        "date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
+    report.put("rows", rows);
+    report.put("strata_revision", System.getProperty("strata.bench.revision", "unknown"));
+    report.set("machine", machine(main));
+    // Other work on the machine skews every figure; the load average says whether there was any.
+    report.put("load_average_at_start", loadAverage());
+    report.put(
+        "command",
+        "bench/run-archive.sh --rows "
+            + rows
+            + (options.seedRows() != Math.min(BenchmarkOptions.DEFAULT_SEED_ROWS, rows)
+                ? " --seed-rows " + options.seedRows()
+                : ""));
+    ObjectNode methods = report.putObject("methods");
+
+    // The baselines are cheap, and the seed's method (one round trip per row) swings by a factor
+    // of two between runs on a small machine, so each baseline runs several times, interleaved so
+    // that a slow spell of the machine hits all of them; the median is reported, with every run.
+    List<Run> rawRuns = new ArrayList<>();
+    List<Run> rawRowRuns = new ArrayList<>();
+    List<Run> batchRuns = new ArrayList<>();
+    List<Run> seedRuns = new ArrayList<>();
+    for (int round = 1; round <= BASELINE_RUNS; round++) {
+      say("baselines, round " + round + " of " + BASELINE_RUNS);
+      rawRuns.add(rawRelay(main, archive, RELAY_CHUNK_BYTES, "bench_raw_copy_relay"));
+      rawRowRuns.add(rawRelay(main, archive, 0, "bench_raw_copy_relay_row_messages"));
+      batchRuns.add(
+          fdwInsert(main, archive, "bench.fdw_batch_1000", "public.bench_fdw_batch_1000", rows));
+      seedRuns.add(
+          fdwInsert(
+              main,
+              archive,
+              "bench.seed_fdw_insert",
+              "public.bench_seed_fdw_insert",
+              options.seedRows()));
+    }
+    ObjectNode raw =
+        repeated(
+            "raw binary COPY relay between the servers (COPY TO STDOUT piped into COPY FROM"
+                + " STDIN, 64 KiB messages), autocommit, no verification, no indexes",
+            rawRuns);
+    ObjectNode rawRows =
+        repeated(
+            "diagnostic: the same raw relay forwarding one CopyData message per row, as"
+                + " Strata's CopyRelay does",
+            rawRowRuns);
+    ObjectNode batch =
+        repeated(
+            "INSERT INTO foreign SELECT * through postgres_fdw on Strata's foreign server,"
+                + " foreign table option batch_size '1000'",
+            batchRuns);
+    ObjectNode seed =
+        repeated(
+            "the seed's method: INSERT INTO foreign SELECT * through postgres_fdw on a foreign"
+                + " server with the seed's options (fetch_size 10000, use_remote_estimate,"
+                + " batch_size unset = 1), on the first "
+                + options.seedRows()
+                + " rows of the partition",
+            seedRuns);
+    ObjectNode strata = strataArchive(connections, main, archive, PLAIN_YEAR, false);
+    ObjectNode strataIndexed = strataArchive(connections, main, archive, INDEXED_YEAR, true);
+
+    methods.set("seed_fdw_insert", seed);
+    methods.set("fdw_batch_1000", batch);
+    methods.set("raw_copy_relay", raw);
+    methods.set("raw_copy_relay_row_messages", rawRows);
+    methods.set("strata_archive", strata);
+    methods.set("strata_archive_with_indexes", strataIndexed);
+
+    ObjectNode swaps = swapReader(connections, main, archive);
+    report.put("swap_reader_latency_ms_max", swaps.get("during_moves").get("max_ms").asDouble());
+    report.set("swap_reader", swaps);
+
+    double strataRate = strata.get("rows_per_s").asDouble();
+    ObjectNode ratios = report.putObject("ratios");
+    ratios.put(
+        "strata_archive_vs_raw_copy_relay", ratio(strataRate, raw.get("rows_per_s").asDouble()));
+    ratios.put(
+        "strata_archive_with_indexes_vs_raw_copy_relay",
+        ratio(strataIndexed.get("rows_per_s").asDouble(), raw.get("rows_per_s").asDouble()));
+    ratios.put(
+        "strata_archive_vs_seed_fdw_insert", ratio(strataRate, seed.get("rows_per_s").asDouble()));
+    ratios.put(
+        "strata_archive_vs_fdw_batch_1000", ratio(strataRate, batch.get("rows_per_s").asDouble()));
+    ratios.put(
+        "raw_copy_relay_row_messages_vs_raw_copy_relay",
+        ratio(rawRows.get("rows_per_s").asDouble(), raw.get("rows_per_s").asDouble()));
+
+    ArrayNode targets = report.putArray("targets");
+    target(
+        targets,
+        "strata_archive / raw_copy_relay (d)/(c), without indexes",
+        ">=",
+        TARGET_STRATA_VS_RAW_RELAY,
+        ratios.get("strata_archive_vs_raw_copy_relay").asDouble());
+    target(
+        targets,
+        "strata_archive / seed_fdw_insert (d)/(a)",
+        ">=",
+        TARGET_STRATA_VS_SEED,
+        ratios.get("strata_archive_vs_seed_fdw_insert").asDouble());
+    target(
+        targets,
+        "reader latency during 5 swaps, max (ms)",
+        "<=",
+        TARGET_READER_MAX_MILLIS,
+        report.get("swap_reader_latency_ms_max").asDouble());
+    report.put("targets_met", stream(targets).allMatch(target -> target.get("met").asBoolean()));
+    report.put("load_average_at_end", loadAverage());
+    report.put("benchmark_seconds", round((System.nanoTime() - began) / 1e9, 1));
+    return report;
+  }
+
+  // Setup ------------------------------------------------------------------------------------
+
+  private Path writeConfig(Path base, LocalServer main, LocalServer archive) throws IOException {
+    String yaml =
+        "# Written by the archive benchmark: embedded servers on loopback, where the superuser\n"
+            + "# postgres is trusted, so neither connections nor the user mapping need a password.\n"
+            + "coordinator:\n"
+            + "  url: "
+            + main.uri()
+            + "\n"
+            + "  user: "
+            + LocalServer.SUPERUSER
+            + "\n"
+            + "servers:\n"
+            + "  "
+            + ARCHIVE
+            + ":\n"
+            + "    url: "
+            + archive.uri()
+            + "\n"
+            + "    user: "
+            + LocalServer.SUPERUSER
+            + "\n";
+    Path file = base.resolve("strata.yaml");
+    Files.writeString(file, yaml, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private StrataConfig loadConfig(Path file) {
+    // An empty environment: STRATA_* variables of the caller's shell must not change the run.
+    LoadedConfig loaded = ConfigLoader.builder().environment(Map.of()).build().load(file);
+    loaded.warnings().forEach(warning -> say("config warning: " + warning));
+    return loaded.config();
+  }
+
+  /** What {@code strata apply} does: postgres_fdw, the foreign server and the user mapping. */
+  private void apply(Connections connections, StrataConfig config) {
+    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      List<SqlAction> actions = ForeignServerPlanner.plan(config, new CatalogReader(coordinator));
+      ActionExecutor.execute(
+          coordinator, actions, action -> say("applied: " + action.description()));
+    }
+  }
+
+  private void load(LocalServer main) throws SQLException {
+    long rows = options.rows();
+    say("loading " + rows + " rows into each of emp_" + PLAIN_YEAR + " and emp_" + INDEXED_YEAR);
+    execute(main, EmpData.createParent());
+    execute(main, EmpData.createYearPartition(PLAIN_YEAR), EmpData.fill(PLAIN_YEAR, rows));
+    execute(main, EmpData.createYearPartition(INDEXED_YEAR), EmpData.fill(INDEXED_YEAR, rows));
+    execute(main, EmpData.createIndexes(INDEXED_YEAR).toArray(String[]::new));
+    for (int i = 0; i < SWAPS; i++) {
+      int year = FIRST_SWAP_YEAR + i;
+      execute(main, EmpData.createYearPartition(year), EmpData.fill(year, SWAP_PARTITION_ROWS));
+    }
+    execute(
+        main,
+        EmpData.createYearPartition(READER_YEAR),
+        EmpData.fill(READER_YEAR, READER_PARTITION_ROWS));
+    say("VACUUM ANALYZE");
+    execute(main, "VACUUM ANALYZE");
+    execute(main, "CHECKPOINT");
+  }
+
+  /** The seed's foreign server (step 8 of seed 000) and the foreign tables of (a) and (b). */
+  private void createSeedAndBatchTargets(LocalServer main, LocalServer archive)
+      throws SQLException {
+    execute(
+        main,
+        "CREATE SERVER "
+            + SEED_SERVER
+            + " FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '"
+            + archive.host()
+            + "', port '"
+            + archive.port()
+            + "', dbname '"
+            + archive.database()
+            + "', fetch_size '10000', use_remote_estimate 'true')",
+        "CREATE USER MAPPING FOR "
+            + LocalServer.SUPERUSER
+            + " SERVER "
+            + SEED_SERVER
+            + " OPTIONS (user '"
+            + LocalServer.SUPERUSER
+            + "')",
+        "CREATE SCHEMA bench",
+        "CREATE FOREIGN TABLE bench.seed_fdw_insert ("
+            + EmpData.COLUMN_DEFINITIONS
+            + ") SERVER "
+            + SEED_SERVER
+            + " OPTIONS (schema_name 'public', table_name 'bench_seed_fdw_insert')",
+        "CREATE FOREIGN TABLE bench.fdw_batch_1000 ("
+            + EmpData.COLUMN_DEFINITIONS
+            + ") SERVER "
+            + ARCHIVE
+            + " OPTIONS (schema_name 'public', table_name 'bench_fdw_batch_1000',"
+            + " batch_size '1000')");
+  }
+
+  // (c) raw relay ----------------------------------------------------------------------------
+
+  /** One timed run of a baseline, with what is worth keeping about it. */
+  private record Run(long rows, double seconds, ObjectNode details) {
+    double rowsPerSecond() {
+      return rows / Math.max(seconds, 1e-9);
+    }
+  }
+
+  private Run rawRelay(LocalServer main, LocalServer archive, int chunkBytes, String table)
+      throws SQLException, InterruptedException {
+    String remoteTable = "public." + table;
+    execute(archive, EmpData.createRemoteTable(remoteTable));
+    quiesce(main, archive);
+    say(
+        "(c) raw COPY relay of "
+            + options.rows()
+            + " rows"
+            + (chunkBytes > 0
+                ? ", " + chunkBytes / 1024 + " KiB chunks"
+                : ", one message per row"));
+    RawCopyRelay.Result result;
+    try (Connection source = main.connect();
+        Connection target = archive.connect()) {
+      result =
+          RawCopyRelay.relay(
+              source,
+              "COPY (SELECT "
+                  + EmpData.COLUMNS
+                  + " FROM "
+                  + EmpData.partition(PLAIN_YEAR)
+                  + ") TO STDOUT (FORMAT binary)",
+              target,
+              "COPY " + remoteTable + " (" + EmpData.COLUMNS + ") FROM STDIN (FORMAT binary)",
+              chunkBytes);
+    }
+    requireRows(archive, remoteTable, options.rows());
+    execute(archive, "DROP TABLE " + remoteTable);
+    ObjectNode details = json.createObjectNode();
+    details.put("bytes", result.bytes());
+    details.put("messages", result.messages());
+    return new Run(result.rows(), result.elapsed().toNanos() / 1e9, details);
+  }
+
+  // (a), (b) postgres_fdw ----------------------------------------------------------------------
+
+  private Run fdwInsert(
+      LocalServer main, LocalServer archive, String foreignTable, String remoteTable, long rows)
+      throws SQLException, InterruptedException {
+    execute(archive, EmpData.createRemoteTable(remoteTable));
+    quiesce(main, archive);
+    say("INSERT INTO " + foreignTable + " SELECT * ... (" + rows + " rows)");
+    String sql =
+        "INSERT INTO "
+            + foreignTable
+            + " SELECT * FROM "
+            + EmpData.partition(PLAIN_YEAR)
+            + (rows < options.rows() ? " LIMIT " + rows : "");
+    long inserted;
+    long started;
+    long ended;
+    try (Connection connection = main.connect();
+        Statement statement = connection.createStatement()) {
+      started = System.nanoTime();
+      inserted = statement.executeLargeUpdate(sql);
+      ended = System.nanoTime();
+    }
+    if (inserted != rows) {
+      throw new IllegalStateException(sql + " inserted " + inserted + " rows, not " + rows);
+    }
+    requireRows(archive, remoteTable, rows);
+    execute(archive, "DROP TABLE " + remoteTable);
+    ObjectNode details = json.createObjectNode();
+    details.put("sql", sql);
+    return new Run(rows, (ended - started) / 1e9, details);
+  }
+
+  /** A baseline's result: its median run (by rows/s), and every run. */
+  private ObjectNode repeated(String description, List<Run> runs) {
+    List<Run> byRate = new ArrayList<>(runs);
+    byRate.sort(Comparator.comparingDouble(Run::rowsPerSecond));
+    Run median = byRate.get(byRate.size() / 2);
+    ObjectNode node = method(description, median.rows(), median.seconds());
+    node.put("statistic", "median of " + runs.size() + " interleaved runs");
+    node.setAll(median.details());
+    ArrayNode each = node.putArray("runs");
+    for (Run run : runs) {
+      ObjectNode entry = each.addObject();
+      entry.put("seconds", round(run.seconds(), 3));
+      entry.put("rows_per_s", Math.round(run.rowsPerSecond()));
+    }
+    return node;
+  }
+
+  // (d) Strata ---------------------------------------------------------------------------------
+
+  private ObjectNode strataArchive(
+      Connections connections, LocalServer main, LocalServer archive, int year, boolean withIndexes)
+      throws SQLException, InterruptedException {
+    quiesce(main, archive);
+    say(
+        "(d) strata archive of emp_"
+            + year
+            + " ("
+            + options.rows()
+            + " rows"
+            + (withIndexes ? ", 2 indexes" : ", no indexes")
+            + "), jobs 1");
+    Move move = archive(connections, year);
+    MoveResult result = move.result();
+    if (result.rowsCopied() != options.rows()) {
+      throw new IllegalStateException(
+          "archive of emp_" + year + " copied " + result.rowsCopied() + " rows");
+    }
+    requireArchived(main, year, options.rows());
+    // Untimed: what autovacuum would soon do to the new table, done now so that it cannot run
+    // during the next measurement.
+    execute(archive, "VACUUM ANALYZE " + EmpData.partition(year));
+    double seconds = (move.clock().endedNanos() - move.clock().startedNanos()) / 1e9;
+    ObjectNode node =
+        method(
+            "PartitionMover.archive (what `strata archive` runs), end to end: preflight, journal,"
+                + " target table, freeze, binary COPY relay, "
+                + (withIndexes ? "2 index builds (time, name), " : "")
+                + "verification (count + checksum on both sides), swap, cleanup",
+            result.rowsCopied(),
+            seconds);
+    node.put("statistic", "single run");
+    node.put("indexes", withIndexes ? 2 : 0);
+    node.put("jobs", 1);
+    ObjectNode phases = node.putObject("phases_s");
+    move.clock().phaseSeconds().forEach((phase, value) -> phases.put(phase, round(value, 3)));
+    ObjectNode moveResult = node.putObject("move_result");
+    moveResult.put("copy_s", seconds(result.copy()));
+    moveResult.put("indexes_s", seconds(result.indexes()));
+    moveResult.put("verify_s", seconds(result.verify()));
+    moveResult.put("swap_s", seconds(result.swap()));
+    moveResult.put("total_s", seconds(result.total()));
+    moveResult.put("rows_copied", result.rowsCopied());
+    moveResult.put("bytes_copied", result.bytesCopied());
+    moveResult.put("swap_attempts", result.swapAttempts());
+    node.put(
+        "copy_rows_per_s",
+        Math.round(result.rowsCopied() / Math.max(1e-9, result.copy().toNanos() / 1e9)));
+    return node;
+  }
+
+  private record Move(MoveResult result, StepClock clock) {}
+
+  private Move archive(Connections connections, int year) {
+    StepClock clock = new StepClock();
+    MoveResult result =
+        new PartitionMover(connections, clock)
+            .archive(
+                QualifiedName.of("public", "emp"),
+                QualifiedName.of("public", EmpData.partitionName(year)),
+                ARCHIVE,
+                1);
+    clock.end();
+    if (result.operation().state() != OperationState.DONE) {
+      throw new IllegalStateException(
+          "archive of emp_" + year + " ended at " + result.operation().state().label());
+    }
+    return new Move(result, clock);
+  }
+
+  // (e) the swap's lock window ----------------------------------------------------------------
+
+  private ObjectNode swapReader(Connections connections, LocalServer main, LocalServer archive)
+      throws SQLException, InterruptedException {
+    quiesce(main, archive);
+    String sql =
+        "SELECT count(*) FROM "
+            + EmpData.PARENT
+            + " WHERE time >= "
+            + EmpData.yearStart(READER_YEAR)
+            + " AND time < "
+            + EmpData.yearStart(READER_YEAR + 1);
+    say(
+        "(e) archiving "
+            + SWAPS
+            + " partitions of "
+            + SWAP_PARTITION_ROWS
+            + " rows while a reader runs: "
+            + sql);
+    ObjectNode node = json.createObjectNode();
+    node.put("reader_query", sql);
+    node.put("moves", SWAPS);
+    node.put("rows_per_moved_partition", SWAP_PARTITION_ROWS);
+    node.put("rows_in_reader_partition", READER_PARTITION_ROWS);
+    ArrayNode swaps = json.createArrayNode();
+    List<Move> moves = new ArrayList<>();
+    long movesStarted;
+    long movesEnded;
+    long[] gcBefore;
+    long[] gcAfter;
+    ReaderProbe.Sample[] samples;
+    try (Connection connection = main.connect()) {
+      ReaderProbe probe = new ReaderProbe(connection, sql, READER_MAXIMUM_SAMPLES, READER_LIMIT);
+      try {
+        probe.start();
+        Thread.sleep(READER_BASELINE.toMillis());
+        gcBefore = garbageCollection();
+        movesStarted = System.nanoTime();
+        for (int i = 0; i < SWAPS; i++) {
+          moves.add(archive(connections, FIRST_SWAP_YEAR + i));
+        }
+        movesEnded = System.nanoTime();
+        gcAfter = garbageCollection();
+        Thread.sleep(500);
+      } finally {
+        probe.close();
+      }
+      samples = probe.samples();
+      node.put("reader_errors", probe.errors());
+      if (probe.errors() > 0) {
+        node.put("reader_first_error", probe.firstError());
+      }
+    }
+    for (int i = 0; i < SWAPS; i++) {
+      requireArchived(main, FIRST_SWAP_YEAR + i, SWAP_PARTITION_ROWS);
+    }
+    node.set("baseline", latency(ReaderProbe.statistics(samples, 0, movesStarted)));
+    node.set("during_moves", latency(ReaderProbe.statistics(samples, movesStarted, movesEnded)));
+    double worstInSwap = 0;
+    for (int i = 0; i < moves.size(); i++) {
+      Move move = moves.get(i);
+      long[] window = move.clock().window("swap");
+      ObjectNode swap = swaps.addObject();
+      swap.put("partition", EmpData.partitionName(FIRST_SWAP_YEAR + i));
+      swap.put("move_s", round((move.clock().endedNanos() - move.clock().startedNanos()) / 1e9, 3));
+      swap.put("swap_ms", round(move.result().swap().toNanos() / 1e6, 1));
+      swap.put("swap_attempts", move.result().swapAttempts());
+      ReaderProbe.LatencyStatistics inMove =
+          ReaderProbe.statistics(samples, move.clock().startedNanos(), move.clock().endedNanos());
+      swap.put("reader_max_ms_during_move", round(inMove.maxMillis(), 1));
+      if (window != null) {
+        ReaderProbe.LatencyStatistics inSwap =
+            ReaderProbe.statistics(samples, window[0], window[1]);
+        swap.put("reader_samples_during_swap", inSwap.samples());
+        swap.put("reader_max_ms_during_swap", round(inSwap.maxMillis(), 1));
+        worstInSwap = Math.max(worstInSwap, inSwap.maxMillis());
+      }
+    }
+    node.put("max_ms_during_swap_steps", round(worstInSwap, 1));
+    node.set("swaps", swaps);
+    node.set("worst_samples", worstSamples(samples, movesStarted, movesEnded, moves));
+    // The reader runs in this JVM: a collection pause would show up as reader latency.
+    node.put("jvm_gc_collections_during_moves", gcAfter[0] - gcBefore[0]);
+    node.put("jvm_gc_ms_during_moves", gcAfter[1] - gcBefore[1]);
+    node.put(
+        "note",
+        "during_moves covers the five moves end to end (preflight to cleanup), so its maximum"
+            + " includes more than the swap's lock window; max_ms_during_swap_steps covers the"
+            + " swap steps only. The reader runs in the benchmark's JVM and competes for the same"
+            + " cores as both servers.");
+    say(
+        "reader: max "
+            + node.get("during_moves").get("max_ms")
+            + " ms during the moves (baseline max "
+            + node.get("baseline").get("max_ms")
+            + " ms)");
+    return node;
+  }
+
+  /** The slowest reader queries during the moves and the move phases each overlapped. */
+  private ArrayNode worstSamples(
+      ReaderProbe.Sample[] samples, long movesStarted, long movesEnded, List<Move> moves) {
+    ArrayNode worst = json.createArrayNode();
+    Arrays.stream(samples)
+        .filter(sample -> sample.overlaps(movesStarted, movesEnded))
+        .sorted(Comparator.comparingDouble(ReaderProbe.Sample::latencyMillis).reversed())
+        .limit(WORST_SAMPLES_REPORTED)
+        .forEach(
+            sample -> {
+              ObjectNode node = worst.addObject();
+              node.put("latency_ms", round(sample.latencyMillis(), 1));
+              node.put(
+                  "started_s_after_moves_began",
+                  round((sample.startNanos() - movesStarted) / 1e9, 3));
+              ArrayNode phases = node.putArray("overlapped");
+              for (int i = 0; i < moves.size(); i++) {
+                String partition = EmpData.partitionName(FIRST_SWAP_YEAR + i);
+                moves
+                    .get(i)
+                    .clock()
+                    .phasesOverlapping(sample.startNanos(), sample.endNanos())
+                    .forEach(phase -> phases.add(partition + " " + phase));
+              }
+            });
+    return worst;
+  }
+
+  /** Collections so far and their accumulated time in milliseconds, over all collectors. */
+  private static long[] garbageCollection() {
+    long count = 0;
+    long millis = 0;
+    for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, collector.getCollectionCount());
+      millis += Math.max(0, collector.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  private ObjectNode latency(ReaderProbe.LatencyStatistics statistics) {
+    ObjectNode node = json.createObjectNode();
+    node.put("samples", statistics.samples());
+    node.put("p50_ms", round(statistics.p50Millis(), 2));
+    node.put("p99_ms", round(statistics.p99Millis(), 2));
+    node.put("max_ms", round(statistics.maxMillis(), 1));
+    return node;
+  }
+
+  // Checks -----------------------------------------------------------------------------------
+
+  private static void requireRows(LocalServer server, String table, long expected)
+      throws SQLException {
+    long found = queryLong(server, "SELECT count(*) FROM " + table);
+    if (found != expected) {
+      throw new IllegalStateException(
+          table + " on " + server.name() + " has " + found + " rows, expected " + expected);
+    }
+  }
+
+  /** The partition is now a foreign table and the parent still returns all its rows. */
+  private static void requireArchived(LocalServer main, int year, long expected)
+      throws SQLException {
+    long foreign =
+        queryLong(
+            main,
+            "SELECT count(*) FROM pg_class WHERE oid = '"
+                + EmpData.partition(year)
+                + "'::regclass AND relkind = 'f'");
+    long rows =
+        queryLong(
+            main,
+            "SELECT count(*) FROM "
+                + EmpData.PARENT
+                + " WHERE time >= "
+                + EmpData.yearStart(year)
+                + " AND time < "
+                + EmpData.yearStart(year + 1));
+    if (foreign != 1 || rows != expected) {
+      throw new IllegalStateException(
+          "after the archive, emp_"
+              + year
+              + (foreign != 1 ? " is not a foreign table" : " is foreign")
+              + " and the parent returns "
+              + rows
+              + " rows of "
+              + expected);
+    }
+  }
+
+  // Results ----------------------------------------------------------------------------------
+
+  private void writeResults(ObjectNode report) throws IOException {
+    Path directory = options.out();
+    Files.createDirectories(directory);
+    Path jsonFile = directory.resolve("archive.json");
+    Path markdownFile = directory.resolve("archive.md");
+    Files.writeString(jsonFile, json.writeValueAsString(report) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(markdownFile, ArchiveReport.markdown(report), StandardCharsets.UTF_8);
+    say("wrote " + jsonFile + " and " + markdownFile);
+  }
+
+  private ObjectNode method(String description, long rows, double seconds) {
+    ObjectNode node = json.createObjectNode();
+    node.put("description", description);
+    node.put("rows", rows);
+    node.put("seconds", round(seconds, 3));
+    node.put("rows_per_s", Math.round(rows / Math.max(seconds, 1e-9)));
+    return node;
+  }
+
+  private static void target(
+      ArrayNode targets, String name, String comparison, double threshold, double measured) {
+    ObjectNode target = targets.addObject();
+    target.put("target", name);
+    target.put("comparison", comparison);
+    target.put("threshold", threshold);
+    target.put("measured", measured);
+    target.put("met", comparison.equals(">=") ? measured >= threshold : measured <= threshold);
+  }
+
+  private ObjectNode machine(LocalServer main) throws SQLException {
+    ObjectNode machine = json.createObjectNode();
+    machine.put("cores", Runtime.getRuntime().availableProcessors());
+    machine.put("cpu", cpuModel());
+    machine.put(
+        "os",
+        System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.version")
+            + " "
+            + System.getProperty("os.arch"));
+    machine.put(
+        "jvm",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    machine.put("postgresql", queryText(main, "SELECT version()"));
+    machine.put("postgresql_settings", queryText(main, SETTINGS_QUERY));
+    return machine;
+  }
+
+  private static final String SETTINGS_QUERY =
+      "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)"
+          + " FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit',"
+          + " 'full_page_writes', 'wal_level', 'max_wal_size', 'maintenance_work_mem')";
+
+  /**
+   * Waits, at most {@link #QUIET_WAIT}, until the one-minute load average is below half the cores:
+   * on a small machine any other work skews every figure. Returns the seconds waited; the load at
+   * the start and end of the measurements goes into the results either way.
+   */
+  private double waitForQuietMachine() throws InterruptedException {
+    long started = System.nanoTime();
+    double threshold = Runtime.getRuntime().availableProcessors() / 2.0;
+    boolean announced = false;
+    while (System.nanoTime() - started < QUIET_WAIT.toNanos()) {
+      double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      if (load < 0 || load < threshold) {
+        break;
+      }
+      if (!announced) {
+        say(
+            String.format(
+                Locale.ROOT,
+                "waiting (at most %d s) for the load average %.2f to fall below %.1f",
+                QUIET_WAIT.toSeconds(),
+                load,
+                threshold));
+        announced = true;
+      }
+      Thread.sleep(2000);
+    }
+    return (System.nanoTime() - started) / 1e9;
+  }
+
+  /** The 1, 5 and 15 minute load averages, as the kernel reports them. */
+  private static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String cpuModel() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines
+          .filter(line -> line.startsWith("model name"))
+          .map(line -> line.substring(line.indexOf(':') + 1).strip())
+          .findFirst()
+          .orElse("unknown");
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  // Helpers ----------------------------------------------------------------------------------
+
+  /**
+   * Lets the next measurement start on quiet servers: waits (bounded) for running autovacuum
+   * workers, then checkpoints both servers, so no method pays for another's writes.
+   */
+  private void quiesce(LocalServer main, LocalServer archive)
+      throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + AUTOVACUUM_WAIT.toNanos();
+    String workers =
+        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'";
+    while ((queryLong(main, workers) > 0 || queryLong(archive, workers) > 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    execute(main, "CHECKPOINT");
+    execute(archive, "CHECKPOINT");
+  }
+
+  private static void execute(LocalServer server, String... statements) throws SQLException {
+    try (Connection connection = server.connect();
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  private static long queryLong(LocalServer server, String sql) throws SQLException {
+    try (Connection connection = server.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  private static String queryText(LocalServer server, String sql) throws SQLException {
+    try (Connection connection = server.connect();
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getString(1);
+    }
+  }
+
+  private static Stream<JsonNode> stream(ArrayNode array) {
+    return StreamSupport.stream(array.spliterator(), false);
+  }
+
+  static double ratio(double numerator, double denominator) {
+    return denominator <= 0 ? 0 : round(numerator / denominator, 3);
+  }
+
+  static double round(double value, int digits) {
+    double scale = Math.pow(10, digits);
+    return Math.round(value * scale) / scale;
+  }
+
+  private static double seconds(Duration duration) {
+    return round(duration.toNanos() / 1e9, 3);
+  }
+
+  private void say(String message) {
+    out.printf("[%7.1f s] %s%n", (System.nanoTime() - began) / 1e9, message);
+    out.flush();
+  }
+
+  private static void deleteRecursively(Path directory) {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(directory)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(ArchiveBenchmark::deleteQuietly);
+    } catch (IOException e) {
+      // Best effort: what is left is in the system's temporary directory.
+    }
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      // Best effort, as above.
+    }
+  }
+}

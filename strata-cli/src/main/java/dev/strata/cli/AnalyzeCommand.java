@@ -1,0 +1,57 @@
+package dev.strata.cli;
+
+import dev.strata.connect.Connections;
+import dev.strata.health.ForeignStatistics;
+import dev.strata.sql.QualifiedName;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "analyze",
+    description = {
+      "Gather planner statistics for foreign partitions (ANALYZE on the coordinator).",
+      "PostgreSQL never analyzes foreign tables by itself, so without statistics the coordinator"
+          + " guesses the size of every archived partition. Samples each partition's rows through"
+          + " postgres_fdw. Exit 1 when any partition could not be analyzed."
+    })
+final class AnalyzeCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin JsonOption json;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "TABLE",
+      description = "Only this table's foreign partitions (default: every partitioned table).")
+  String table;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Optional<QualifiedName> only = Optional.ofNullable(table).map(ConfigOptions::tableName);
+    List<ForeignStatistics.Analyzed> outcomes =
+        new ForeignStatistics(new Connections(configOptions.load(spec))).analyze(only);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json.enabled) {
+      Json.print(out, outcomes);
+    } else if (outcomes.isEmpty()) {
+      out.println("No foreign partitions to analyze.");
+    } else {
+      TextTable rows = new TextTable("partition", "server", "rows", "result").alignRight(2);
+      for (ForeignStatistics.Analyzed outcome : outcomes) {
+        rows.row(
+            outcome.partition(),
+            outcome.server(),
+            outcome.rows().isPresent() ? Long.toString(outcome.rows().getAsLong()) : "",
+            outcome.error().map(e -> "FAILED: " + e).orElse("analyzed"));
+      }
+      rows.print(out);
+    }
+    return outcomes.stream().allMatch(ForeignStatistics.Analyzed::ok) ? 0 : 1;
+  }
+}

@@ -1,0 +1,539 @@
+package dev.strata.health;
+
+import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.Column;
+import dev.strata.catalog.Partition;
+import dev.strata.catalog.PartitionBound;
+import dev.strata.catalog.PartitionStrategy;
+import dev.strata.catalog.PartitionedTable;
+import dev.strata.config.Interval;
+import dev.strata.config.Secret;
+import dev.strata.config.ServerConfig;
+import dev.strata.config.StrataConfig;
+import dev.strata.config.TableConfig;
+import dev.strata.operation.Operation;
+import dev.strata.operation.OperationState;
+import dev.strata.plan.Periods;
+import dev.strata.sql.Identifiers;
+import dev.strata.sql.QualifiedName;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Checks that need only the coordinator: the layout of partitioned tables (gaps, the default
+ * partition, partitions made ahead by the clock, unique indexes that forbid archiving), what the
+ * journal left behind (detached copies, unfinished operations), the foreign partitions' statistics,
+ * and where the configuration's passwords come from.
+ */
+final class CoordinatorChecks {
+  /** Key types the premake check understands: periods of the clock. */
+  private static final List<String> TIME_TYPES =
+      List.of("date", "timestamp without time zone", "timestamp with time zone");
+
+  private static final DateTimeFormatter BOUND =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+
+  private final StrataConfig config;
+  private final CoordinatorSnapshot snapshot;
+  private final CatalogReader coordinator;
+  private final DoctorOptions options;
+
+  CoordinatorChecks(
+      StrataConfig config,
+      CoordinatorSnapshot snapshot,
+      CatalogReader coordinator,
+      DoctorOptions options) {
+    this.config = config;
+    this.snapshot = snapshot;
+    this.coordinator = coordinator;
+    this.options = options;
+  }
+
+  List<CheckResult> run() {
+    List<CheckResult> results = new ArrayList<>();
+    for (PartitionedTable table : snapshot.tables()) {
+      gaps(table).ifPresent(results::add);
+      defaultRows(table).ifPresent(results::add);
+      Optional<TableConfig> configured = config.findTable(table.name());
+      if (configured.isPresent()) {
+        results.add(uniqueIndex(table, configured.get()));
+      }
+      statistics(table).ifPresent(results::add);
+    }
+    for (TableConfig table : config.tables().values()) {
+      results.add(premake(table));
+    }
+    results.addAll(journal());
+    return results;
+  }
+
+  // ---------------------------------------------------------------- layout
+
+  private Optional<CheckResult> gaps(PartitionedTable table) {
+    if (table.strategy() != PartitionStrategy.RANGE || table.keyColumns().size() != 1) {
+      return Optional.empty();
+    }
+    List<PartitionBound.Range> ranges = ranges(table);
+    if (ranges.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> gaps = new ArrayList<>();
+    List<String> fixes = new ArrayList<>();
+    for (int i = 1; i < ranges.size(); i++) {
+      PartitionBound.BoundValue end = ranges.get(i - 1).to().get(0);
+      PartitionBound.BoundValue start = ranges.get(i).from().get(0);
+      if (!end.equals(start)) {
+        gaps.add("[" + end.text() + ", " + start.text() + ")");
+        fixes.add(
+            "strata partition create "
+                + table.name().display()
+                + " --from '"
+                + end.text()
+                + "' --to '"
+                + start.text()
+                + "'");
+      }
+    }
+    if (gaps.isEmpty()) {
+      return Optional.of(
+          CheckResult.ok(
+              Check.LAYOUT_GAPS,
+              table.name().display(),
+              ranges.size() + " range partitions, no gap between them"));
+    }
+    boolean hasDefault = table.partitions().stream().anyMatch(Partition::isDefault);
+    return Optional.of(
+        CheckResult.warn(
+            Check.LAYOUT_GAPS,
+            table.name().display(),
+            "no partition covers "
+                + String.join(", ", gaps)
+                + (hasDefault
+                    ? ": rows in that range go to the default partition"
+                    : ": inserting a row in that range fails"),
+            String.join("; ", fixes)));
+  }
+
+  private static List<PartitionBound.Range> ranges(PartitionedTable table) {
+    List<PartitionBound.Range> ranges = new ArrayList<>();
+    for (Partition partition : table.partitions()) {
+      if (partition.bound() instanceof PartitionBound.Range range) {
+        ranges.add(range);
+      }
+    }
+    return ranges;
+  }
+
+  private Optional<CheckResult> defaultRows(PartitionedTable table) {
+    Optional<Partition> defaultPartition =
+        table.partitions().stream().filter(Partition::isDefault).findFirst();
+    if (defaultPartition.isEmpty()) {
+      return table.strategy() == PartitionStrategy.HASH
+          ? Optional.empty()
+          : Optional.of(
+              CheckResult.ok(
+                  Check.LAYOUT_DEFAULT_ROWS, table.name().display(), "no default partition"));
+    }
+    if (!defaultPartition.get().isLocal()) {
+      return Optional.empty();
+    }
+    QualifiedName name = defaultPartition.get().name();
+    long rows = coordinator.exactRowCount(name);
+    if (rows == 0) {
+      return Optional.of(
+          CheckResult.ok(
+              Check.LAYOUT_DEFAULT_ROWS, table.name().display(), name.display() + " is empty"));
+    }
+    String range = "";
+    if (table.keyColumns().size() == 1 && table.column(table.keyColumns().get(0)).isPresent()) {
+      range =
+          coordinator
+              .keyRange(name, table.keyColumns().get(0))
+              .map(r -> " (keys from " + r.get(0) + " to " + r.get(1) + ")")
+              .orElse("");
+    }
+    return Optional.of(
+        CheckResult.warn(
+            Check.LAYOUT_DEFAULT_ROWS,
+            table.name().display(),
+            "the default partition "
+                + name.display()
+                + " holds "
+                + rows
+                + (rows == 1 ? " row" : " rows")
+                + range
+                + ": they belong in partitions that do not exist, and creating a partition for"
+                + " their range fails until they are moved",
+            "in one transaction on the coordinator: ALTER TABLE "
+                + table.name().quoted()
+                + " DETACH PARTITION "
+                + name.quoted()
+                + "; create the missing partitions (strata partition create); INSERT INTO "
+                + table.name().quoted()
+                + " SELECT * FROM "
+                + name.quoted()
+                + "; TRUNCATE "
+                + name.quoted()
+                + "; ALTER TABLE "
+                + table.name().quoted()
+                + " ATTACH PARTITION "
+                + name.quoted()
+                + " DEFAULT"));
+  }
+
+  private CheckResult uniqueIndex(PartitionedTable table, TableConfig configured) {
+    if (table.uniqueIndexes().isEmpty()) {
+      return CheckResult.ok(
+          Check.LAYOUT_UNIQUE_INDEX,
+          table.name().display(),
+          "no primary key or unique index on the parent");
+    }
+    String evidence =
+        table.name().display()
+            + " has "
+            + String.join(", ", table.uniqueIndexes())
+            + ": PostgreSQL refuses foreign partitions under a parent with a primary key or"
+            + " unique index, so none of its partitions can be archived";
+    String fix =
+        "on the coordinator: drop it from the parent (ALTER TABLE "
+            + table.name().quoted()
+            + " DROP CONSTRAINT "
+            + Identifiers.quote(table.uniqueIndexes().get(0))
+            + ", or DROP INDEX when it is not a constraint) and enforce uniqueness per local"
+            + " partition with a unique index on each (they must include the partition key)";
+    boolean archives = configured.hot().isPresent() || configured.archiveTo().isPresent();
+    return archives
+        ? CheckResult.fail(Check.LAYOUT_UNIQUE_INDEX, table.name().display(), evidence, fix)
+        : CheckResult.warn(Check.LAYOUT_UNIQUE_INDEX, table.name().display(), evidence, fix);
+  }
+
+  /**
+   * The period containing the clock and {@code premake} more must be covered by partitions. The
+   * periods' bounds and the partitions' bounds are compared as epoch seconds computed by the
+   * coordinator, so a {@code timestamptz} key is read in the coordinator's time zone, as an insert
+   * would be.
+   */
+  private CheckResult premake(TableConfig table) {
+    String subject = table.name().display();
+    Optional<PartitionedTable> found =
+        snapshot.tables().stream().filter(t -> t.name().equals(table.name())).findFirst();
+    if (found.isEmpty()) {
+      return CheckResult.fail(
+          Check.LAYOUT_PREMAKE,
+          subject,
+          "tables."
+              + subject
+              + " is in the config, but the coordinator has no partitioned table "
+              + subject,
+          "create it (CREATE TABLE ... PARTITION BY RANGE ("
+              + table.partitionBy().column()
+              + ")) or remove tables."
+              + subject
+              + " from the config");
+    }
+    PartitionedTable parent = found.get();
+    Optional<Column> key = parent.column(table.partitionBy().column());
+    if (key.isEmpty() || !parent.keyColumns().equals(List.of(table.partitionBy().column()))) {
+      return CheckResult.fail(
+          Check.LAYOUT_PREMAKE,
+          subject,
+          subject
+              + " is partitioned by "
+              + parent.keyDefinition()
+              + ", not by tables."
+              + subject
+              + ".partition_by.column "
+              + table.partitionBy().column(),
+          "set tables." + subject + ".partition_by.column to the table's range key column");
+    }
+    if (!TIME_TYPES.contains(key.get().type())) {
+      return CheckResult.ok(
+          Check.LAYOUT_PREMAKE,
+          subject,
+          "key "
+              + key.get().name()
+              + " is "
+              + key.get().type()
+              + ": premake applies to date and time keys");
+    }
+    LocalDateTime now = options.now().orElse(snapshot.clock());
+    // The same periods `strata plan` premakes (dev.strata.plan.Periods).
+    Interval interval = table.partitionBy().interval();
+    List<LocalDateTime[]> periods = new ArrayList<>();
+    LocalDateTime current = Periods.periodStart(now, interval);
+    for (int i = 0; i <= table.premake(); i++) {
+      LocalDateTime start = Periods.plus(current, interval, i);
+      periods.add(new LocalDateTime[] {start, Periods.plus(start, interval, 1)});
+    }
+    List<PartitionBound.Range> ranges = ranges(parent);
+    List<String> values = new ArrayList<>();
+    for (LocalDateTime[] period : periods) {
+      values.add(period[0].format(BOUND));
+      values.add(period[1].format(BOUND));
+    }
+    for (PartitionBound.Range range : ranges) {
+      values.add(boundText(range.from().get(0)));
+      values.add(boundText(range.to().get(0)));
+    }
+    List<Double> epochs = coordinator.epochSeconds(key.get().type(), values);
+    List<double[]> covered = new ArrayList<>();
+    int offset = periods.size() * 2;
+    for (int i = 0; i < ranges.size(); i++) {
+      covered.add(
+          new double[] {
+            bound(ranges.get(i).from().get(0), epochs.get(offset + 2 * i)),
+            bound(ranges.get(i).to().get(0), epochs.get(offset + 2 * i + 1))
+          });
+    }
+    covered.sort((a, b) -> Double.compare(a[0], b[0]));
+    List<String> missing = new ArrayList<>();
+    List<String> fixes = new ArrayList<>();
+    for (int i = 0; i < periods.size(); i++) {
+      double start = epochs.get(2 * i);
+      double end = epochs.get(2 * i + 1);
+      if (!isCovered(covered, start, end)) {
+        String from = periods.get(i)[0].format(BOUND).replace(" 00:00:00", "");
+        String to = periods.get(i)[1].format(BOUND).replace(" 00:00:00", "");
+        missing.add("[" + from + ", " + to + ")");
+        fixes.add(
+            "strata partition create " + subject + " --from '" + from + "' --to '" + to + "'");
+      }
+    }
+    String policy =
+        "premake "
+            + table.premake()
+            + " at "
+            + interval
+            + " by the clock ("
+            + now.format(BOUND)
+            + ")";
+    if (missing.isEmpty()) {
+      return CheckResult.ok(
+          Check.LAYOUT_PREMAKE,
+          subject,
+          policy + ": the current period and the next " + table.premake() + " have partitions");
+    }
+    return CheckResult.warn(
+        Check.LAYOUT_PREMAKE,
+        subject,
+        policy
+            + ": no partition for "
+            + String.join(", ", missing)
+            + " (rows for them go to the default partition or fail)",
+        String.join("; ", fixes));
+  }
+
+  private static String boundText(PartitionBound.BoundValue value) {
+    return value.isMinValue() || value.isMaxValue() ? "epoch" : value.text();
+  }
+
+  private static double bound(PartitionBound.BoundValue value, Double epoch) {
+    if (value.isMinValue()) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (value.isMaxValue()) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return epoch == null ? Double.NEGATIVE_INFINITY : epoch;
+  }
+
+  /** Whether the union of {@code ranges} (sorted by start) covers {@code [start, end)}. */
+  private static boolean isCovered(List<double[]> ranges, double start, double end) {
+    double reached = start;
+    for (double[] range : ranges) {
+      if (range[0] <= reached && range[1] > reached) {
+        reached = range[1];
+        if (reached >= end) {
+          return true;
+        }
+      }
+    }
+    return reached >= end;
+  }
+
+  // ---------------------------------------------------------------- statistics
+
+  private Optional<CheckResult> statistics(PartitionedTable table) {
+    List<Partition> foreign = table.partitions().stream().filter(p -> !p.isLocal()).toList();
+    if (foreign.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> never = new ArrayList<>();
+    for (Partition partition : foreign) {
+      OptionalLong tuples =
+          snapshot.reltuples().getOrDefault(partition.name().display(), OptionalLong.empty());
+      if (tuples.isEmpty() || tuples.getAsLong() < 0) {
+        never.add(partition.name().display());
+      }
+    }
+    if (never.isEmpty()) {
+      return Optional.of(
+          CheckResult.ok(
+              Check.STATISTICS_ANALYZED,
+              table.name().display(),
+              "all " + foreign.size() + " foreign partitions have statistics"));
+    }
+    return Optional.of(
+        CheckResult.warn(
+            Check.STATISTICS_ANALYZED,
+            table.name().display(),
+            "never analyzed on the coordinator: "
+                + String.join(", ", never)
+                + " (PostgreSQL does not analyze foreign tables by itself, so the planner guesses"
+                + " their size)",
+            "strata analyze "
+                + table.name().display()
+                + " (or ANALYZE each of them on the coordinator)"));
+  }
+
+  // ---------------------------------------------------------------- journal leftovers
+
+  private List<CheckResult> journal() {
+    List<CheckResult> results = new ArrayList<>();
+    OffsetDateTime now = OffsetDateTime.now();
+    List<String> detached = new ArrayList<>();
+    List<String> resumes = new ArrayList<>();
+    List<CheckResult> unfinished = new ArrayList<>();
+    for (Operation operation : snapshot.operations()) {
+      String what =
+          "operation "
+              + operation.id()
+              + " ("
+              + operation.kind().label()
+              + " of "
+              + operation.partition().display()
+              + (operation.kind().label().equals("archive") ? " to " : " from ")
+              + operation.server()
+              + ")";
+      if (operation.state() == OperationState.SWAPPED) {
+        boolean due = operation.dropAfter().map(at -> !at.isAfter(now)).orElse(true);
+        if (due && coordinator.findRelation(operation.detachedName()).isPresent()) {
+          detached.add(
+              operation.detachedName().display()
+                  + " of "
+                  + what
+                  + operation.dropAfter().map(at -> ", due since " + at.withNano(0)).orElse(""));
+          resumes.add("strata resume " + operation.id());
+        }
+        continue;
+      }
+      if (operation.state().isTerminal()) {
+        continue;
+      }
+      if (coordinator.advisoryLockHeld(partitionLockKey(operation.partition()))) {
+        unfinished.add(
+            CheckResult.ok(
+                Check.ORPHAN_OPERATION,
+                operation.partition().display(),
+                what + " is running (" + operation.state().label() + ")"));
+        continue;
+      }
+      boolean frozen = !operation.state().isBefore(OperationState.FROZEN);
+      String evidence =
+          what
+              + " stopped at state "
+              + operation.state().label()
+              + operation.lastError().map(e -> " after: " + firstLine(e)).orElse("")
+              + (frozen
+                  ? "; the partition is frozen: writes into its range fail until the operation is"
+                      + " finished or aborted"
+                  : "; nothing is frozen, but its tables may be left on both sides");
+      String fix =
+          "strata resume "
+              + operation.id()
+              + " to finish it, or strata abort "
+              + operation.id()
+              + " to roll it back";
+      unfinished.add(
+          frozen
+              ? CheckResult.fail(
+                  Check.ORPHAN_OPERATION, operation.partition().display(), evidence, fix)
+              : CheckResult.warn(
+                  Check.ORPHAN_OPERATION, operation.partition().display(), evidence, fix));
+    }
+    if (detached.isEmpty()) {
+      results.add(
+          CheckResult.ok(
+              Check.ORPHAN_DETACHED_COPY,
+              "coordinator",
+              "no detached copy is kept past its grace period"));
+    } else {
+      results.add(
+          CheckResult.warn(
+              Check.ORPHAN_DETACHED_COPY,
+              "coordinator",
+              "detached local copies kept past their grace period (detached_grace): "
+                  + String.join(", ", detached),
+              String.join("; ", resumes) + " (drops them and finishes the operations)"));
+    }
+    if (unfinished.isEmpty()) {
+      results.add(
+          CheckResult.ok(
+              Check.ORPHAN_OPERATION, "coordinator", "no unfinished operation in the journal"));
+    } else {
+      results.addAll(unfinished);
+    }
+    return results;
+  }
+
+  /** The key of the partition's advisory lock; the same text as the move engine's OperationLock. */
+  static String partitionLockKey(QualifiedName partition) {
+    return "strata:partition:" + partition.schema() + "." + partition.name();
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** Passwords written in the configuration text (or given with --set) instead of referenced. */
+  static CheckResult passwordSources(StrataConfig config) {
+    List<String> literal = new ArrayList<>();
+    config
+        .coordinator()
+        .password()
+        .filter(CoordinatorChecks::isLiteral)
+        .ifPresent(p -> literal.add("coordinator.password"));
+    for (ServerConfig server : config.servers().values()) {
+      server
+          .connection()
+          .password()
+          .filter(CoordinatorChecks::isLiteral)
+          .ifPresent(p -> literal.add("servers." + server.name() + ".password"));
+      if (!server.mapping().password().equals(server.connection().password())) {
+        server
+            .mapping()
+            .password()
+            .filter(CoordinatorChecks::isLiteral)
+            .ifPresent(p -> literal.add("servers." + server.name() + ".mapping.password"));
+      }
+    }
+    if (literal.isEmpty()) {
+      return CheckResult.ok(
+          Check.SECURITY_PASSWORD_SOURCE,
+          "configuration",
+          "every password comes from ${env:...}, ${file:...}, a STRATA_ variable or .pgpass");
+    }
+    return CheckResult.warn(
+        Check.SECURITY_PASSWORD_SOURCE,
+        "configuration",
+        String.join(", ", literal)
+            + (literal.size() == 1 ? " is" : " are")
+            + " written in the configuration (or given with --set), where backups, version control"
+            + " and the process list can show it",
+        "write password: \"${env:NAME}\" or \"${file:/run/secrets/NAME}\" instead, or leave the key"
+            + " out and use ~/.pgpass");
+  }
+
+  private static boolean isLiteral(Secret secret) {
+    return secret.source().equals("literal");
+  }
+}
