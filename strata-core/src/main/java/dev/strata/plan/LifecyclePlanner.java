@@ -249,9 +249,22 @@ public final class LifecyclePlanner {
       }
     }
 
-    // Premake by the clock: the current period and the next `premake` ones.
+    // Premake by the clock: the current period and the next `premake` ones; after missed runs,
+    // also the periods between the newest partition and now, so rows for them have a home.
     LocalDateTime current = Periods.periodStart(now, interval);
-    for (int i = 0; i <= table.premake(); i++) {
+    Optional<LocalDateTime> newestEnd =
+        spans.stream().map(Span::to).flatMap(Optional::stream).max(LocalDateTime::compareTo);
+    int missed = 0;
+    if (newestEnd.isPresent()
+        && newestEnd.get().isBefore(current)
+        && Periods.periodStart(newestEnd.get(), interval).equals(newestEnd.get())) {
+      LocalDateTime cursor = newestEnd.get();
+      while (cursor.isBefore(current) && missed < MAX_DEFAULT_PERIODS) {
+        cursor = Periods.plus(cursor, interval, 1);
+        missed++;
+      }
+    }
+    for (int i = -missed; i <= table.premake(); i++) {
       LocalDateTime start = Periods.plus(current, interval, i);
       LocalDateTime end = Periods.plus(start, interval, 1);
       if (planned.stream().anyMatch(s -> s.overlaps(start, end))) {
@@ -278,12 +291,16 @@ public final class LifecyclePlanner {
               name,
               PartitionNames.forRange(name, bounds.from(), bounds.to()),
               bounds,
-              i == 0
-                  ? "current period " + Periods.label(start, interval) + " has no partition"
-                  : "premake "
-                      + table.premake()
-                      + ": future period "
-                      + Periods.label(start, interval)));
+              i < 0
+                  ? "missed period "
+                      + Periods.label(start, interval)
+                      + " between the newest partition and now"
+                  : i == 0
+                      ? "current period " + Periods.label(start, interval) + " has no partition"
+                      : "premake "
+                          + table.premake()
+                          + ": future period "
+                          + Periods.label(start, interval)));
     }
 
     // Retire: whole range older than retention, oldest first, never the last partition.

@@ -112,6 +112,14 @@ class LifecycleTest {
     assertThat(partitions("events"))
         .isEqualTo("events_2026@local,events_2027@local,events_2028@local");
     assertThat(plan(config, "2026-12-31").actions()).isEmpty();
+    // Missed runs: two years later, the years between the newest partition and now come too.
+    assertThat(descriptions(plan(config, "2030-06-01"), "premake"))
+        .extracting(d -> d.substring(0, "create public.events_2029".length()))
+        .containsExactly(
+            "create public.events_2029",
+            "create public.events_2030",
+            "create public.events_2031",
+            "create public.events_2032");
     assertThat(descriptions(plan(config, "2027-01-01"), "premake"))
         .containsExactly(
             "create public.events_2029 FROM ('2029-01-01 00:00:00') TO ('2030-01-01 00:00:00')");
