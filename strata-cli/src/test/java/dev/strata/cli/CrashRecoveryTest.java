@@ -268,6 +268,8 @@ class CrashRecoveryTest {
                 + table
                 + "_2013@archive_a,"
                 + table
+                + "_2025@local,"
+                + table
                 + "_2026@local");
     assertThat(
             query(

@@ -254,13 +254,19 @@ public final class LifecyclePlanner {
     LocalDateTime current = Periods.periodStart(now, interval);
     Optional<LocalDateTime> newestEnd =
         spans.stream().map(Span::to).flatMap(Optional::stream).max(LocalDateTime::compareTo);
+    // Only periods that would still be hot: creating partitions only to archive them empty helps
+    // nobody, and a long outage would otherwise create a partition per missed period.
+    LocalDateTime hotCutoff =
+        table.hot().map(hot -> Periods.minus(now, hot)).orElse(LocalDateTime.MIN);
     int missed = 0;
     if (newestEnd.isPresent()
         && newestEnd.get().isBefore(current)
         && Periods.periodStart(newestEnd.get(), interval).equals(newestEnd.get())) {
-      LocalDateTime cursor = newestEnd.get();
-      while (cursor.isBefore(current) && missed < MAX_DEFAULT_PERIODS) {
-        cursor = Periods.plus(cursor, interval, 1);
+      LocalDateTime cursor = current;
+      while (Periods.plus(cursor, interval, -1).compareTo(newestEnd.get()) >= 0
+          && cursor.isAfter(hotCutoff)
+          && missed < MAX_DEFAULT_PERIODS) {
+        cursor = Periods.plus(cursor, interval, -1);
         missed++;
       }
     }
