@@ -251,6 +251,37 @@ public final class CatalogReader {
         .orElseThrow();
   }
 
+  /** The comment on a relation, if it exists and has one. */
+  public Optional<String> tableComment(QualifiedName table) {
+    return database
+        .queryOne(
+            """
+            SELECT obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relname = ?""",
+            row -> Optional.ofNullable(row.getString(1)),
+            table.schema(),
+            table.name())
+        .flatMap(comment -> comment);
+  }
+
+  /** Whether a foreign table has the option set (to choose ADD or SET in ALTER ... OPTIONS). */
+  public boolean foreignTableHasOption(QualifiedName table, String option) {
+    return database
+        .queryOne(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_table f
+              JOIN pg_catalog.pg_class c ON c.oid = f.ftrelid
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+              pg_catalog.pg_options_to_table(f.ftoptions) o
+              WHERE n.nspname = ? AND c.relname = ? AND o.option_name = ?)""",
+            row -> row.getBoolean(1),
+            table.schema(),
+            table.name(),
+            option)
+        .orElse(false);
+  }
+
   public boolean extensionInstalled(String extension) {
     return database
         .queryOne("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = ?", row -> true, extension)

@@ -719,15 +719,7 @@ public final class PartitionMover {
   }
 
   private static Optional<String> tableComment(Database database, QualifiedName table) {
-    return database
-        .queryOne(
-            """
-            SELECT obj_description(c.oid, 'pg_class') FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?""",
-            row -> Optional.ofNullable(row.getString(1)),
-            table.schema(),
-            table.name())
-        .flatMap(comment -> comment);
+    return new CatalogReader(database).tableComment(table);
   }
 
   // P3: freeze -----------------------------------------------------------------
@@ -765,18 +757,9 @@ public final class PartitionMover {
     return operation;
   }
 
-  private static void setUpdatable(Database db, QualifiedName foreignTable, boolean updatable) {
-    boolean present =
-        db.queryOne(
-                """
-                SELECT EXISTS (SELECT 1 FROM pg_foreign_table f
-                  JOIN pg_class c ON c.oid = f.ftrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
-                  pg_options_to_table(f.ftoptions) o
-                  WHERE n.nspname = ? AND c.relname = ? AND o.option_name = 'updatable')""",
-                row -> row.getBoolean(1),
-                foreignTable.schema(),
-                foreignTable.name())
-            .orElse(false);
+  /** Makes a foreign table read-only or writable ({@code updatable} option, ADD or SET). */
+  static void setUpdatable(Database db, QualifiedName foreignTable, boolean updatable) {
+    boolean present = new CatalogReader(db).foreignTableHasOption(foreignTable, "updatable");
     db.execute(
         "ALTER FOREIGN TABLE "
             + foreignTable.quoted()

@@ -247,12 +247,7 @@ public final class Retirer {
     control.inTransaction(
         db -> {
           if (relation.get().kind().equals("f")) {
-            db.execute(
-                "ALTER FOREIGN TABLE "
-                    + operation.partition().quoted()
-                    + " OPTIONS ("
-                    + updatableClause(db, operation.partition())
-                    + " updatable 'false')");
+            PartitionMover.setUpdatable(db, operation.partition(), false);
           } else {
             for (String statement :
                 MoveStatements.freezeLocal(operation.partition(), operation.id())) {
@@ -261,21 +256,6 @@ public final class Retirer {
           }
           return null;
         });
-  }
-
-  private static String updatableClause(Database db, QualifiedName foreignTable) {
-    boolean present =
-        db.queryOne(
-                """
-                SELECT EXISTS (SELECT 1 FROM pg_foreign_table f
-                  JOIN pg_class c ON c.oid = f.ftrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
-                  pg_options_to_table(f.ftoptions) o
-                  WHERE n.nspname = ? AND c.relname = ? AND o.option_name = 'updatable')""",
-                row -> row.getBoolean(1),
-                foreignTable.schema(),
-                foreignTable.name())
-            .orElse(false);
-    return present ? "SET" : "ADD";
   }
 
   private Exports.Manifest export(Database control, Operation operation, Path directory) {
@@ -333,16 +313,7 @@ public final class Retirer {
     }
     try (Database remote =
         new Database(operation.server(), connections.server(operation.server()))) {
-      Optional<String> comment =
-          remote
-              .queryOne(
-                  """
-                  SELECT obj_description(c.oid, 'pg_class') FROM pg_class c
-                  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?""",
-                  row -> Optional.ofNullable(row.getString(1)),
-                  operation.remoteTable().schema(),
-                  operation.remoteTable().name())
-              .flatMap(c -> c);
+      Optional<String> comment = new CatalogReader(remote).tableComment(operation.remoteTable());
       if (comment.isPresent() && comment.get().startsWith("strata:operation:")) {
         remote.execute("DROP TABLE IF EXISTS " + operation.remoteTable().quoted());
       } else if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
