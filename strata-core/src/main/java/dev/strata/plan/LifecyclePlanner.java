@@ -397,11 +397,7 @@ public final class LifecyclePlanner {
 
   private static List<Span> sortedByStart(List<Span> spans) {
     List<Span> sorted = new ArrayList<>(spans);
-    sorted.sort(
-        (a, b) ->
-            a.from()
-                .map(x -> b.from().map(x::compareTo).orElse(1))
-                .orElse(b.from().isPresent() ? -1 : 0));
+    sorted.sort(java.util.Comparator.comparing(span -> span.from().orElse(LocalDateTime.MIN)));
     return sorted;
   }
 
