@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
     })
 final class AbortCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
   @Mixin JsonOption json;
 
   @Parameters(paramLabel = "OP", description = "Operation id (see `strata operations`).")
@@ -24,6 +25,13 @@ final class AbortCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (dryRun.enabled) {
+      DryRuns.print(
+          spec.commandLine().getOut(),
+          "abort operation " + operationId,
+          MoveCommands.mover(configOptions, spec, true).planAbort(operationId));
+      return 0;
+    }
     Operation operation = MoveCommands.mover(configOptions, spec, true).abort(operationId);
     if (json.enabled) {
       Json.print(spec.commandLine().getOut(), MoveCommands.operationDocument(operation));

@@ -11,22 +11,9 @@ import java.io.PrintWriter;
 final class DryRuns {
   private DryRuns() {}
 
-  static void archive(
-      PrintWriter out,
-      StrataConfig config,
-      QualifiedName table,
-      QualifiedName partition,
-      String server,
-      int jobs) {
-    var steps =
-        new PartitionMover(new Connections(config), MoveProgress.NONE)
-            .planArchive(table, partition, server, jobs);
-    out.println(
-        "-- archive "
-            + partition.display()
-            + " to "
-            + server
-            + ": checks passed; dry run, nothing was executed");
+  static void print(
+      PrintWriter out, String title, java.util.List<PartitionMover.PlannedStep> steps) {
+    out.println("-- " + title + ": checks passed; dry run, nothing was executed");
     out.println("-- <id> is the operation id, assigned when the intent is recorded");
     for (PartitionMover.PlannedStep step : steps) {
       out.println();
@@ -35,5 +22,19 @@ final class DryRuns {
           .forEach(
               sql -> out.println(sql.endsWith(";") || sql.contains(";  -- ") ? sql : sql + ";"));
     }
+  }
+
+  static void archive(
+      PrintWriter out,
+      StrataConfig config,
+      QualifiedName table,
+      QualifiedName partition,
+      String server,
+      int jobs) {
+    print(
+        out,
+        "archive " + partition.display() + " to " + server,
+        new PartitionMover(new Connections(config), MoveProgress.NONE)
+            .planArchive(table, partition, server, jobs));
   }
 }

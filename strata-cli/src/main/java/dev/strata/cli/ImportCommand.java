@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
     })
 final class ImportCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
   @Mixin JsonOption json;
 
   @Parameters(paramLabel = "FILE", description = "The export's .manifest.json (or its .copy.gz).")

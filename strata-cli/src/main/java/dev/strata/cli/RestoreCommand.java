@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
     })
 final class RestoreCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
   @Mixin JsonOption json;
 
   @Parameters(index = "0", paramLabel = "TABLE", description = "The partitioned table.")
@@ -53,6 +54,14 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     QualifiedName parent = ConfigOptions.tableName(table);
+    if (dryRun.enabled) {
+      QualifiedName name = MoveCommands.partitionName(parent, partition);
+      DryRuns.print(
+          spec.commandLine().getOut(),
+          "restore " + name.display(),
+          MoveCommands.mover(configOptions, spec, true).planRestore(parent, name, keepRemote));
+      return 0;
+    }
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .restore(parent, MoveCommands.partitionName(parent, partition), keepRemote, jobs);

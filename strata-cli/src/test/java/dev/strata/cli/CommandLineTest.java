@@ -308,6 +308,13 @@ class CommandLineTest {
     assertThat(unknown.err()).contains("no operation 999999 in the journal");
     assertThat(strata(withConfig("resume")).out()).contains("Nothing to resume.");
 
+    CliRun restoreDryRun = strata(withConfig("restore", "emp", "emp_2019", "--dry-run"));
+    assertThat(restoreDryRun.exitCode()).as(restoreDryRun.toString()).isZero();
+    assertThat(restoreDryRun.out())
+        .contains("-- P3 freeze (the foreign partition becomes read-only) on coordinator")
+        .contains("ALTER FOREIGN TABLE \"public\".\"emp_2019\" OPTIONS (SET updatable 'false');")
+        .contains("ATTACH PARTITION \"public\".\"emp_2019\"");
+    assertThat(strata(withConfig("operations", "--json")).out()).doesNotContain("\"restore\"");
     CliRun restored = strata(withConfig("restore", "emp", "emp_2019", "--quiet"));
     assertThat(restored.exitCode()).as(restored.toString()).isZero();
     assertThat(restored.out()).contains("restore of public.emp_2019 to the coordinator: done");

@@ -178,13 +178,46 @@ public final class Exports {
   /** What an import did. */
   public record ImportResult(QualifiedName partition, long rows, String checksum) {}
 
+  /** A checked import: what will be created and from which files. */
+  public record ImportPlan(
+      Manifest manifest,
+      Path data,
+      QualifiedName table,
+      QualifiedName partition,
+      PartitionedTable parent,
+      RangeBounds bounds) {
+    /** The statements the import runs, in one transaction, for {@code --dry-run}. */
+    public List<String> statements() {
+      return List.of(
+          "BEGIN",
+          "CREATE TABLE "
+              + partition.quoted()
+              + " PARTITION OF "
+              + table.quoted()
+              + " "
+              + manifest.bound(),
+          "COPY "
+              + partition.quoted()
+              + " ("
+              + MoveStatements.columnList(parent.columns())
+              + ") FROM STDIN  -- from "
+              + data,
+          "-- row count and checksum compared with the manifest ("
+              + manifest.rows()
+              + " rows, checksum "
+              + manifest.checksum()
+              + ")",
+          "COMMIT");
+    }
+  }
+
   /**
-   * Brings an export back as a local partition of its table (or {@code into}), verified: the sha256
-   * before reading, the row count and checksum before committing.
+   * Checks an export before importing it: the manifest, the data file's sha256, the target table's
+   * columns, and that the partition name is free. Changes nothing.
    *
    * @param file the manifest, or the data file next to it
    */
-  public static ImportResult importFile(
+  public static ImportPlan planImport(
       Database coordinator, Path file, Optional<QualifiedName> into, Optional<QualifiedName> name) {
     Path manifestPath =
         file.getFileName().toString().endsWith(".copy.gz")
@@ -246,6 +279,22 @@ public final class Exports {
     Column key = parent.column(parent.keyColumns().get(0)).orElseThrow();
     RangeBounds bounds =
         RangeBounds.of((PartitionBound.Range) PartitionBound.parse(manifest.bound()), key);
+    return new ImportPlan(manifest, data, table, partition, parent, bounds);
+  }
+
+  /**
+   * Brings an export back as a local partition of its table (or {@code into}), verified: the sha256
+   * before reading, the row count and checksum before committing.
+   */
+  public static ImportResult importFile(
+      Database coordinator, Path file, Optional<QualifiedName> into, Optional<QualifiedName> name) {
+    ImportPlan plan = planImport(coordinator, file, into, name);
+    Manifest manifest = plan.manifest();
+    Path data = plan.data();
+    QualifiedName table = plan.table();
+    QualifiedName partition = plan.partition();
+    PartitionedTable parent = plan.parent();
+    RangeBounds bounds = plan.bounds();
     return coordinator.inTransaction(
         db -> {
           db.execute(

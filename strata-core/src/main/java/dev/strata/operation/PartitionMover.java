@@ -172,24 +172,14 @@ public final class PartitionMover {
         indexes.addAll(indexDefinitions(source, partition, checked.remoteTable()));
       }
       steps.add(new PlannedStep("P5 indexes", server, indexes));
-      String fingerprint =
-          "SELECT count(*), coalesce(sum(hash_record_extended(r, 0)), 0), count(*) FILTER (WHERE "
-              + bounds.outsideCondition()
-              + ") FROM (SELECT "
-              + MoveStatements.columnList(columns)
-              + " FROM %s) r";
       steps.add(
           new PlannedStep(
-              "P6 verify (both sides, same session settings)",
+              "P6 verify (both sides)",
               Connections.COORDINATOR + " and " + server,
               List.of(
-                  SqlStatement.of(
-                          String.format(fingerprint, partition.quoted()), bounds.parameters())
-                      .render(),
-                  SqlStatement.of(
-                          String.format(fingerprint, checked.remoteTable().quoted()),
-                          bounds.parameters())
-                      .render())));
+                  fingerprintStatement(partition, columns, bounds),
+                  fingerprintStatement(checked.remoteTable(), columns, bounds),
+                  "ANALYZE " + checked.remoteTable().quoted())));
       List<String> swap = new ArrayList<>();
       swap.add("BEGIN");
       swap.add("SET LOCAL lock_timeout = '" + swapLockTimeout().toMillis() + "ms'");
@@ -219,21 +209,199 @@ public final class PartitionMover {
               Connections.COORDINATOR,
               List.of(
                   "DROP TABLE IF EXISTS " + detached.quoted(), "ANALYZE " + partition.quoted())));
-      return steps.stream()
-          .map(
-              step ->
-                  new PlannedStep(
-                      step.step(),
-                      step.server(),
-                      step.statements().stream()
-                          .map(
-                              sql ->
-                                  sql.replace("_s" + PLACEHOLDER_ID + "_", "_s<id>_")
-                                      .replace("'" + PLACEHOLDER_ID + "'", "'<id>'")
-                                      .replace(":" + PLACEHOLDER_ID + "'", ":<id>'"))
-                          .toList()))
-          .toList();
+      return withPlaceholders(steps);
     }
+  }
+
+  /** The checksum query {@link Fingerprints} runs, rendered with its bound values. */
+  private static String fingerprintStatement(
+      QualifiedName table, List<Column> columns, RangeBounds bounds) {
+    return SqlStatement.of(
+            "SELECT count(*), coalesce(sum(hash_record_extended(r, 0)), 0), count(*) FILTER (WHERE "
+                + bounds.outsideCondition()
+                + ") FROM (SELECT "
+                + MoveStatements.columnList(columns)
+                + " FROM "
+                + table.quoted()
+                + ") r",
+            bounds.parameters())
+        .render();
+  }
+
+  /**
+   * Checks everything a restore checks before changing anything, and returns the statements it
+   * would run, in order; the operation id appears as {@code <id>}, as in {@link #planArchive}.
+   */
+  public List<PlannedStep> planRestore(
+      QualifiedName table, QualifiedName partition, boolean keepRemote) {
+    try (Database control = coordinator()) {
+      RestorePreflight checked = preflightRestore(control, table, partition);
+      PartitionedTable parent = checked.parent();
+      List<Column> columns = parent.columns();
+      RangeBounds bounds =
+          RangeBounds.of((PartitionBound.Range) checked.partition().bound(), keyColumn(parent));
+      String server = checked.foreign().server();
+      QualifiedName remote = checked.remoteTable();
+      long id = PLACEHOLDER_ID;
+      QualifiedName staging = derivedName(partition, "_s" + id + "_in");
+      QualifiedName detached = derivedName(partition, "_s" + id + "_old");
+      List<PlannedStep> steps = new ArrayList<>();
+      steps.add(
+          new PlannedStep(
+              "P1 intent",
+              Connections.COORDINATOR,
+              List.of(
+                  "INSERT INTO strata.operation (...) VALUES ('restore', "
+                      + partition.display()
+                      + ", ...) RETURNING id")));
+      steps.add(
+          new PlannedStep(
+              "P2 target table",
+              Connections.COORDINATOR,
+              MoveStatements.createTarget(
+                  staging, columns, bounds, "strata:operation:" + id, false)));
+      steps.add(
+          new PlannedStep(
+              "P3 freeze (the foreign partition becomes read-only)",
+              Connections.COORDINATOR,
+              List.of(
+                  "ALTER FOREIGN TABLE "
+                      + partition.quoted()
+                      + " OPTIONS (SET updatable 'false')")));
+      steps.add(
+          new PlannedStep(
+              "P4 copy (binary COPY relay)",
+              server,
+              List.of(
+                  "[coordinator] BEGIN",
+                  "[coordinator] TRUNCATE " + staging.quoted(),
+                  "[" + server + "] " + MoveStatements.copyOut(remote, columns, ""),
+                  "[coordinator] " + MoveStatements.copyIn(staging, columns, true),
+                  "[coordinator] COMMIT")));
+      List<String> indexes = new ArrayList<>();
+      try (Database source = open(server)) {
+        indexes.addAll(indexDefinitions(source, remote, staging));
+      }
+      steps.add(new PlannedStep("P5 indexes", Connections.COORDINATOR, indexes));
+      steps.add(
+          new PlannedStep(
+              "P6 verify (both sides)",
+              server + " and " + Connections.COORDINATOR,
+              List.of(
+                  fingerprintStatement(remote, columns, bounds),
+                  fingerprintStatement(staging, columns, bounds),
+                  "ANALYZE " + staging.quoted())));
+      List<String> swap = new ArrayList<>();
+      swap.add("BEGIN");
+      swap.add("SET LOCAL lock_timeout = '" + swapLockTimeout().toMillis() + "ms'");
+      swap.add(MoveStatements.countRows(staging));
+      swap.addAll(
+          MoveStatements.swap(
+              parent.name(),
+              partition,
+              staging,
+              detached,
+              checked.partition().bound().expression()));
+      swap.addAll(ownership(control, partition).restoreOn(partition, false));
+      swap.add("-- indexes named after the staging table are renamed after the partition");
+      swap.add("UPDATE strata.operation SET state = 'swapped', ... WHERE id = <id>");
+      swap.add("COMMIT");
+      steps.add(
+          new PlannedStep("P7 swap (retried on lock timeout)", Connections.COORDINATOR, swap));
+      List<String> cleanup = new ArrayList<>();
+      cleanup.add("DROP FOREIGN TABLE IF EXISTS " + detached.quoted());
+      if (!keepRemote) {
+        cleanup.add(
+            "-- on "
+                + server
+                + ", only if Strata created it: DROP TABLE IF EXISTS "
+                + remote.quoted());
+      }
+      steps.add(new PlannedStep("P8 cleanup", Connections.COORDINATOR, cleanup));
+      return withPlaceholders(steps);
+    }
+  }
+
+  /** The statements {@link #abort} would run for an unfinished operation; changes nothing. */
+  public List<PlannedStep> planAbort(long operationId) {
+    try (Database control = coordinator()) {
+      Operation operation =
+          new Journal(control).find(operationId).orElseThrow(() -> Journal.notFound(operationId));
+      List<PlannedStep> steps = new ArrayList<>();
+      if (operation.state().isTerminal()) {
+        return steps;
+      }
+      if (!operation.state().isBefore(OperationState.SWAPPED)) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "operation "
+                + operationId
+                + " has already swapped "
+                + operation.partition().display()
+                + "; it can no longer be aborted",
+            "finish it with `strata resume " + operationId + "`");
+      }
+      switch (operation.kind()) {
+        case ARCHIVE -> {
+          steps.add(
+              new PlannedStep(
+                  "unfreeze",
+                  Connections.COORDINATOR,
+                  MoveStatements.unfreezeLocal(operation.partition())));
+          steps.add(
+              new PlannedStep(
+                  "drop the copy (only if its comment is " + operation.ownerTag() + ")",
+                  operation.server(),
+                  List.of("DROP TABLE " + operation.remoteTable().quoted())));
+        }
+        case RESTORE -> {
+          steps.add(
+              new PlannedStep(
+                  "unfreeze",
+                  Connections.COORDINATOR,
+                  List.of(
+                      "ALTER FOREIGN TABLE "
+                          + operation.partition().quoted()
+                          + " OPTIONS (SET updatable '"
+                          + archivedUpdatable(operation)
+                          + "')")));
+          steps.add(
+              new PlannedStep(
+                  "drop the copy (only if its comment is " + operation.ownerTag() + ")",
+                  Connections.COORDINATOR,
+                  List.of("DROP TABLE " + operation.stagingName().quoted())));
+        }
+        case RETIRE ->
+            steps.add(
+                new PlannedStep(
+                    "unfreeze",
+                    Connections.COORDINATOR,
+                    MoveStatements.unfreezeLocal(operation.partition())));
+      }
+      steps.add(
+          new PlannedStep(
+              "journal",
+              Connections.COORDINATOR,
+              List.of("UPDATE strata.operation SET state = 'aborted' WHERE id = " + operationId)));
+      return steps;
+    }
+  }
+
+  private static List<PlannedStep> withPlaceholders(List<PlannedStep> steps) {
+    return steps.stream()
+        .map(
+            step ->
+                new PlannedStep(
+                    step.step(),
+                    step.server(),
+                    step.statements().stream()
+                        .map(
+                            sql ->
+                                sql.replace("_s" + PLACEHOLDER_ID + "_", "_s<id>_")
+                                    .replace("'" + PLACEHOLDER_ID + "'", "'<id>'")
+                                    .replace(":" + PLACEHOLDER_ID + "'", ":<id>'"))
+                        .toList()))
+        .toList();
   }
 
   private static final long PLACEHOLDER_ID = 987654321987L;
@@ -258,40 +426,11 @@ public final class PartitionMover {
             }
             return run(control, journal, unfinished.get());
           }
-          CatalogReader catalog = new CatalogReader(control);
-          PartitionedTable parent = catalog.partitionedTable(table);
-          Partition current = requirePartition(parent, partition);
-          Tier.Foreign foreign =
-              current
-                  .foreign()
-                  .orElseThrow(
-                      () ->
-                          new StrataException(
-                              ErrorCode.INVALID_TARGET,
-                              partition.display()
-                                  + " is already local; there is nothing to restore",
-                              "`strata status "
-                                  + table.display()
-                                  + "` shows each partition's tier"));
-          keyColumn(parent);
+          RestorePreflight checked = preflightRestore(control, table, partition);
+          PartitionedTable parent = checked.parent();
+          Partition current = checked.partition();
+          Tier.Foreign foreign = checked.foreign();
           ServerConfig server = config.server(foreign.server());
-          try (Database remote = open(server.name())) {
-            if (new CatalogReader(remote)
-                .tableColumns(QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable()))
-                .isEmpty()) {
-              throw new StrataException(
-                  ErrorCode.CHECK_FAILED,
-                  "remote table "
-                      + foreign.remoteSchema()
-                      + "."
-                      + foreign.remoteTable()
-                      + " of "
-                      + partition.display()
-                      + " does not exist on server "
-                      + server.name(),
-                  "its rows cannot be restored from there. Nothing was changed.");
-            }
-          }
           Operation operation =
               journal.begin(
                   OperationKind.RESTORE,
@@ -1389,6 +1528,49 @@ public final class PartitionMover {
       }
     }
     return new Preflight(parent, partition, remoteTable);
+  }
+
+  private record RestorePreflight(
+      PartitionedTable parent, Partition partition, Tier.Foreign foreign) {
+    QualifiedName remoteTable() {
+      return QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable());
+    }
+  }
+
+  private RestorePreflight preflightRestore(
+      Database control, QualifiedName table, QualifiedName partition) {
+    CatalogReader catalog = new CatalogReader(control);
+    PartitionedTable parent = catalog.partitionedTable(table);
+    Partition current = requirePartition(parent, partition);
+    Tier.Foreign foreign =
+        current
+            .foreign()
+            .orElseThrow(
+                () ->
+                    new StrataException(
+                        ErrorCode.INVALID_TARGET,
+                        partition.display() + " is already local; there is nothing to restore",
+                        "`strata status " + table.display() + "` shows each partition's tier"));
+    keyColumn(parent);
+    ServerConfig server = config.server(foreign.server());
+    try (Database remote = open(server.name())) {
+      if (new CatalogReader(remote)
+          .tableColumns(QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable()))
+          .isEmpty()) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "remote table "
+                + foreign.remoteSchema()
+                + "."
+                + foreign.remoteTable()
+                + " of "
+                + partition.display()
+                + " does not exist on server "
+                + server.name(),
+            "its rows cannot be restored from there. Nothing was changed.");
+      }
+    }
+    return new RestorePreflight(parent, current, foreign);
   }
 
   private static Partition requirePartition(PartitionedTable parent, QualifiedName partitionName) {

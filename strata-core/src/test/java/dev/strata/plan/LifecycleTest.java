@@ -232,6 +232,14 @@ class LifecycleTest {
     }
     try (var coordinator =
         new dev.strata.connect.Database("coordinator", new Connections(config).coordinator())) {
+      assertThat(
+              dev.strata.operation.Exports.planImport(
+                      coordinator, manifest, java.util.Optional.empty(), java.util.Optional.empty())
+                  .statements())
+          .anySatisfy(
+              sql ->
+                  assertThat(sql)
+                      .startsWith("CREATE TABLE \"public\".\"retiring_2018\" PARTITION OF"));
       var imported =
           dev.strata.operation.Exports.importFile(
               coordinator, manifest, java.util.Optional.empty(), java.util.Optional.empty());
