@@ -7,6 +7,7 @@
 #
 # Needs Java 17+ and Maven; builds what it needs. N defaults to 1,000,000.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   echo "usage: bench/run-archive.sh [--rows N] [--seed-rows N]"
@@ -26,32 +27,12 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-if ! [[ "$rows" =~ ^[0-9]+$ ]]; then
-  echo "--rows takes a whole number, not '$rows'" >&2
-  exit 2
-fi
+bench_require_whole_number --rows "$rows"
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-
-echo "Building strata-bench and the modules it needs ..."
-# `package` also writes strata-bench/target/bench-classpath.txt (maven-dependency-plugin's
-# build-classpath, bound in strata-bench/pom.xml), resolved in this same reactor build, so the
-# class path points at this checkout's strata-core and strata-testkit jars, never at older copies
-# in the local Maven repository.
-mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl strata-bench -am
-classpath="strata-bench/target/classes:$(cat strata-bench/target/bench-classpath.txt)"
-
-# Which engine was measured: the commit, marked when strata-core or strata-testkit have local
-# changes. STRATA_BENCH_REVISION overrides it (e.g. when running from an exported tree).
-revision="${STRATA_BENCH_REVISION:-}"
-if [[ -z "$revision" ]]; then
-  revision="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [[ "$revision" != unknown \
-        && -n "$(git -C "$repo" status --porcelain -- strata-core strata-testkit 2>/dev/null)" ]]; then
-    revision="$revision+local-changes"
-  fi
-fi
+bench_build
+bench_classpath
+revision="$(bench_revision)"
 
 results="$repo/bench/results"
 java -Dstrata.bench.revision="$revision" -cp "$classpath" dev.strata.bench.ArchiveBenchmark --rows "$rows" ${extra[@]+"${extra[@]}"} --out "$results"

@@ -5,6 +5,7 @@
 #
 #   bench/run-policy.sh [--partitions N] [--servers S]
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 partitions=1000
 servers=10
 while [[ $# -gt 0 ]]; do
@@ -15,11 +16,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-echo "Building strata-bench and the modules it needs ..."
-mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl strata-bench -am
-classpath="strata-bench/target/classes:$(cat strata-bench/target/bench-classpath.txt)"
-revision="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+bench_build
+bench_classpath
+revision="$(bench_revision)"
 java -Dstrata.bench.revision="$revision" -cp "$classpath" dev.strata.bench.PolicyBenchmark \
   --partitions "$partitions" --servers "$servers" --out "$repo/bench/results"

@@ -8,6 +8,7 @@
 #
 # Needs Java 17+ and Maven; builds what it needs. N rows defaults to 1,000,000 per year.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
   echo "usage: bench/run-query.sh [--rows N] [--runs N]"
@@ -27,39 +28,16 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-if ! [[ "$rows" =~ ^[0-9]+$ ]]; then
-  echo "--rows takes a whole number, not '$rows'" >&2
-  exit 2
-fi
+bench_require_whole_number --rows "$rows"
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-
-echo "Building strata-bench and the modules it needs ..."
-# `package` also writes strata-bench/target/bench-classpath.txt (maven-dependency-plugin's
-# build-classpath, bound in strata-bench/pom.xml), resolved in this same reactor build, so the
-# class path points at this checkout's strata-core and strata-testkit jars.
-mvn -q -B -DskipTests -Dspotless.check.skip=true package -pl strata-bench -am
-# The run takes minutes; copy this checkout's build outputs aside first, so a concurrent build
-# (another `mvn package` replacing strata-core's jar) cannot pull classes away from under the
-# running JVM. Entries from the local Maven repository are used in place.
-snapshot="$(mktemp -d "${TMPDIR:-/tmp}/strata-query-classpath.XXXXXX")"
-trap 'rm -rf "$snapshot"' EXIT
-cp -r strata-bench/target/classes "$snapshot/strata-bench-classes"
-classpath="$snapshot/strata-bench-classes"
-IFS=: read -r -a entries <<< "$(cat strata-bench/target/bench-classpath.txt)"
-for entry in "${entries[@]}"; do
-  if [[ "$entry" == "$repo"/* ]]; then
-    copy="$snapshot/$(echo "${entry#"$repo"/}" | tr '/' '_')"
-    cp -r "$entry" "$copy"
-    classpath="$classpath:$copy"
-  else
-    classpath="$classpath:$entry"
-  fi
-done
+bench_build
+# The run takes minutes; see bench_snapshot_classpath.
+bench_snapshot_classpath
+revision="$(bench_revision)"
 
 results="$repo/bench/results"
-java -cp "$classpath" dev.strata.bench.QueryBenchmark --rows "$rows" ${extra[@]+"${extra[@]}"} --out "$results"
+java -Dstrata.bench.revision="$revision" -cp "$classpath" dev.strata.bench.QueryBenchmark --rows "$rows" ${extra[@]+"${extra[@]}"} --out "$results"
 
 echo
 cat "$results/query.md"

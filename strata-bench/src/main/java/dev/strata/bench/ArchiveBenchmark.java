@@ -1,22 +1,30 @@
 package dev.strata.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static dev.strata.bench.BenchmarkSupport.addTarget;
+import static dev.strata.bench.BenchmarkSupport.allTargetsMet;
+import static dev.strata.bench.BenchmarkSupport.applyForeignServers;
+import static dev.strata.bench.BenchmarkSupport.deleteRecursively;
+import static dev.strata.bench.BenchmarkSupport.execute;
+import static dev.strata.bench.BenchmarkSupport.loadAverage;
+import static dev.strata.bench.BenchmarkSupport.loadConfig;
+import static dev.strata.bench.BenchmarkSupport.machine;
+import static dev.strata.bench.BenchmarkSupport.queryLong;
+import static dev.strata.bench.BenchmarkSupport.ratio;
+import static dev.strata.bench.BenchmarkSupport.revision;
+import static dev.strata.bench.BenchmarkSupport.round;
+import static dev.strata.bench.BenchmarkSupport.utcTimestamp;
+import static dev.strata.bench.BenchmarkSupport.waitForQuietMachine;
+import static dev.strata.bench.BenchmarkSupport.writeConfig;
+import static dev.strata.bench.BenchmarkSupport.writeResults;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.strata.catalog.CatalogReader;
-import dev.strata.config.ConfigLoader;
-import dev.strata.config.LoadedConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
-import dev.strata.connect.Database;
 import dev.strata.operation.MoveResult;
 import dev.strata.operation.OperationState;
 import dev.strata.operation.PartitionMover;
-import dev.strata.plan.ActionExecutor;
-import dev.strata.plan.ForeignServerPlanner;
-import dev.strata.plan.SqlAction;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.LocalServers;
@@ -25,25 +33,18 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * The archive benchmark of DESIGN.md's performance targets: moves the same rows of the seed's
@@ -103,6 +104,20 @@ public final class ArchiveBenchmark {
   private static final int WORST_SAMPLES_REPORTED = 5;
   private static final Duration QUIET_WAIT = Duration.ofMinutes(5);
 
+  /** Decimals of the reported ratios. */
+  private static final int RATIO_DIGITS = 3;
+
+  /** The settings that matter to moving rows: memory, durability and WAL. */
+  private static final List<String> POSTGRESQL_SETTINGS =
+      List.of(
+          "shared_buffers",
+          "fsync",
+          "synchronous_commit",
+          "full_page_writes",
+          "wal_level",
+          "max_wal_size",
+          "maintenance_work_mem");
+
   /** Runs of each baseline, (a) to (c); odd, so the median is one of them. */
   private static final int BASELINE_RUNS = 3;
 
@@ -117,42 +132,38 @@ public final class ArchiveBenchmark {
   static final double TARGET_READER_MAX_MILLIS = 100;
 
   private final BenchmarkOptions options;
-  private final PrintStream out;
-  private final long began = System.nanoTime();
-  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final ProgressLog progress;
+  private final ObjectMapper json = new ObjectMapper();
 
   ArchiveBenchmark(BenchmarkOptions options, PrintStream out) {
     this.options = options;
-    this.out = out;
+    this.progress = new ProgressLog(out);
   }
 
   public static void main(String[] args) {
-    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-      System.out.println(BenchmarkOptions.USAGE);
-      return;
-    }
-    BenchmarkOptions options;
-    try {
-      options = BenchmarkOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.println(BenchmarkOptions.USAGE);
-      System.exit(2);
-      return;
-    }
-    try {
-      new ArchiveBenchmark(options, System.out).run();
-    } catch (Exception e) {
-      System.err.println("archive benchmark failed: " + e);
-      e.printStackTrace();
-      System.exit(1);
-    }
+    BenchmarkRun.main(
+        args,
+        BenchmarkOptions.USAGE,
+        BenchmarkOptions::parse,
+        "archive benchmark",
+        options -> new ArchiveBenchmark(options, System.out).run());
   }
 
   void run() throws IOException, SQLException, InterruptedException {
-    double quietWaitSeconds = waitForQuietMachine();
+    double quietWaitSeconds =
+        waitForQuietMachine(
+            QUIET_WAIT,
+            Duration.ofSeconds(2),
+            (load, threshold) ->
+                String.format(
+                    Locale.ROOT,
+                    "waiting (at most %d s) for the load average %.2f to fall below %.1f",
+                    QUIET_WAIT.toSeconds(),
+                    load,
+                    threshold),
+            progress::say);
     Path base = Files.createTempDirectory("strata-bench-");
-    say("starting embedded servers main and archive in " + base);
+    progress.say("starting embedded servers main and archive in " + base);
     try (LocalServers servers =
         LocalServers.start(
             base.resolve("servers"),
@@ -160,7 +171,7 @@ public final class ArchiveBenchmark {
             List.of(ServerSpec.of(MAIN, "appdb"), ServerSpec.of(ARCHIVE, "archive_db")))) {
       ObjectNode report = measure(servers, base);
       report.put("waited_for_quiet_machine_s", round(quietWaitSeconds, 1));
-      writeResults(report);
+      writeResults(options.out(), "archive", report, ArchiveReport::markdown, progress::say);
     } finally {
       deleteRecursively(base);
     }
@@ -170,20 +181,29 @@ public final class ArchiveBenchmark {
       throws IOException, SQLException, InterruptedException {
     LocalServer main = servers.server(MAIN);
     LocalServer archive = servers.server(ARCHIVE);
-    StrataConfig config = loadConfig(writeConfig(base, main, archive));
+    StrataConfig config =
+        loadConfig(
+            writeConfig(
+                base,
+                "# Written by the archive benchmark: embedded servers on loopback, where the"
+                    + " superuser\n# postgres is trusted, so neither connections nor the user"
+                    + " mapping need a password.\n",
+                main,
+                Map.of(ARCHIVE, archive)),
+            progress::say);
     Connections connections = new Connections(config);
-    apply(connections, config);
+    applyForeignServers(
+        connections, config, description -> progress.say("applied: " + description));
     load(main);
     createSeedAndBatchTargets(main, archive);
 
     long rows = options.rows();
     ObjectNode report = json.createObjectNode();
     report.put("benchmark", "archive");
-    report.put(
-        "date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
+    report.put("date", utcTimestamp());
     report.put("rows", rows);
-    report.put("strata_revision", System.getProperty("strata.bench.revision", "unknown"));
-    report.set("machine", machine(main));
+    report.put("strata_revision", revision());
+    report.set("machine", machine(main, POSTGRESQL_SETTINGS));
     // Other work on the machine skews every figure; the load average says whether there was any.
     report.put("load_average_at_start", loadAverage());
     report.put(
@@ -203,7 +223,7 @@ public final class ArchiveBenchmark {
     List<Run> batchRuns = new ArrayList<>();
     List<Run> seedRuns = new ArrayList<>();
     for (int round = 1; round <= BASELINE_RUNS; round++) {
-      say("baselines, round " + round + " of " + BASELINE_RUNS);
+      progress.say("baselines, round " + round + " of " + BASELINE_RUNS);
       rawRuns.add(rawRelay(main, archive, RELAY_CHUNK_BYTES, "bench_raw_copy_relay"));
       rawRowRuns.add(rawRelay(main, archive, 0, "bench_raw_copy_relay_row_messages"));
       batchRuns.add(
@@ -256,90 +276,56 @@ public final class ArchiveBenchmark {
     double strataRate = strata.get("rows_per_s").asDouble();
     ObjectNode ratios = report.putObject("ratios");
     ratios.put(
-        "strata_archive_vs_raw_copy_relay", ratio(strataRate, raw.get("rows_per_s").asDouble()));
+        "strata_archive_vs_raw_copy_relay",
+        ratio(strataRate, raw.get("rows_per_s").asDouble(), RATIO_DIGITS));
     ratios.put(
         "strata_archive_with_indexes_vs_raw_copy_relay",
-        ratio(strataIndexed.get("rows_per_s").asDouble(), raw.get("rows_per_s").asDouble()));
+        ratio(
+            strataIndexed.get("rows_per_s").asDouble(),
+            raw.get("rows_per_s").asDouble(),
+            RATIO_DIGITS));
     ratios.put(
-        "strata_archive_vs_seed_fdw_insert", ratio(strataRate, seed.get("rows_per_s").asDouble()));
+        "strata_archive_vs_seed_fdw_insert",
+        ratio(strataRate, seed.get("rows_per_s").asDouble(), RATIO_DIGITS));
     ratios.put(
-        "strata_archive_vs_fdw_batch_1000", ratio(strataRate, batch.get("rows_per_s").asDouble()));
+        "strata_archive_vs_fdw_batch_1000",
+        ratio(strataRate, batch.get("rows_per_s").asDouble(), RATIO_DIGITS));
     ratios.put(
         "raw_copy_relay_row_messages_vs_raw_copy_relay",
-        ratio(rawRows.get("rows_per_s").asDouble(), raw.get("rows_per_s").asDouble()));
+        ratio(
+            rawRows.get("rows_per_s").asDouble(), raw.get("rows_per_s").asDouble(), RATIO_DIGITS));
 
     ArrayNode targets = report.putArray("targets");
-    target(
+    addTarget(
         targets,
         "strata_archive / raw_copy_relay (d)/(c), without indexes",
         ">=",
         TARGET_STRATA_VS_RAW_RELAY,
         ratios.get("strata_archive_vs_raw_copy_relay").asDouble());
-    target(
+    addTarget(
         targets,
         "strata_archive / seed_fdw_insert (d)/(a)",
         ">=",
         TARGET_STRATA_VS_SEED,
         ratios.get("strata_archive_vs_seed_fdw_insert").asDouble());
-    target(
+    addTarget(
         targets,
         "reader latency during 5 swaps, max (ms)",
         "<=",
         TARGET_READER_MAX_MILLIS,
         report.get("swap_reader_latency_ms_max").asDouble());
-    report.put("targets_met", stream(targets).allMatch(target -> target.get("met").asBoolean()));
+    report.put("targets_met", allTargetsMet(targets));
     report.put("load_average_at_end", loadAverage());
-    report.put("benchmark_seconds", round((System.nanoTime() - began) / 1e9, 1));
+    report.put("benchmark_seconds", round(progress.elapsedSeconds(), 1));
     return report;
   }
 
   // Setup ------------------------------------------------------------------------------------
 
-  private Path writeConfig(Path base, LocalServer main, LocalServer archive) throws IOException {
-    String yaml =
-        "# Written by the archive benchmark: embedded servers on loopback, where the superuser\n"
-            + "# postgres is trusted, so neither connections nor the user mapping need a password.\n"
-            + "coordinator:\n"
-            + "  url: "
-            + main.uri()
-            + "\n"
-            + "  user: "
-            + LocalServer.SUPERUSER
-            + "\n"
-            + "servers:\n"
-            + "  "
-            + ARCHIVE
-            + ":\n"
-            + "    url: "
-            + archive.uri()
-            + "\n"
-            + "    user: "
-            + LocalServer.SUPERUSER
-            + "\n";
-    Path file = base.resolve("strata.yaml");
-    Files.writeString(file, yaml, StandardCharsets.UTF_8);
-    return file;
-  }
-
-  private StrataConfig loadConfig(Path file) {
-    // An empty environment: STRATA_* variables of the caller's shell must not change the run.
-    LoadedConfig loaded = ConfigLoader.builder().environment(Map.of()).build().load(file);
-    loaded.warnings().forEach(warning -> say("config warning: " + warning));
-    return loaded.config();
-  }
-
-  /** What {@code strata apply} does: postgres_fdw, the foreign server and the user mapping. */
-  private void apply(Connections connections, StrataConfig config) {
-    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
-      List<SqlAction> actions = ForeignServerPlanner.plan(config, new CatalogReader(coordinator));
-      ActionExecutor.execute(
-          coordinator, actions, action -> say("applied: " + action.description()));
-    }
-  }
-
   private void load(LocalServer main) throws SQLException {
     long rows = options.rows();
-    say("loading " + rows + " rows into each of emp_" + PLAIN_YEAR + " and emp_" + INDEXED_YEAR);
+    progress.say(
+        "loading " + rows + " rows into each of emp_" + PLAIN_YEAR + " and emp_" + INDEXED_YEAR);
     execute(main, EmpData.createParent());
     execute(main, EmpData.createYearPartition(PLAIN_YEAR), EmpData.fill(PLAIN_YEAR, rows));
     execute(main, EmpData.createYearPartition(INDEXED_YEAR), EmpData.fill(INDEXED_YEAR, rows));
@@ -352,7 +338,7 @@ public final class ArchiveBenchmark {
         main,
         EmpData.createYearPartition(READER_YEAR),
         EmpData.fill(READER_YEAR, READER_PARTITION_ROWS));
-    say("VACUUM ANALYZE");
+    progress.say("VACUUM ANALYZE");
     execute(main, "VACUUM ANALYZE");
     execute(main, "CHECKPOINT");
   }
@@ -406,7 +392,7 @@ public final class ArchiveBenchmark {
     String remoteTable = "public." + table;
     execute(archive, EmpData.createRemoteTable(remoteTable));
     quiesce(main, archive);
-    say(
+    progress.say(
         "(c) raw COPY relay of "
             + options.rows()
             + " rows"
@@ -443,7 +429,7 @@ public final class ArchiveBenchmark {
       throws SQLException, InterruptedException {
     execute(archive, EmpData.createRemoteTable(remoteTable));
     quiesce(main, archive);
-    say("INSERT INTO " + foreignTable + " SELECT * ... (" + rows + " rows)");
+    progress.say("INSERT INTO " + foreignTable + " SELECT * ... (" + rows + " rows)");
     String sql =
         "INSERT INTO "
             + foreignTable
@@ -492,7 +478,7 @@ public final class ArchiveBenchmark {
       Connections connections, LocalServer main, LocalServer archive, int year, boolean withIndexes)
       throws SQLException, InterruptedException {
     quiesce(main, archive);
-    say(
+    progress.say(
         "(d) strata archive of emp_"
             + year
             + " ("
@@ -570,7 +556,7 @@ public final class ArchiveBenchmark {
             + EmpData.yearStart(READER_YEAR)
             + " AND time < "
             + EmpData.yearStart(READER_YEAR + 1);
-    say(
+    progress.say(
         "(e) archiving "
             + SWAPS
             + " partitions of "
@@ -648,7 +634,7 @@ public final class ArchiveBenchmark {
             + " includes more than the swap's lock window; max_ms_during_swap_steps covers the"
             + " swap steps only. The reader runs in the benchmark's JVM and competes for the same"
             + " cores as both servers.");
-    say(
+    progress.say(
         "reader: max "
             + node.get("during_moves").get("max_ms")
             + " ms during the moves (baseline max "
@@ -748,16 +734,6 @@ public final class ArchiveBenchmark {
 
   // Results ----------------------------------------------------------------------------------
 
-  private void writeResults(ObjectNode report) throws IOException {
-    Path directory = options.out();
-    Files.createDirectories(directory);
-    Path jsonFile = directory.resolve("archive.json");
-    Path markdownFile = directory.resolve("archive.md");
-    Files.writeString(jsonFile, json.writeValueAsString(report) + "\n", StandardCharsets.UTF_8);
-    Files.writeString(markdownFile, ArchiveReport.markdown(report), StandardCharsets.UTF_8);
-    say("wrote " + jsonFile + " and " + markdownFile);
-  }
-
   private ObjectNode method(String description, long rows, double seconds) {
     ObjectNode node = json.createObjectNode();
     node.put("description", description);
@@ -765,91 +741,6 @@ public final class ArchiveBenchmark {
     node.put("seconds", round(seconds, 3));
     node.put("rows_per_s", Math.round(rows / Math.max(seconds, 1e-9)));
     return node;
-  }
-
-  private static void target(
-      ArrayNode targets, String name, String comparison, double threshold, double measured) {
-    ObjectNode target = targets.addObject();
-    target.put("target", name);
-    target.put("comparison", comparison);
-    target.put("threshold", threshold);
-    target.put("measured", measured);
-    target.put("met", comparison.equals(">=") ? measured >= threshold : measured <= threshold);
-  }
-
-  private ObjectNode machine(LocalServer main) throws SQLException {
-    ObjectNode machine = json.createObjectNode();
-    machine.put("cores", Runtime.getRuntime().availableProcessors());
-    machine.put("cpu", cpuModel());
-    machine.put(
-        "os",
-        System.getProperty("os.name")
-            + " "
-            + System.getProperty("os.version")
-            + " "
-            + System.getProperty("os.arch"));
-    machine.put(
-        "jvm",
-        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    machine.put("postgresql", queryText(main, "SELECT version()"));
-    machine.put("postgresql_settings", queryText(main, SETTINGS_QUERY));
-    return machine;
-  }
-
-  private static final String SETTINGS_QUERY =
-      "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)"
-          + " FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit',"
-          + " 'full_page_writes', 'wal_level', 'max_wal_size', 'maintenance_work_mem')";
-
-  /**
-   * Waits, at most {@link #QUIET_WAIT}, until the one-minute load average is below half the cores:
-   * on a small machine any other work skews every figure. Returns the seconds waited; the load at
-   * the start and end of the measurements goes into the results either way.
-   */
-  private double waitForQuietMachine() throws InterruptedException {
-    long started = System.nanoTime();
-    double threshold = Runtime.getRuntime().availableProcessors() / 2.0;
-    boolean announced = false;
-    while (System.nanoTime() - started < QUIET_WAIT.toNanos()) {
-      double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-      if (load < 0 || load < threshold) {
-        break;
-      }
-      if (!announced) {
-        say(
-            String.format(
-                Locale.ROOT,
-                "waiting (at most %d s) for the load average %.2f to fall below %.1f",
-                QUIET_WAIT.toSeconds(),
-                load,
-                threshold));
-        announced = true;
-      }
-      Thread.sleep(2000);
-    }
-    return (System.nanoTime() - started) / 1e9;
-  }
-
-  /** The 1, 5 and 15 minute load averages, as the kernel reports them. */
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  private static String cpuModel() {
-    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-      return lines
-          .filter(line -> line.startsWith("model name"))
-          .map(line -> line.substring(line.indexOf(':') + 1).strip())
-          .findFirst()
-          .orElse("unknown");
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
   }
 
   // Helpers ----------------------------------------------------------------------------------
@@ -871,71 +762,7 @@ public final class ArchiveBenchmark {
     execute(archive, "CHECKPOINT");
   }
 
-  private static void execute(LocalServer server, String... statements) throws SQLException {
-    try (Connection connection = server.connect();
-        Statement statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
-  }
-
-  private static long queryLong(LocalServer server, String sql) throws SQLException {
-    try (Connection connection = server.connect();
-        Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    }
-  }
-
-  private static String queryText(LocalServer server, String sql) throws SQLException {
-    try (Connection connection = server.connect();
-        Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(sql)) {
-      rows.next();
-      return rows.getString(1);
-    }
-  }
-
-  private static Stream<JsonNode> stream(ArrayNode array) {
-    return StreamSupport.stream(array.spliterator(), false);
-  }
-
-  static double ratio(double numerator, double denominator) {
-    return denominator <= 0 ? 0 : round(numerator / denominator, 3);
-  }
-
-  static double round(double value, int digits) {
-    double scale = Math.pow(10, digits);
-    return Math.round(value * scale) / scale;
-  }
-
   private static double seconds(Duration duration) {
     return round(duration.toNanos() / 1e9, 3);
-  }
-
-  private void say(String message) {
-    out.printf("[%7.1f s] %s%n", (System.nanoTime() - began) / 1e9, message);
-    out.flush();
-  }
-
-  private static void deleteRecursively(Path directory) {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(directory)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(ArchiveBenchmark::deleteQuietly);
-    } catch (IOException e) {
-      // Best effort: what is left is in the system's temporary directory.
-    }
-  }
-
-  private static void deleteQuietly(Path path) {
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      // Best effort, as above.
-    }
   }
 }

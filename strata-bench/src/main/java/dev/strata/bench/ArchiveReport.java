@@ -33,7 +33,6 @@ final class ArchiveReport {
 
   static String markdown(JsonNode report) {
     StringBuilder md = new StringBuilder();
-    JsonNode machine = report.get("machine");
     long rows = report.get("rows").asLong();
     md.append("# Archive benchmark\n\n");
     md.append(
@@ -44,21 +43,14 @@ final class ArchiveReport {
                 + " PostgreSQL servers on one machine, in one run.%n%n",
             rows));
     md.append(
-        String.format(
-            Locale.ROOT,
-            "Run %s against Strata %s on %d cores (%s), %s, %s; load average %s at the start"
-                + " (after waiting %.0f s for a quieter machine), %s at the end. Produced by `%s`;"
-                + " every figure is in [archive.json](archive.json).%n%n",
-            report.get("date").asText(),
-            report.get("strata_revision").asText(),
-            machine.get("cores").asInt(),
-            machine.get("cpu").asText(),
-            shortVersion(machine.get("postgresql").asText()),
-            machine.get("jvm").asText(),
-            report.get("load_average_at_start").asText(),
-            report.path("waited_for_quiet_machine_s").asDouble(),
-            report.get("load_average_at_end").asText(),
-            report.get("command").asText()));
+        ReportHeader.runParagraph(
+            report,
+            ReportHeader.postgresqlRelease(report),
+            String.format(
+                Locale.ROOT,
+                " (after waiting %.0f s for a quieter machine)",
+                report.path("waited_for_quiet_machine_s").asDouble()),
+            "archive.json"));
 
     md.append("## Throughput\n\n");
     md.append("| method | rows | seconds | rows/s | vs raw relay | every run, rows/s |\n");
@@ -205,11 +197,5 @@ final class ArchiveReport {
     return value == Math.rint(value) && Math.abs(value) < 1e15
         ? Long.toString((long) value)
         : String.format(Locale.ROOT, "%.2f", value);
-  }
-
-  /** {@code PostgreSQL 18.1 on x86_64-pc-linux-gnu, ...} to {@code PostgreSQL 18.1}. */
-  private static String shortVersion(String version) {
-    String[] words = version.split(" ");
-    return words.length >= 2 ? words[0] + " " + words[1] : version;
   }
 }

@@ -41,35 +41,15 @@ record BenchmarkOptions(long rows, long seedRows, Path out) {
     long rows = DEFAULT_ROWS;
     Long seedRows = null;
     Path out = Path.of("bench", "results");
-    for (int i = 0; i < args.length; i++) {
-      String option = args[i];
-      String value;
-      int equals = option.indexOf('=');
-      if (option.startsWith("--") && equals > 0) {
-        value = option.substring(equals + 1);
-        option = option.substring(0, equals);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException(option + " needs a value");
-      }
-      switch (option) {
-        case "--rows" -> rows = number(option, value);
-        case "--seed-rows" -> seedRows = number(option, value);
-        case "--out" -> out = Path.of(value);
-        default -> throw new IllegalArgumentException("unknown option " + option);
+    for (OptionReader options = new OptionReader(args); options.next(); ) {
+      switch (options.option()) {
+        case "--rows" -> rows = options.wholeNumber("a whole number of rows");
+        case "--seed-rows" -> seedRows = options.wholeNumber("a whole number of rows");
+        case "--out" -> out = Path.of(options.value());
+        default -> throw options.unknownOption();
       }
     }
     return new BenchmarkOptions(
         rows, seedRows != null ? seedRows : Math.min(DEFAULT_SEED_ROWS, rows), out);
-  }
-
-  private static long number(String option, String value) {
-    try {
-      return Long.parseLong(value.replace("_", "").replace(",", ""));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          option + " takes a whole number of rows, e.g. 1000000; not \"" + value + "\"", e);
-    }
   }
 }

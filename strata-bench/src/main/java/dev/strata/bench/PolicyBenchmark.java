@@ -24,7 +24,6 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +43,10 @@ import java.util.concurrent.Callable;
  */
 public final class PolicyBenchmark {
   private static final int REPEATS = 5;
+
+  /** The settings that matter to planning and applying: memory, durability and the JIT. */
+  private static final List<String> POSTGRESQL_SETTINGS =
+      List.of("shared_buffers", "work_mem", "fsync", "synchronous_commit", "jit");
 
   public static void main(String[] args) throws Exception {
     int partitions = intArgument(args, "--partitions", 1000);
@@ -202,16 +205,13 @@ public final class PolicyBenchmark {
 
       Map<String, Object> document = new LinkedHashMap<>();
       document.put("benchmark", "policy");
-      document.put(
-          "date", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0).toString());
+      document.put("date", BenchmarkSupport.utcTimestamp());
       document.put("partitions", partitions);
       document.put("archived_partitions", archived);
       document.put("local_partitions", local);
       document.put("servers", serverCount);
-      document.put("cores", Runtime.getRuntime().availableProcessors());
-      document.put(
-          "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-      document.put("revision", System.getProperty("strata.bench.revision", "unknown"));
+      document.put("machine", BenchmarkSupport.machine(main, POSTGRESQL_SETTINGS));
+      document.put("revision", BenchmarkSupport.revision());
       document.put("repeats", REPEATS);
       document.put(
           "statistic",
@@ -264,14 +264,13 @@ public final class PolicyBenchmark {
 
   private static double time(Callable<?> work) throws Exception {
     work.call();
-    double[] samples = new double[REPEATS];
+    List<Double> samples = new ArrayList<>();
     for (int i = 0; i < REPEATS; i++) {
       long started = System.nanoTime();
       work.call();
-      samples[i] = (System.nanoTime() - started) / 1e6;
+      samples.add((System.nanoTime() - started) / 1e6);
     }
-    Arrays.sort(samples);
-    return Math.round(samples[REPEATS / 2] * 10) / 10.0;
+    return BenchmarkSupport.round(BenchmarkSupport.median(samples), 1);
   }
 
   private static double seconds(long startedNanos) {

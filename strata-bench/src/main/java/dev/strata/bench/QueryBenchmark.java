@@ -1,22 +1,33 @@
 package dev.strata.bench;
 
+import static dev.strata.bench.BenchmarkSupport.addTarget;
+import static dev.strata.bench.BenchmarkSupport.allTargetsMet;
+import static dev.strata.bench.BenchmarkSupport.applyForeignServers;
+import static dev.strata.bench.BenchmarkSupport.deleteRecursively;
+import static dev.strata.bench.BenchmarkSupport.execute;
+import static dev.strata.bench.BenchmarkSupport.loadAverage;
+import static dev.strata.bench.BenchmarkSupport.loadConfig;
+import static dev.strata.bench.BenchmarkSupport.machine;
+import static dev.strata.bench.BenchmarkSupport.median;
+import static dev.strata.bench.BenchmarkSupport.min;
+import static dev.strata.bench.BenchmarkSupport.ratio;
+import static dev.strata.bench.BenchmarkSupport.revision;
+import static dev.strata.bench.BenchmarkSupport.round;
+import static dev.strata.bench.BenchmarkSupport.utcTimestamp;
+import static dev.strata.bench.BenchmarkSupport.waitForQuietMachine;
+import static dev.strata.bench.BenchmarkSupport.writeResults;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.strata.catalog.CatalogReader;
-import dev.strata.config.ConfigLoader;
-import dev.strata.config.LoadedConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
-import dev.strata.connect.Database;
 import dev.strata.explain.ExplainReport;
 import dev.strata.explain.ExplainRequest;
 import dev.strata.explain.ExplainService;
 import dev.strata.operation.AttachRequest;
 import dev.strata.operation.PartitionManager;
-import dev.strata.plan.ActionExecutor;
 import dev.strata.plan.ForeignServerPlanner;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.LocalServer;
@@ -24,7 +35,6 @@ import dev.strata.testkit.LocalServers;
 import dev.strata.testkit.ServerSpec;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,12 +42,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,6 +103,20 @@ public final class QueryBenchmark {
 
   /** A bound on all measuring, so a pathological plan cannot run for hours. */
   private static final Duration MEASURING_LIMIT = Duration.ofMinutes(30);
+
+  /** Decimals of the reported speedups. */
+  private static final int RATIO_DIGITS = 2;
+
+  /** The settings that matter to cross-tier queries: memory, parallelism and the planner. */
+  private static final List<String> POSTGRESQL_SETTINGS =
+      List.of(
+          "shared_buffers",
+          "work_mem",
+          "fsync",
+          "max_parallel_workers_per_gather",
+          "jit",
+          "enable_async_append",
+          "enable_partitionwise_aggregate");
 
   /** Target from the issue: Strata's defaults at least 1.3 times faster on the aggregate. */
   static final double TARGET_AGGREGATE_SPEEDUP = 1.3;
@@ -176,41 +195,26 @@ public final class QueryBenchmark {
   private record Digest(long rows, String text) {}
 
   private final QueryBenchmarkOptions options;
-  private final PrintStream out;
-  private final long began = System.nanoTime();
-  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final ProgressLog progress;
+  private final ObjectMapper json = new ObjectMapper();
 
   QueryBenchmark(QueryBenchmarkOptions options, PrintStream out) {
     this.options = options;
-    this.out = out;
+    this.progress = new ProgressLog(out);
   }
 
   public static void main(String[] args) {
-    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-      System.out.println(QueryBenchmarkOptions.USAGE);
-      return;
-    }
-    QueryBenchmarkOptions options;
-    try {
-      options = QueryBenchmarkOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.println(QueryBenchmarkOptions.USAGE);
-      System.exit(2);
-      return;
-    }
-    try {
-      new QueryBenchmark(options, System.out).run();
-    } catch (Exception e) {
-      System.err.println("query benchmark failed: " + e);
-      e.printStackTrace();
-      System.exit(1);
-    }
+    BenchmarkRun.main(
+        args,
+        QueryBenchmarkOptions.USAGE,
+        QueryBenchmarkOptions::parse,
+        "query benchmark",
+        options -> new QueryBenchmark(options, System.out).run());
   }
 
   void run() throws Exception {
     Path base = Files.createTempDirectory("strata-query-bench-");
-    say("starting embedded servers main, archive_2023 and archive_2024 in " + base);
+    progress.say("starting embedded servers main, archive_2023 and archive_2024 in " + base);
     try (LocalServers servers =
         LocalServers.start(
             base.resolve("servers"),
@@ -220,7 +224,7 @@ public final class QueryBenchmark {
                 ServerSpec.of(ARCHIVE_2023, "archive_db"),
                 ServerSpec.of(ARCHIVE_2024, "archive_db")))) {
       ObjectNode report = measure(servers, base);
-      writeResults(report);
+      writeResults(options.out(), "query", report, QueryReport::markdown, progress::say);
     } finally {
       deleteRecursively(base);
     }
@@ -231,10 +235,11 @@ public final class QueryBenchmark {
     String loadAtStart = loadAverage();
     load(servers);
     seedLayout(servers);
-    StrataConfig config = loadConfig(writeConfig(base, servers));
+    StrataConfig config = loadConfig(writeConfig(base, servers), progress::say);
     Connections connections = new Connections(config);
     strataLayout(connections, config, main);
-    say("VACUUM ANALYZE of the local partitions, ANALYZE of Strata's foreign tables, CHECKPOINT");
+    progress.say(
+        "VACUUM ANALYZE of the local partitions, ANALYZE of Strata's foreign tables, CHECKPOINT");
     execute(
         main,
         "VACUUM ANALYZE public.emp_" + LOCAL_YEAR,
@@ -245,18 +250,31 @@ public final class QueryBenchmark {
       execute(server, "CHECKPOINT");
     }
 
-    double quietWait = waitForQuiet();
+    // The aggregate's gain from concurrent foreign scans needs idle cores, so measuring while
+    // other work saturates the machine understates it.
+    double quietWait =
+        waitForQuietMachine(
+            QUIET_WAIT,
+            Duration.ofSeconds(5),
+            (load, threshold) ->
+                String.format(
+                    Locale.ROOT,
+                    "load average %.2f on %d cores: waiting up to %d min for it to drop below %.1f",
+                    load,
+                    Runtime.getRuntime().availableProcessors(),
+                    QUIET_WAIT.toMinutes(),
+                    threshold),
+            progress::say);
 
     ObjectNode report = json.createObjectNode();
     report.put("benchmark", "query");
-    report.put(
-        "date", OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString());
+    report.put("date", utcTimestamp());
     report.put("rows_per_year", options.rows());
     report.put("runs", options.runs());
     report.put("warmup_runs", WARMUP_RUNS);
     report.put("diagnostic_runs", DIAGNOSTIC_RUNS);
     report.put("strata_revision", revision());
-    report.set("machine", machine(main));
+    report.set("machine", machine(main, POSTGRESQL_SETTINGS));
     report.put("load_average_at_start", loadAtStart);
     report.put("load_average_before_measuring", loadAverage());
     report.put("waited_for_quiet_machine_s", round(quietWait, 0));
@@ -327,15 +345,15 @@ public final class QueryBenchmark {
 
     ArrayNode targets = report.putArray("targets");
     double speedup = queries.get("per_year_aggregate").get("speedup_median").asDouble();
-    ObjectNode target = targets.addObject();
-    target.put("target", "per-year aggregate: seed median / Strata defaults median");
-    target.put("comparison", ">=");
-    target.put("threshold", TARGET_AGGREGATE_SPEEDUP);
-    target.put("measured", speedup);
-    target.put("met", speedup >= TARGET_AGGREGATE_SPEEDUP);
-    report.put("targets_met", speedup >= TARGET_AGGREGATE_SPEEDUP);
+    addTarget(
+        targets,
+        "per-year aggregate: seed median / Strata defaults median",
+        ">=",
+        TARGET_AGGREGATE_SPEEDUP,
+        speedup);
+    report.put("targets_met", allTargetsMet(targets));
     report.put("load_average_at_end", loadAverage());
-    report.put("benchmark_seconds", round((System.nanoTime() - began) / 1e9, 1));
+    report.put("benchmark_seconds", round(progress.elapsedSeconds(), 1));
     return report;
   }
 
@@ -344,7 +362,7 @@ public final class QueryBenchmark {
   /** The same generated rows for every year (EmpData), with seed 000's indexes, in parallel. */
   private void load(LocalServers servers) throws Exception {
     long rows = options.rows();
-    say(
+    progress.say(
         "loading "
             + rows
             + " rows into each of 2023 (archive_2023), 2024 (archive_2024), 2025 (main)");
@@ -400,7 +418,8 @@ public final class QueryBenchmark {
 
   /** Seed 000 steps 2 and 4, verbatim but for host, port and the user mapping's password. */
   private void seedLayout(LocalServers servers) throws SQLException {
-    say("seed layout: CREATE SERVER ... OPTIONS (fetch_size '10000', use_remote_estimate 'true')");
+    progress.say(
+        "seed layout: CREATE SERVER ... OPTIONS (fetch_size '10000', use_remote_estimate 'true')");
     LocalServer main = servers.server(MAIN);
     List<String> statements = new ArrayList<>();
     statements.add("CREATE EXTENSION IF NOT EXISTS postgres_fdw");
@@ -443,50 +462,25 @@ public final class QueryBenchmark {
     execute(main, statements.toArray(String[]::new));
   }
 
-  private Path writeConfig(Path base, LocalServers servers) throws IOException {
-    StringBuilder yaml =
-        new StringBuilder(
-            "# Written by the query benchmark: Strata's defaults (no fdw overrides). The embedded\n"
-                + "# servers trust the superuser postgres on loopback, so no password is needed.\n"
-                + "coordinator:\n"
-                + "  url: "
-                + servers.server(MAIN).uri()
-                + "\n"
-                + "  user: "
-                + LocalServer.SUPERUSER
-                + "\n"
-                + "servers:\n");
+  private static Path writeConfig(Path base, LocalServers servers) throws IOException {
+    Map<String, LocalServer> archives = new LinkedHashMap<>();
     for (int year : ARCHIVED_YEARS) {
-      yaml.append("  strata_")
-          .append(year)
-          .append(":\n    url: ")
-          .append(servers.server("archive_" + year).uri())
-          .append("\n    user: ")
-          .append(LocalServer.SUPERUSER)
-          .append('\n');
+      archives.put("strata_" + year, servers.server("archive_" + year));
     }
-    Path file = base.resolve("strata.yaml");
-    Files.writeString(file, yaml.toString(), StandardCharsets.UTF_8);
-    return file;
-  }
-
-  private StrataConfig loadConfig(Path file) {
-    // An empty environment: STRATA_* variables of the caller's shell must not change the run.
-    LoadedConfig loaded = ConfigLoader.builder().environment(Map.of()).build().load(file);
-    loaded.warnings().forEach(warning -> say("config warning: " + warning));
-    return loaded.config();
+    return BenchmarkSupport.writeConfig(
+        base,
+        "# Written by the query benchmark: Strata's defaults (no fdw overrides). The embedded\n"
+            + "# servers trust the superuser postgres on loopback, so no password is needed.\n",
+        servers.server(MAIN),
+        archives);
   }
 
   /** Strata's way: apply, partition create, attach (same remote tables as the seed's). */
   private void strataLayout(Connections connections, StrataConfig config, LocalServer main)
       throws SQLException {
-    say("Strata layout: strata apply (defaults), partition create, attach");
-    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
-      ActionExecutor.execute(
-          coordinator,
-          ForeignServerPlanner.plan(config, new CatalogReader(coordinator)),
-          action -> say("  applied: " + action.description()));
-    }
+    progress.say("Strata layout: strata apply (defaults), partition create, attach");
+    applyForeignServers(
+        connections, config, description -> progress.say("  applied: " + description));
     QualifiedName parent = QualifiedName.of(STRATA_SCHEMA, "emp");
     execute(
         main,
@@ -598,7 +592,7 @@ public final class QueryBenchmark {
   private ObjectNode compare(
       String name, String sql, Connection seed, Connection strata, long measuringStarted)
       throws SQLException {
-    say(name + ": warm-up (" + WARMUP_RUNS + " runs per configuration)");
+    progress.say(name + ": warm-up (" + WARMUP_RUNS + " runs per configuration)");
     Digest expected = digest(seed, sql);
     for (int i = 0; i < WARMUP_RUNS; i++) {
       check(name, expected, digest(seed, sql));
@@ -608,7 +602,7 @@ public final class QueryBenchmark {
     List<Run> strataRuns = new ArrayList<>();
     for (int round = 0; round < options.runs(); round++) {
       if (System.nanoTime() - measuringStarted > MEASURING_LIMIT.toNanos()) {
-        say(name + ": measuring limit of " + MEASURING_LIMIT.toMinutes() + " min reached");
+        progress.say(name + ": measuring limit of " + MEASURING_LIMIT.toMinutes() + " min reached");
         break;
       }
       boolean seedFirst = round % 2 == 0;
@@ -619,7 +613,7 @@ public final class QueryBenchmark {
       }
       Run lastSeed = seedRuns.get(seedRuns.size() - 1);
       Run lastStrata = strataRuns.get(strataRuns.size() - 1);
-      say(
+      progress.say(
           String.format(
               Locale.ROOT,
               "%s: round %d: seed %.0f ms (cores %.0f%% busy), Strata defaults %.0f ms (%.0f%%)",
@@ -639,15 +633,15 @@ public final class QueryBenchmark {
     ObjectNode results = node.putObject("results");
     results.set(SEED.key(), timings(seedRuns));
     results.set(STRATA.key(), timings(strataRuns));
-    node.put("speedup_median", ratio(median(seedMillis), median(strataMillis)));
-    node.put("speedup_min", ratio(min(seedMillis), min(strataMillis)));
+    node.put("speedup_median", ratio(median(seedMillis), median(strataMillis), RATIO_DIGITS));
+    node.put("speedup_min", ratio(min(seedMillis), min(strataMillis), RATIO_DIGITS));
     return node;
   }
 
   private ObjectNode diagnostic(
       String description, String sql, Connection connection, Digest expected, ObjectNode baseline)
       throws SQLException {
-    say(description);
+    progress.say(description);
     check(description, expected, digest(connection, sql));
     List<Run> runs = new ArrayList<>();
     for (int i = 0; i < DIAGNOSTIC_RUNS; i++) {
@@ -661,10 +655,10 @@ public final class QueryBenchmark {
     JsonNode results = baseline.get("results");
     node.put(
         "speedup_vs_seed_median",
-        ratio(results.get(SEED.key()).get("median_ms").asDouble(), median(millis)));
+        ratio(results.get(SEED.key()).get("median_ms").asDouble(), median(millis), RATIO_DIGITS));
     node.put(
         "speedup_vs_strata_defaults_median",
-        ratio(results.get(STRATA.key()).get("median_ms").asDouble(), median(millis)));
+        ratio(results.get(STRATA.key()).get("median_ms").asDouble(), median(millis), RATIO_DIGITS));
     return node;
   }
 
@@ -776,193 +770,5 @@ public final class QueryBenchmark {
       }
     }
     return node;
-  }
-
-  // Results ----------------------------------------------------------------------------------
-
-  private void writeResults(ObjectNode report) throws IOException {
-    Path directory = options.out();
-    Files.createDirectories(directory);
-    Path jsonFile = directory.resolve("query.json");
-    Path markdownFile = directory.resolve("query.md");
-    Files.writeString(jsonFile, json.writeValueAsString(report) + "\n", StandardCharsets.UTF_8);
-    Files.writeString(markdownFile, QueryReport.markdown(report), StandardCharsets.UTF_8);
-    say("wrote " + jsonFile + " and " + markdownFile);
-  }
-
-  private ObjectNode machine(LocalServer main) throws SQLException {
-    ObjectNode machine = json.createObjectNode();
-    machine.put("cores", Runtime.getRuntime().availableProcessors());
-    machine.put("cpu", cpuModel());
-    machine.put(
-        "os",
-        System.getProperty("os.name")
-            + " "
-            + System.getProperty("os.version")
-            + " "
-            + System.getProperty("os.arch"));
-    machine.put(
-        "jvm",
-        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    machine.put("postgresql", queryText(main, "SELECT version()"));
-    machine.put(
-        "postgresql_settings",
-        queryText(
-            main,
-            "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)"
-                + " FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'fsync',"
-                + " 'max_parallel_workers_per_gather', 'jit', 'enable_async_append',"
-                + " 'enable_partitionwise_aggregate')"));
-    return machine;
-  }
-
-  private static String cpuModel() {
-    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-      return lines
-          .filter(line -> line.startsWith("model name"))
-          .map(line -> line.substring(line.indexOf(':') + 1).strip())
-          .findFirst()
-          .orElse("unknown");
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  /**
-   * Waits, at most {@link #QUIET_WAIT}, until the one-minute load average is below half the cores:
-   * the aggregate's gain from concurrent foreign scans needs idle cores, so measuring while other
-   * work saturates the machine understates it. Returns the seconds waited; the load before
-   * measuring is recorded either way.
-   */
-  private double waitForQuiet() throws InterruptedException {
-    long start = System.nanoTime();
-    double threshold = Runtime.getRuntime().availableProcessors() / 2.0;
-    boolean said = false;
-    while (System.nanoTime() - start < QUIET_WAIT.toNanos()) {
-      double load = oneMinuteLoad();
-      if (Double.isNaN(load) || load < threshold) {
-        break;
-      }
-      if (!said) {
-        say(
-            String.format(
-                Locale.ROOT,
-                "load average %.2f on %d cores: waiting up to %d min for it to drop below %.1f",
-                load,
-                Runtime.getRuntime().availableProcessors(),
-                QUIET_WAIT.toMinutes(),
-                threshold));
-        said = true;
-      }
-      Thread.sleep(5_000);
-    }
-    return (System.nanoTime() - start) / 1e9;
-  }
-
-  private static double oneMinuteLoad() {
-    try {
-      return Double.parseDouble(
-          Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+")[0]);
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
-  }
-
-  /** The 1, 5 and 15 minute load averages: other work on the machine skews every figure. */
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
-      return String.join(" ", Arrays.asList(fields).subList(0, 3));
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  /** The checkout's commit, marked when the working tree has changes. */
-  private static String revision() {
-    try {
-      String commit = command("git", "rev-parse", "--short", "HEAD");
-      String changes = command("git", "status", "--porcelain", "--untracked-files=no");
-      return commit.isEmpty() ? "unknown" : commit + (changes.isEmpty() ? "" : " + changes");
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "unknown";
-    }
-  }
-
-  private static String command(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return process.waitFor() == 0 ? output.strip() : "";
-  }
-
-  // Helpers ----------------------------------------------------------------------------------
-
-  private static void execute(LocalServer server, String... statements) throws SQLException {
-    try (Connection connection = server.connect();
-        Statement statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
-  }
-
-  private static String queryText(LocalServer server, String sql) throws SQLException {
-    try (Connection connection = server.connect();
-        Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(sql)) {
-      rows.next();
-      return rows.getString(1);
-    }
-  }
-
-  static double median(List<Double> values) {
-    if (values.isEmpty()) {
-      return 0;
-    }
-    List<Double> sorted = values.stream().sorted().toList();
-    int middle = sorted.size() / 2;
-    return sorted.size() % 2 == 1
-        ? sorted.get(middle)
-        : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
-  }
-
-  static double min(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).min().orElse(0);
-  }
-
-  static double ratio(double numerator, double denominator) {
-    return denominator <= 0 ? 0 : round(numerator / denominator, 2);
-  }
-
-  static double round(double value, int digits) {
-    double scale = Math.pow(10, digits);
-    return Math.round(value * scale) / scale;
-  }
-
-  private void say(String message) {
-    out.printf("[%7.1f s] %s%n", (System.nanoTime() - began) / 1e9, message);
-    out.flush();
-  }
-
-  private static void deleteRecursively(Path directory) {
-    if (!Files.exists(directory)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(directory)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(QueryBenchmark::deleteQuietly);
-    } catch (IOException e) {
-      // Best effort: what is left is in the system's temporary directory.
-    }
-  }
-
-  private static void deleteQuietly(Path path) {
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException e) {
-      // Best effort, as above.
-    }
   }
 }

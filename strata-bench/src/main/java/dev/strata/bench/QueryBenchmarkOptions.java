@@ -43,23 +43,12 @@ record QueryBenchmarkOptions(long rows, int runs, Path out) {
     long rows = DEFAULT_ROWS;
     long runs = DEFAULT_RUNS;
     Path out = Path.of("bench", "results");
-    for (int i = 0; i < args.length; i++) {
-      String option = args[i];
-      String value;
-      int equals = option.indexOf('=');
-      if (option.startsWith("--") && equals > 0) {
-        value = option.substring(equals + 1);
-        option = option.substring(0, equals);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException(option + " needs a value");
-      }
-      switch (option) {
-        case "--rows" -> rows = number(option, value);
-        case "--runs" -> runs = number(option, value);
-        case "--out" -> out = Path.of(value);
-        default -> throw new IllegalArgumentException("unknown option " + option);
+    for (OptionReader options = new OptionReader(args); options.next(); ) {
+      switch (options.option()) {
+        case "--rows" -> rows = options.wholeNumber("a whole number");
+        case "--runs" -> runs = options.wholeNumber("a whole number");
+        case "--out" -> out = Path.of(options.value());
+        default -> throw options.unknownOption();
       }
     }
     if (runs > MAXIMUM_RUNS) {
@@ -67,14 +56,5 @@ record QueryBenchmarkOptions(long rows, int runs, Path out) {
           "--runs must be between 1 and " + MAXIMUM_RUNS + ", not " + runs);
     }
     return new QueryBenchmarkOptions(rows, (int) runs, out);
-  }
-
-  private static long number(String option, String value) {
-    try {
-      return Long.parseLong(value.replace("_", "").replace(",", ""));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          option + " takes a whole number, e.g. 1000000; not \"" + value + "\"", e);
-    }
   }
 }

@@ -21,23 +21,11 @@ final class QueryReport {
 
   static String markdown(JsonNode report) {
     StringBuilder md = new StringBuilder();
-    JsonNode machine = report.get("machine");
     md.append("# Cross-tier query benchmark\n\n");
     md.append(report.get("layout").asText()).append("\n\n");
     md.append(
-        String.format(
-            Locale.ROOT,
-            "Run %s against Strata %s on %d cores (%s), %s, %s; load average %s at the start, %s"
-                + " at the end. Produced by `%s`; every figure is in [query.json](query.json).%n%n",
-            report.get("date").asText(),
-            report.get("strata_revision").asText(),
-            machine.get("cores").asInt(),
-            machine.get("cpu").asText(),
-            shortVersion(machine.get("postgresql").asText()),
-            machine.get("jvm").asText(),
-            report.get("load_average_at_start").asText(),
-            report.get("load_average_at_end").asText(),
-            report.get("command").asText()));
+        ReportHeader.runParagraph(
+            report, ReportHeader.postgresqlReleaseAndPlatform(report), "", "query.json"));
 
     md.append("## Configurations (same remote tables, same local rows)\n\n");
     md.append("| | foreign server options | foreign table options | foreign tables analyzed |\n");
@@ -152,10 +140,5 @@ final class QueryReport {
         "%,.0f (%,.0f)",
         node.get("median_ms").asDouble(),
         node.get("min_ms").asDouble());
-  }
-
-  private static String shortVersion(String version) {
-    int comma = version.indexOf(',');
-    return comma > 0 ? version.substring(0, comma) : version;
   }
 }
