@@ -13,6 +13,10 @@ final class DryRuns {
 
   static void print(
       PrintWriter out, String title, java.util.List<PartitionMover.PlannedStep> steps) {
+    if (steps.size() == 1 && steps.get(0).nothingToDo()) {
+      out.println("-- " + title + ": " + steps.get(0).step());
+      return;
+    }
     out.println("-- " + title + ": checks passed; dry run, nothing was executed");
     out.println("-- <id> is the operation id, assigned when the intent is recorded");
     for (PartitionMover.PlannedStep step : steps) {

@@ -33,6 +33,10 @@ final class MoveCommands {
       Json.print(out, document(result));
       return;
     }
+    if (result.nothingToDo().isPresent()) {
+      out.println(result.nothingToDo().get());
+      return;
+    }
     Operation operation = result.operation();
     String verb = operation.kind().label() + " of " + operation.partition().display();
     switch (operation.state()) {
@@ -90,7 +94,9 @@ final class MoveCommands {
 
   static Map<String, Object> document(MoveResult result) {
     Map<String, Object> document = new LinkedHashMap<>();
-    document.put("operation", operationDocument(result.operation()));
+    document.put("nothing_to_do", result.nothingToDo().orElse(null));
+    document.put(
+        "operation", result.lastOperation().map(MoveCommands::operationDocument).orElse(null));
     document.put("rows_copied", result.rowsCopied());
     document.put("bytes_copied", result.bytesCopied());
     document.put("copy_seconds", result.copy().toNanos() / 1e9);

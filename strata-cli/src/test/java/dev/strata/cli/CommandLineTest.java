@@ -293,8 +293,16 @@ class CommandLineTest {
     long id = result.at("/operation/id").asLong();
 
     CliRun again = strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024"));
-    assertThat(again.exitCode()).isEqualTo(2);
-    assertThat(again.err()).contains("public.emp_2019 is already archived on server archive_2024");
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(again.out())
+        .contains(
+            "public.emp_2019 is already archived on server archive_2024 (operation "
+                + id
+                + "); nothing to do");
+    CliRun againDryRun =
+        strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--dry-run"));
+    assertThat(againDryRun.exitCode()).isZero();
+    assertThat(againDryRun.out()).contains("nothing to do");
 
     JsonNode operations = parse(strata(withConfig("operations", "--json")).out());
     assertThat(operations.findValuesAsText("partition")).contains("public.emp_2019");
@@ -318,6 +326,10 @@ class CommandLineTest {
     CliRun restored = strata(withConfig("restore", "emp", "emp_2019", "--quiet"));
     assertThat(restored.exitCode()).as(restored.toString()).isZero();
     assertThat(restored.out()).contains("restore of public.emp_2019 to the coordinator: done");
+    CliRun restoredAgain = strata(withConfig("restore", "emp", "emp_2019"));
+    assertThat(restoredAgain.exitCode()).as(restoredAgain.toString()).isZero();
+    assertThat(restoredAgain.out())
+        .contains("public.emp_2019 is already local (restored by operation");
   }
 
   @Test

@@ -266,6 +266,30 @@ public final class CatalogReader {
   }
 
   /** Whether a foreign table has the option set (to choose ADD or SET in ALTER ... OPTIONS). */
+  /**
+   * The named triggers on {@code table} with their enabled state and row version ({@code
+   * name:enabled:xmin}, comma-separated in name order), or empty when it has none of them. Any
+   * ALTER, DROP or CREATE OR REPLACE of a trigger writes a new {@code pg_trigger} row version, so
+   * an unchanged text proves the triggers were not touched.
+   */
+  public Optional<String> triggerVersions(QualifiedName table, List<String> triggers) {
+    return database
+        .queryOne(
+            """
+            SELECT string_agg(t.tgname || ':' || t.tgenabled::text || ':' || t.xmin::text, ','
+                              ORDER BY t.tgname)
+            FROM pg_catalog.pg_trigger t
+            JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relname = ? AND t.tgname = ANY (?)
+            """,
+            row -> Optional.ofNullable(row.getString(1)),
+            table.schema(),
+            table.name(),
+            triggers.toArray(String[]::new))
+        .flatMap(versions -> versions);
+  }
+
   public boolean foreignTableHasOption(QualifiedName table, String option) {
     return database
         .queryOne(

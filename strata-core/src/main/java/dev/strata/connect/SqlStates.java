@@ -16,6 +16,7 @@ public final class SqlStates {
   public static final String SERIALIZATION_FAILURE = "40001";
   public static final String DEADLOCK_DETECTED = "40P01";
   public static final String UNDEFINED_TABLE = "42P01";
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
   public static final String DUPLICATE_OBJECT = "42710";
   public static final String DUPLICATE_TABLE = "42P07";
   public static final String INVALID_OBJECT_DEFINITION = "42P17";

@@ -4,6 +4,7 @@ import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Named points in the move protocol where a test can make Strata fail: {@code halt} stops the JVM
@@ -14,6 +15,9 @@ import java.util.Map;
  * strata.failpoints} system property: a comma-separated list of {@code NAME=halt}, {@code
  * NAME=throw}, or for counting points {@code NAME=halt@K} (fire on the K-th hit, e.g. after K
  * copied rows). When neither is set, {@link #hit} is one volatile read and a null check.
+ *
+ * <p>Tests in the same JVM can also {@link #observe} every point as it is reached, to act at that
+ * moment from another session (a concurrent write during a given step, a server stopped mid-copy).
  */
 public final class Failpoints {
   public static final String VARIABLE = "STRATA_FAILPOINTS";
@@ -23,6 +27,7 @@ public final class Failpoints {
 
   private static final Map<String, Point> POINTS = parse(configured());
   private static final Map<String, Long> HITS = new HashMap<>();
+  private static volatile Consumer<String> observer;
 
   private Failpoints() {}
 
@@ -60,6 +65,10 @@ public final class Failpoints {
    * reaches the configured count.
    */
   public static void hit(String name, long increment) {
+    Consumer<String> watching = observer;
+    if (watching != null) {
+      watching.accept(name);
+    }
     if (POINTS == null) {
       return;
     }
@@ -83,6 +92,22 @@ public final class Failpoints {
   }
 
   public static boolean enabled() {
-    return POINTS != null;
+    return POINTS != null || observer != null;
+  }
+
+  /**
+   * Calls {@code listener} with the name of every point reached (counting points once per hit), on
+   * the thread that reaches it, until the returned handle is closed. For tests in the same JVM.
+   */
+  public static Observation observe(Consumer<String> listener) {
+    observer = listener;
+    return () -> observer = null;
+  }
+
+  /** Ends an {@link #observe} registration. */
+  @FunctionalInterface
+  public interface Observation extends AutoCloseable {
+    @Override
+    void close();
   }
 }

@@ -23,7 +23,8 @@ public final class Journal {
       """
       id, kind, parent_schema, parent_name, partition_schema, partition_name, bound, server,
       remote_schema, remote_table, staging_name, detached_name, state, jobs, keep_remote,
-      source_rows, source_checksum::text, drop_after, last_error, created_at, updated_at""";
+      source_rows, source_checksum::text, drop_after, last_error, freeze_marker, created_at,
+      updated_at""";
 
   private final Database coordinator;
 
@@ -98,6 +99,22 @@ public final class Journal {
         partition.name());
   }
 
+  /** The latest finished operation of {@code kind} on this partition, if any. */
+  public Optional<Operation> lastDone(QualifiedName partition, OperationKind kind) {
+    return coordinator
+        .query(
+            "SELECT "
+                + COLUMNS
+                + " FROM strata.operation WHERE partition_schema = ? AND partition_name = ?"
+                + " AND kind = ? AND state = 'done' ORDER BY id DESC LIMIT 1",
+            Journal::operation,
+            partition.schema(),
+            partition.name(),
+            kind.label())
+        .stream()
+        .findFirst();
+  }
+
   public List<Operation> all() {
     return coordinator.query(
         "SELECT " + COLUMNS + " FROM strata.operation ORDER BY id", Journal::operation);
@@ -145,6 +162,17 @@ public final class Journal {
     return find(operation.id()).orElseThrow();
   }
 
+  /**
+   * Part of the freeze's transaction on {@code freezeTransaction}: records the triggers' identity
+   * with the freeze itself, so a rerun that freezes again records the new one.
+   */
+  static void recordFreeze(Database freezeTransaction, Operation operation, String marker) {
+    freezeTransaction.update(
+        "UPDATE strata.operation SET freeze_marker = ?, updated_at = now() WHERE id = ?",
+        marker,
+        operation.id());
+  }
+
   public Operation recordVerified(Operation operation, long rows, BigDecimal checksum) {
     coordinator.inTransaction(
         db -> {
@@ -168,6 +196,15 @@ public final class Journal {
         (double) grace.toMillis() / 1000.0,
         operation.id());
     event(swapTransaction, operation.id(), OperationState.SWAPPED, "partition swapped");
+  }
+
+  /** Part of the transaction on {@code transaction} that reversed a swap. */
+  static void markAborted(Database transaction, Operation operation, String detail) {
+    transaction.update(
+        "UPDATE strata.operation SET state = 'aborted', updated_at = now(), finished_at = now()"
+            + " WHERE id = ?",
+        operation.id());
+    event(transaction, operation.id(), OperationState.ABORTED, detail);
   }
 
   public void recordExport(Operation operation, String file) {
@@ -238,6 +275,7 @@ public final class Journal {
         Optional.ofNullable(row.getString("source_checksum")),
         Optional.ofNullable(row.getObject("drop_after", OffsetDateTime.class)),
         Optional.ofNullable(row.getString("last_error")),
+        Optional.ofNullable(row.getString("freeze_marker")),
         row.getObject("created_at", OffsetDateTime.class),
         row.getObject("updated_at", OffsetDateTime.class));
   }

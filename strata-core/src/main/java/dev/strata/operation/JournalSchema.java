@@ -55,18 +55,7 @@ public final class JournalSchema {
                     detail text
                   )""",
                   "CREATE INDEX operation_event_by_operation ON strata.operation_event (operation_id, at)",
-                  // Raised by the freeze triggers; TG_ARGV[0] is the operation id. SQLSTATE 55000
-                  // (object_not_in_prerequisite_state) so applications can tell it from a bug.
-                  """
-                  CREATE FUNCTION strata.refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
-                  BEGIN
-                    RAISE EXCEPTION 'partition %.% is frozen by Strata operation %: it is being moved to another server',
-                        TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0]
-                      USING ERRCODE = '55000',
-                            HINT = 'writes into this range are refused until the move finishes; '
-                                || '`strata operations` shows its progress, `strata abort` cancels it';
-                  END
-                  $$""")),
+                  Freeze.REFUSE_WRITE_FUNCTION)),
           new Migration(
               2,
               "retire operations",
@@ -75,7 +64,11 @@ public final class JournalSchema {
                   ALTER TABLE strata.operation
                     DROP CONSTRAINT operation_kind_check,
                     ADD CONSTRAINT operation_kind_check CHECK (kind IN ('archive', 'restore', 'retire'))""",
-                  "ALTER TABLE strata.operation ADD COLUMN export_file text")));
+                  "ALTER TABLE strata.operation ADD COLUMN export_file text")),
+          new Migration(
+              3,
+              "freeze identity, checked at the swap",
+              List.of("ALTER TABLE strata.operation ADD COLUMN freeze_marker text")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -12,8 +12,6 @@ import java.util.stream.Collectors;
  * prints the same statements.
  */
 final class MoveStatements {
-  static final String FREEZE_TRIGGER = "strata_freeze";
-  static final String FREEZE_TRUNCATE_TRIGGER = "strata_freeze_truncate";
   static final String BOUNDS_CONSTRAINT = "strata_partition_bounds";
 
   private MoveStatements() {}
@@ -74,34 +72,6 @@ final class MoveStatements {
             + table.quoted()
             + " TO "
             + Identifiers.quote(mappingUser));
-  }
-
-  /**
-   * P3 for an archive: row triggers (they fire for rows routed through the parent) and TRUNCATE.
-   */
-  static List<String> freezeLocal(QualifiedName partition, long operationId) {
-    String argument = Identifiers.literal(Long.toString(operationId));
-    return List.of(
-        "CREATE OR REPLACE TRIGGER "
-            + FREEZE_TRIGGER
-            + " BEFORE INSERT OR UPDATE OR DELETE ON "
-            + partition.quoted()
-            + " FOR EACH ROW EXECUTE FUNCTION strata.refuse_write("
-            + argument
-            + ")",
-        "CREATE OR REPLACE TRIGGER "
-            + FREEZE_TRUNCATE_TRIGGER
-            + " BEFORE TRUNCATE ON "
-            + partition.quoted()
-            + " FOR EACH STATEMENT EXECUTE FUNCTION strata.refuse_write("
-            + argument
-            + ")");
-  }
-
-  static List<String> unfreezeLocal(QualifiedName partition) {
-    return List.of(
-        "DROP TRIGGER IF EXISTS " + FREEZE_TRIGGER + " ON " + partition.quoted(),
-        "DROP TRIGGER IF EXISTS " + FREEZE_TRUNCATE_TRIGGER + " ON " + partition.quoted());
   }
 
   /** P4: the source side of the copy, optionally limited to a block range. */

@@ -25,6 +25,8 @@ import java.util.OptionalLong;
  * @param sourceChecksum verified checksum (decimal text)
  * @param dropAfter when the detached old copy may be dropped
  * @param lastError the last failure, without secrets
+ * @param freezeMarker the freeze triggers' identity when the source was frozen on the coordinator
+ *     (see {@link Freeze#marker}), checked again at the swap
  * @param createdAt when the intent was recorded
  * @param updatedAt last state change
  */
@@ -45,6 +47,7 @@ public record Operation(
     Optional<String> sourceChecksum,
     Optional<OffsetDateTime> dropAfter,
     Optional<String> lastError,
+    Optional<String> freezeMarker,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt) {
 

@@ -13,6 +13,7 @@ import dev.strata.config.StrataConfig;
 import dev.strata.config.TableConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.connect.SqlStates;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
@@ -88,6 +89,11 @@ public final class PartitionMover {
             LOG.info("resuming operation {} at {}", existing.id(), existing.state().label());
             return run(control, journal, existing);
           }
+          Optional<MoveResult> fulfilled =
+              alreadyArchived(control, Optional.of(journal), table, partition, server);
+          if (fulfilled.isPresent()) {
+            return fulfilled.get();
+          }
           Preflight checked = preflightArchive(control, table, partition, target);
           Operation operation =
               journal.begin(
@@ -106,8 +112,24 @@ public final class PartitionMover {
         });
   }
 
-  /** One step of a dry run: where its statements run and what they are. */
-  public record PlannedStep(String step, String server, List<String> statements) {}
+  /**
+   * One step of a dry run: where its statements run and what they are. A single step without
+   * statements, named {@link #NOTHING_TO_DO}..., means the request is already fulfilled.
+   */
+  public record PlannedStep(String step, String server, List<String> statements) {
+    public static final String NOTHING_TO_DO = "nothing to do: ";
+
+    public boolean nothingToDo() {
+      return step.startsWith(NOTHING_TO_DO) && statements.isEmpty();
+    }
+  }
+
+  private static PlannedStep nothingToDo(MoveResult fulfilled) {
+    return new PlannedStep(
+        PlannedStep.NOTHING_TO_DO + fulfilled.nothingToDo().orElseThrow(),
+        Connections.COORDINATOR,
+        List.of());
+  }
 
   /**
    * Checks everything an archive checks before changing anything, and returns the statements it
@@ -119,6 +141,11 @@ public final class PartitionMover {
       QualifiedName table, QualifiedName partition, String server, int jobs) {
     ServerConfig target = config.server(server);
     try (Database control = coordinator()) {
+      Optional<MoveResult> fulfilled =
+          alreadyArchived(control, Optional.empty(), table, partition, server);
+      if (fulfilled.isPresent()) {
+        return List.of(nothingToDo(fulfilled.get()));
+      }
       Preflight checked = preflightArchive(control, table, partition, target);
       PartitionedTable parent = checked.parent();
       List<Column> columns = parent.columns();
@@ -148,8 +175,7 @@ public final class PartitionMover {
               tableConfigUpdatable(parent.name())));
       steps.add(new PlannedStep("P2 target table", server, targetStatements));
       steps.add(
-          new PlannedStep(
-              "P3 freeze", Connections.COORDINATOR, MoveStatements.freezeLocal(partition, id)));
+          new PlannedStep("P3 freeze", Connections.COORDINATOR, Freeze.statements(partition, id)));
       List<String> copy = new ArrayList<>();
       if (jobs <= 1) {
         copy.add("[" + server + "] BEGIN");
@@ -198,6 +224,10 @@ public final class PartitionMover {
               staging,
               detached,
               checked.partition().bound().expression()));
+      swap.add(
+          "-- the freeze triggers on "
+              + detached.display()
+              + " must be unchanged since the freeze (pg_trigger row versions)");
       swap.addAll(ownership(control, partition).restoreOn(partition, true));
       swap.add("UPDATE strata.operation SET state = 'swapped', ... WHERE id = <id>");
       swap.add("COMMIT");
@@ -205,10 +235,15 @@ public final class PartitionMover {
           new PlannedStep("P7 swap (retried on lock timeout)", Connections.COORDINATOR, swap));
       steps.add(
           new PlannedStep(
-              "P8 cleanup",
+              "P8 cleanup (the old copy is re-hashed and must equal the verified rows)",
               Connections.COORDINATOR,
               List.of(
-                  "DROP TABLE IF EXISTS " + detached.quoted(), "ANALYZE " + partition.quoted())));
+                  fingerprintStatement(detached, columns, bounds),
+                  "DROP TABLE IF EXISTS " + detached.quoted(),
+                  "BEGIN",
+                  "SET LOCAL default_statistics_target = 10",
+                  "ANALYZE " + partition.quoted(),
+                  "COMMIT")));
       return withPlaceholders(steps);
     }
   }
@@ -235,6 +270,10 @@ public final class PartitionMover {
   public List<PlannedStep> planRestore(
       QualifiedName table, QualifiedName partition, boolean keepRemote) {
     try (Database control = coordinator()) {
+      Optional<MoveResult> fulfilled = alreadyLocal(control, Optional.empty(), table, partition);
+      if (fulfilled.isPresent()) {
+        return List.of(nothingToDo(fulfilled.get()));
+      }
       RestorePreflight checked = preflightRestore(control, table, partition);
       PartitionedTable parent = checked.parent();
       List<Column> columns = parent.columns();
@@ -268,6 +307,10 @@ public final class PartitionMover {
                   "ALTER FOREIGN TABLE "
                       + partition.quoted()
                       + " OPTIONS (SET updatable 'false')")));
+      List<String> remoteFreeze = new ArrayList<>(Freeze.functionStatements());
+      remoteFreeze.addAll(Freeze.statements(remote, id));
+      steps.add(
+          new PlannedStep("P3 freeze (writes on the server refused too)", server, remoteFreeze));
       steps.add(
           new PlannedStep(
               "P4 copy (binary COPY relay)",
@@ -310,6 +353,11 @@ public final class PartitionMover {
           new PlannedStep("P7 swap (retried on lock timeout)", Connections.COORDINATOR, swap));
       List<String> cleanup = new ArrayList<>();
       cleanup.add("DROP FOREIGN TABLE IF EXISTS " + detached.quoted());
+      cleanup.add(
+          "-- on "
+              + server
+              + ", the remote table is re-hashed and must equal the verified rows: "
+              + fingerprintStatement(remote, columns, bounds));
       if (!keepRemote) {
         cleanup.add(
             "-- on "
@@ -347,7 +395,7 @@ public final class PartitionMover {
               new PlannedStep(
                   "unfreeze",
                   Connections.COORDINATOR,
-                  MoveStatements.unfreezeLocal(operation.partition())));
+                  Freeze.unfreezeStatements(operation.partition())));
           steps.add(
               new PlannedStep(
                   "drop the copy (only if its comment is " + operation.ownerTag() + ")",
@@ -367,6 +415,11 @@ public final class PartitionMover {
                           + "')")));
           steps.add(
               new PlannedStep(
+                  "unfreeze the remote table",
+                  operation.server(),
+                  Freeze.unfreezeStatements(operation.remoteTable())));
+          steps.add(
+              new PlannedStep(
                   "drop the copy (only if its comment is " + operation.ownerTag() + ")",
                   Connections.COORDINATOR,
                   List.of("DROP TABLE " + operation.stagingName().quoted())));
@@ -376,7 +429,7 @@ public final class PartitionMover {
                 new PlannedStep(
                     "unfreeze",
                     Connections.COORDINATOR,
-                    MoveStatements.unfreezeLocal(operation.partition())));
+                    Freeze.unfreezeStatements(operation.partition())));
       }
       steps.add(
           new PlannedStep(
@@ -426,6 +479,11 @@ public final class PartitionMover {
             }
             return run(control, journal, unfinished.get());
           }
+          Optional<MoveResult> fulfilled =
+              alreadyLocal(control, Optional.of(journal), table, partition);
+          if (fulfilled.isPresent()) {
+            return fulfilled.get();
+          }
           RestorePreflight checked = preflightRestore(control, table, partition);
           PartitionedTable parent = checked.parent();
           Partition current = checked.partition();
@@ -456,16 +514,7 @@ public final class PartitionMover {
           new Journal(control).find(operationId).orElseThrow(() -> Journal.notFound(operationId));
     }
     if (operation.state().isTerminal()) {
-      return new MoveResult(
-          operation,
-          0,
-          0,
-          Duration.ZERO,
-          Duration.ZERO,
-          Duration.ZERO,
-          Duration.ZERO,
-          Duration.ZERO,
-          0);
+      return MoveResult.of(operation);
     }
     if (operation.kind() == OperationKind.RETIRE) {
       Operation retire = operation;
@@ -474,22 +523,14 @@ public final class PartitionMover {
       return withControl(
           operation.partition(),
           (control, journal) ->
-              new MoveResult(
+              MoveResult.of(
                   new Retirer(connections, progress)
                       .resume(
                           control,
                           journal,
                           journal.find(operationId).orElseThrow(),
                           exportDirectory)
-                      .operation(),
-                  0,
-                  0,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  0));
+                      .operation()));
     }
     return withControl(
         operation.partition(),
@@ -542,16 +583,7 @@ public final class PartitionMover {
             (control, journal) -> {
               Operation operation = journal.find(operationId).orElseThrow();
               rollBack(control, operation);
-              return new MoveResult(
-                  journal.advance(operation, OperationState.ABORTED, "aborted"),
-                  0,
-                  0,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  0);
+              return MoveResult.of(journal.advance(operation, OperationState.ABORTED, "aborted"));
             })
         .operation();
   }
@@ -686,7 +718,7 @@ public final class PartitionMover {
               case VERIFIED ->
                   step(
                       journal,
-                      swap(control, operation, timings),
+                      swap(control, journal, operation, timings),
                       OperationState.SWAPPED,
                       "swapped",
                       "after_swap");
@@ -700,8 +732,7 @@ public final class PartitionMover {
                       refreshed, "keeping the old copy until " + refreshed.dropAfter().get());
                   yield null;
                 }
-                cleanUp(control, refreshed);
-                yield journal.advance(refreshed, OperationState.DONE, "old copy dropped");
+                yield cleanUp(control, journal, refreshed);
               }
               default -> throw new IllegalStateException("unexpected state " + operation.state());
             };
@@ -712,7 +743,7 @@ public final class PartitionMover {
       }
     } catch (StrataException e) {
       Operation failed = journal.find(operation.id()).orElse(operation);
-      if (failed.state() == OperationState.ABORTED) {
+      if (e instanceof Reported || failed.state() == OperationState.ABORTED) {
         throw e;
       }
       journal.recordError(failed, e.getMessage());
@@ -731,7 +762,8 @@ public final class PartitionMover {
           e);
     }
     return new MoveResult(
-        operation,
+        Optional.of(operation),
+        Optional.empty(),
         timings.rows,
         timings.bytes,
         timings.copy,
@@ -868,22 +900,21 @@ public final class PartitionMover {
     if (operation.kind() == OperationKind.ARCHIVE) {
       // CREATE TRIGGER takes SHARE ROW EXCLUSIVE on the partition, which waits for every
       // transaction that has written to it (they hold ROW EXCLUSIVE) to finish; once it commits,
-      // every later write sees the trigger. Row triggers fire for rows routed through the parent
-      // (statement triggers would not); TRUNCATE has only statement triggers.
+      // every later write sees the trigger. The triggers' identity is journaled in the same
+      // transaction, for the swap to check.
       withLockRetries(
           control,
           () ->
               control.inTransaction(
                   db -> {
-                    for (String statement :
-                        MoveStatements.freezeLocal(operation.partition(), operation.id())) {
-                      db.execute(statement);
-                    }
+                    String marker = Freeze.freeze(db, operation.partition(), operation.id());
+                    Journal.recordFreeze(db, operation, marker);
                     return null;
                   }));
     } else {
-      // A foreign partition is frozen by making it read-only on the coordinator: postgres_fdw
-      // then refuses INSERT, UPDATE and DELETE through it.
+      // A foreign partition is frozen by making it read-only on the coordinator (postgres_fdw then
+      // refuses INSERT, UPDATE and DELETE through it) and by the freeze triggers on the remote
+      // table, which refuse writes made on the server directly.
       withLockRetries(
           control,
           () ->
@@ -892,8 +923,66 @@ public final class PartitionMover {
                     setUpdatable(db, operation.partition(), false);
                     return null;
                   }));
+      freezeRemote(operation);
     }
     return operation;
+  }
+
+  private void freezeRemote(Operation operation) {
+    try (Database remote = open(operation.server())) {
+      withLockRetries(
+          remote,
+          () ->
+              remote.inTransaction(
+                  db -> {
+                    for (String statement : Freeze.functionStatements()) {
+                      db.execute(statement);
+                    }
+                    Freeze.freeze(db, operation.remoteTable(), operation.id());
+                    return null;
+                  }));
+    } catch (StrataException e) {
+      if (e.getCause() instanceof java.sql.SQLException sql
+          && SqlStates.INSUFFICIENT_PRIVILEGE.equals(sql.getSQLState())) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "cannot freeze "
+                + operation.remoteTable().display()
+                + " on server "
+                + operation.server()
+                + ": "
+                + e.getMessage(),
+            "Strata's role there ("
+                + config.server(operation.server()).connection().user()
+                + ") needs to own the table, or TRIGGER on it and CREATE on the database: e.g."
+                + " GRANT TRIGGER ON "
+                + operation.remoteTable().quoted()
+                + " TO "
+                + Identifiers.quote(config.server(operation.server()).connection().user())
+                + "; then `strata resume "
+                + operation.id()
+                + "`, or `strata abort "
+                + operation.id()
+                + "`",
+            e);
+      }
+      throw e;
+    }
+  }
+
+  private void unfreezeRemote(Operation operation) {
+    try (Database remote = open(operation.server())) {
+      if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
+        withLockRetries(
+            remote,
+            () ->
+                remote.inTransaction(
+                    db -> {
+                      Freeze.unfreeze(db, operation.remoteTable());
+                      return null;
+                    }));
+      }
+    }
   }
 
   /** Makes a foreign table read-only or writable ({@code updatable} option, ADD or SET). */
@@ -1204,69 +1293,101 @@ public final class PartitionMover {
 
   // P7: swap -------------------------------------------------------------------
 
-  private Operation swap(Database control, Operation operation, Timings timings) {
+  private Operation swap(Database control, Journal journal, Operation operation, Timings timings) {
     progress.step(operation, "swapping partitions");
     long started = System.nanoTime();
     PartitionedTable parent = new CatalogReader(control).partitionedTable(operation.parent());
     Duration grace = grace(operation);
     long expectedRows = operation.sourceRows().orElseThrow();
-    int attempts =
-        withLockRetries(
-            control,
-            () ->
-                control.inTransaction(
-                    db -> {
-                      db.execute(
-                          "SET LOCAL lock_timeout = "
-                              + Identifiers.literal(swapLockTimeout().toMillis() + "ms"));
-                      PartitionOwnership ownership = ownership(db, operation.partition());
-                      if (operation.kind() == OperationKind.ARCHIVE) {
+    int attempts;
+    try {
+      attempts =
+          withLockRetries(
+              control,
+              () ->
+                  control.inTransaction(
+                      db -> {
                         db.execute(
-                            MoveStatements.createIncomingForeignTable(
+                            "SET LOCAL lock_timeout = "
+                                + Identifiers.literal(swapLockTimeout().toMillis() + "ms"));
+                        PartitionOwnership ownership = ownership(db, operation.partition());
+                        if (operation.kind() == OperationKind.ARCHIVE) {
+                          db.execute(
+                              MoveStatements.createIncomingForeignTable(
+                                  operation.stagingName(),
+                                  parent.columns(),
+                                  operation.server(),
+                                  operation.remoteTable(),
+                                  archivedUpdatable(operation)));
+                        }
+                        // Count through the coordinator before taking the parent's lock: an
+                        // unreachable server or a wrong mapping fails the swap here, not later
+                        // queries.
+                        long seen =
+                            db.queryOne(
+                                    MoveStatements.countRows(operation.stagingName()),
+                                    row -> row.getLong(1))
+                                .orElseThrow();
+                        if (seen != expectedRows) {
+                          throw new StrataException(
+                              ErrorCode.CHECK_FAILED,
+                              "the coordinator sees "
+                                  + seen
+                                  + " rows in the new partition, the verified copy has "
+                                  + expectedRows,
+                              null);
+                        }
+                        for (String statement :
+                            MoveStatements.swap(
+                                operation.parent(),
+                                operation.partition(),
                                 operation.stagingName(),
-                                parent.columns(),
-                                operation.server(),
-                                operation.remoteTable(),
-                                archivedUpdatable(operation)));
-                      }
-                      // Count through the coordinator before taking the parent's lock: an
-                      // unreachable
-                      // server or a wrong mapping fails the swap here, not later queries.
-                      long seen =
-                          db.queryOne(
-                                  MoveStatements.countRows(operation.stagingName()),
-                                  row -> row.getLong(1))
-                              .orElseThrow();
-                      if (seen != expectedRows) {
-                        throw new StrataException(
-                            ErrorCode.CHECK_FAILED,
-                            "the coordinator sees "
-                                + seen
-                                + " rows in the new partition, the verified copy has "
-                                + expectedRows,
-                            null);
-                      }
-                      for (String statement :
-                          MoveStatements.swap(
-                              operation.parent(),
-                              operation.partition(),
-                              operation.stagingName(),
-                              operation.detachedName(),
-                              operation.bound())) {
-                        db.execute(statement);
-                      }
-                      for (String statement :
-                          ownership.restoreOn(
-                              operation.partition(), operation.kind() == OperationKind.ARCHIVE)) {
-                        db.execute(statement);
-                      }
-                      if (operation.kind() == OperationKind.RESTORE) {
-                        renameStagingIndexes(db, operation);
-                      }
-                      Failpoints.hit(operation.kind().label() + ".before_swap_commit");
-                      Journal.markSwapped(db, operation, grace);
-                      return null;
-                    }));
+                                operation.detachedName(),
+                                operation.bound())) {
+                          db.execute(statement);
+                        }
+                        // The DETACH holds ACCESS EXCLUSIVE on the old partition: from here nothing
+                        // can write into it, so the freeze checked now covers every write since the
+                        // copy was verified.
+                        if (operation.kind() == OperationKind.ARCHIVE
+                            && operation.freezeMarker().isPresent()
+                            && !Freeze.intact(
+                                db, operation.detachedName(), operation.freezeMarker().get())) {
+                          throw new FreezeChanged();
+                        }
+                        for (String statement :
+                            ownership.restoreOn(
+                                operation.partition(), operation.kind() == OperationKind.ARCHIVE)) {
+                          db.execute(statement);
+                        }
+                        if (operation.kind() == OperationKind.RESTORE) {
+                          renameStagingIndexes(db, operation);
+                        }
+                        Failpoints.hit(operation.kind().label() + ".before_swap_commit");
+                        Journal.markSwapped(db, operation, grace);
+                        return null;
+                      }));
+    } catch (FreezeChanged changed) {
+      rollBack(control, operation);
+      journal.advance(operation, OperationState.ABORTED, "the freeze was changed before the swap");
+      throw new Reported(
+          ErrorCode.CHECK_FAILED,
+          "archive of "
+              + operation.partition().display()
+              + " (operation "
+              + operation.id()
+              + ") was rolled back: the freeze of "
+              + operation.partition().display()
+              + " was changed while the operation ran (a freeze trigger was disabled, dropped or"
+              + " re-created), so writes may have got past it and the verified copy cannot be"
+              + " trusted. The partition is local and writable again, the copy on server "
+              + operation.server()
+              + " was dropped; nothing was lost",
+          "find what altered the triggers on "
+              + operation.partition().display()
+              + " (ALTER TABLE ... DISABLE TRIGGER, pg_restore --disable-triggers), then run the"
+              + " same command again");
+    }
     timings.swap = Duration.ofNanos(System.nanoTime() - started);
     timings.swapAttempts = attempts;
     return operation;
@@ -1374,10 +1495,26 @@ public final class PartitionMover {
 
   // P8: cleanup ----------------------------------------------------------------
 
-  private void cleanUp(Database control, Operation operation) {
-    progress.step(operation, "dropping the old copy");
+  /**
+   * Drops the old copy, after proving it still holds exactly the rows that were verified: the
+   * freeze and the swap's check stop every way of writing we know of, and this re-hash catches any
+   * other, before the only other copy of a row could be dropped.
+   */
+  private Operation cleanUp(Database control, Journal journal, Operation operation) {
+    progress.step(operation, "checking and dropping the old copy");
+    PartitionedTable parent = new CatalogReader(control).partitionedTable(operation.parent());
+    RangeBounds bounds = bounds(operation, parent);
     if (operation.kind() == OperationKind.ARCHIVE) {
-      control.execute("DROP TABLE IF EXISTS " + operation.detachedName().quoted());
+      if (new CatalogReader(control).findRelation(operation.detachedName()).isPresent()) {
+        Fingerprint old =
+            fingerprint(
+                Connections.COORDINATOR, operation.detachedName(), parent.columns(), bounds);
+        if (!old.sameRowsAs(verified(operation))) {
+          divergedArchive(control, journal, operation, parent, bounds, old);
+        }
+        control.execute("DROP TABLE IF EXISTS " + operation.detachedName().quoted());
+      }
+      Failpoints.hit("archive.after_cleanup");
       try {
         // Statistics for the coordinator's planner: postgres_fdw samples the remote table over
         // the network, so a small sample (3,000 rows) keeps this step short; archived partitions
@@ -1393,31 +1530,220 @@ public final class PartitionMover {
       }
     } else {
       control.execute("DROP FOREIGN TABLE IF EXISTS " + operation.detachedName().quoted());
-      if (!operation.keepRemote()) {
-        try (Database remote = open(operation.server())) {
-          Optional<String> tag = tableComment(remote, operation.remoteTable());
-          if (tag.isPresent() && tag.get().startsWith("strata:operation:")) {
+      try (Database remote = open(operation.server())) {
+        CatalogReader catalog = new CatalogReader(remote);
+        if (catalog.findRelation(operation.remoteTable()).isPresent()) {
+          Fingerprint now =
+              fingerprint(operation.server(), operation.remoteTable(), parent.columns(), bounds);
+          if (!now.sameRowsAs(verified(operation))) {
+            divergedRestore(journal, operation, now);
+          }
+          Optional<String> tag = catalog.tableComment(operation.remoteTable());
+          if (!operation.keepRemote()
+              && tag.isPresent()
+              && tag.get().startsWith("strata:operation:")) {
             remote.execute("DROP TABLE IF EXISTS " + operation.remoteTable().quoted());
           } else {
+            Freeze.unfreeze(remote, operation.remoteTable());
             LOG.info(
-                "keeping {} on {}: Strata did not create it",
+                "keeping {} on {}{}",
                 operation.remoteTable().display(),
-                operation.server());
+                operation.server(),
+                operation.keepRemote() ? "" : ": Strata did not create it");
           }
         }
       }
+      Failpoints.hit("restore.after_cleanup");
     }
+    return journal.advance(operation, OperationState.DONE, "old copy dropped");
+  }
+
+  private static Fingerprint verified(Operation operation) {
+    return new Fingerprint(
+        operation.sourceRows().orElseThrow(),
+        Fingerprints.parseChecksum(operation.sourceChecksum().orElseThrow()),
+        0);
+  }
+
+  /**
+   * The old local copy of an archived partition no longer holds the verified rows: something wrote
+   * into it after verification. If the archived partition is read-only, nothing can have changed on
+   * the server since the swap, so the swap is reversed (the old copy, which has every row, is
+   * attached again) and the operation aborted. A writable archived partition may have taken writes
+   * of its own since, so neither side can be dropped: both are kept and the user decides.
+   */
+  private void divergedArchive(
+      Database control,
+      Journal journal,
+      Operation operation,
+      PartitionedTable parent,
+      RangeBounds bounds,
+      Fingerprint old) {
+    String what =
+        "the old local copy "
+            + operation.detachedName().display()
+            + " changed after it was verified ("
+            + verified(operation).rows()
+            + " rows then, "
+            + old.rows()
+            + " now): rows got past the freeze";
+    if (archivedUpdatable(operation)) {
+      journal.recordError(operation, what);
+      throw new Reported(
+          ErrorCode.CHECK_FAILED,
+          "archive of "
+              + operation.partition().display()
+              + " (operation "
+              + operation.id()
+              + ") kept both copies: "
+              + what
+              + ", and the archived partition is writable, so Strata cannot tell which copy is"
+              + " complete. Nothing was dropped",
+          "move the missing rows into the parent, e.g. INSERT INTO "
+              + parent.name().quoted()
+              + " SELECT * FROM "
+              + operation.detachedName().quoted()
+              + " EXCEPT SELECT * FROM "
+              + operation.partition().quoted()
+              + "; then DROP TABLE "
+              + operation.detachedName().quoted()
+              + " and run `strata resume "
+              + operation.id()
+              + "`");
+    }
+    progress.step(operation, "reversing the swap: the old copy has rows the archive lacks");
+    QualifiedName detached = operation.detachedName();
+    CatalogReader catalog = new CatalogReader(control);
+    boolean constrained =
+        catalog.checkConstraints(detached).stream()
+            .anyMatch(c -> c.name().equals(MoveStatements.BOUNDS_CONSTRAINT) && c.validated());
+    if (!constrained) {
+      // A validated CHECK equal to the bounds lets ATTACH skip its scan of the table, which would
+      // otherwise run while the parent is locked.
+      control.execute(
+          "ALTER TABLE "
+              + detached.quoted()
+              + " DROP CONSTRAINT IF EXISTS "
+              + MoveStatements.BOUNDS_CONSTRAINT);
+      control.execute(
+          "ALTER TABLE "
+              + detached.quoted()
+              + " ADD CONSTRAINT "
+              + MoveStatements.BOUNDS_CONSTRAINT
+              + " CHECK ("
+              + bounds.insideLiteral()
+              + ") NOT VALID");
+      control.execute(
+          "ALTER TABLE "
+              + detached.quoted()
+              + " VALIDATE CONSTRAINT "
+              + MoveStatements.BOUNDS_CONSTRAINT);
+    }
+    withLockRetries(
+        control,
+        () ->
+            control.inTransaction(
+                db -> {
+                  db.execute(
+                      "SET LOCAL lock_timeout = "
+                          + Identifiers.literal(swapLockTimeout().toMillis() + "ms"));
+                  PartitionOwnership ownership = ownership(db, operation.partition());
+                  for (String statement :
+                      MoveStatements.swap(
+                          operation.parent(),
+                          operation.partition(),
+                          detached,
+                          operation.stagingName(),
+                          operation.bound())) {
+                    db.execute(statement);
+                  }
+                  for (String statement : ownership.restoreOn(operation.partition(), false)) {
+                    db.execute(statement);
+                  }
+                  db.execute("DROP FOREIGN TABLE " + operation.stagingName().quoted());
+                  db.execute(
+                      "ALTER TABLE "
+                          + operation.partition().quoted()
+                          + " DROP CONSTRAINT "
+                          + MoveStatements.BOUNDS_CONSTRAINT);
+                  Freeze.unfreeze(db, operation.partition());
+                  Journal.markAborted(db, operation, "swap reversed: " + what);
+                  return null;
+                }));
+    try (Database remote = open(operation.server())) {
+      dropIfOwned(remote, operation.remoteTable(), operation);
+    } catch (StrataException e) {
+      LOG.warn(
+          "could not drop {} on {}: {}",
+          operation.remoteTable().display(),
+          operation.server(),
+          e.getMessage());
+    }
+    throw new Reported(
+        ErrorCode.CHECK_FAILED,
+        "archive of "
+            + operation.partition().display()
+            + " (operation "
+            + operation.id()
+            + ") was reversed: "
+            + what
+            + ". "
+            + operation.partition().display()
+            + " is a local partition again with every row, and the copy on server "
+            + operation.server()
+            + " was dropped; nothing was lost",
+        "find what wrote into "
+            + operation.partition().display()
+            + " while it was frozen (a superuser, or a session that disabled triggers), then run"
+            + " the same command again");
+  }
+
+  /**
+   * The remote table changed after a restore verified it: rows written on the server directly are
+   * not in the restored partition. The restored partition stays (it may have taken writes since);
+   * the remote table is kept, still frozen, for the user to reconcile.
+   */
+  private void divergedRestore(Journal journal, Operation operation, Fingerprint now) {
+    String what =
+        "the remote table "
+            + operation.remoteTable().display()
+            + " on server "
+            + operation.server()
+            + " changed after it was verified ("
+            + verified(operation).rows()
+            + " rows then, "
+            + now.rows()
+            + " now)";
+    Operation done = journal.advance(operation, OperationState.DONE, "remote table kept: " + what);
+    journal.recordError(done, what);
+    throw new Reported(
+        ErrorCode.CHECK_FAILED,
+        "restore of "
+            + operation.partition().display()
+            + " (operation "
+            + operation.id()
+            + ") finished, but "
+            + what
+            + ": rows written there during the restore are not in the restored partition. The"
+            + " remote table was kept, still frozen; nothing was lost",
+        "on server "
+            + operation.server()
+            + ", find the rows the coordinator lacks (e.g. copy "
+            + operation.remoteTable().quoted()
+            + " to the coordinator and compare with EXCEPT), insert them through "
+            + operation.parent().quoted()
+            + ", then drop "
+            + operation.remoteTable().quoted()
+            + " there");
   }
 
   // Rollback ---------------------------------------------------------------------
 
   private void rollBack(Database control, Operation operation) {
-    if (operation.kind() == OperationKind.RETIRE) {
-      boolean foreign =
-          new CatalogReader(control)
-              .findRelation(operation.partition())
-              .map(r -> r.kind().equals("f"))
-              .orElse(false);
+    Optional<CatalogReader.Relation> partition =
+        new CatalogReader(control).findRelation(operation.partition());
+    boolean foreign = partition.map(r -> r.kind().equals("f")).orElse(false);
+    if (partition.isPresent()) {
       withLockRetries(
           control,
           () ->
@@ -1426,45 +1752,26 @@ public final class PartitionMover {
                     if (foreign) {
                       setUpdatable(db, operation.partition(), archivedUpdatable(operation));
                     } else {
-                      for (String statement : MoveStatements.unfreezeLocal(operation.partition())) {
-                        db.execute(statement);
-                      }
+                      Freeze.unfreeze(db, operation.partition());
                     }
                     return null;
                   }));
-      return;
     }
-    if (operation.kind() == OperationKind.ARCHIVE) {
-      if (new CatalogReader(control).findRelation(operation.partition()).isPresent()) {
-        withLockRetries(
-            control,
-            () ->
-                control.inTransaction(
-                    db -> {
-                      for (String statement : MoveStatements.unfreezeLocal(operation.partition())) {
-                        db.execute(statement);
-                      }
-                      return null;
-                    }));
+    boolean remoteSource =
+        operation.kind() == OperationKind.RESTORE
+            || (operation.kind() == OperationKind.RETIRE
+                && !operation.server().equals(Connections.COORDINATOR));
+    if (remoteSource) {
+      unfreezeRemote(operation);
+    }
+    switch (operation.kind()) {
+      case ARCHIVE -> {
+        try (Database remote = open(operation.server())) {
+          dropIfOwned(remote, operation.remoteTable(), operation);
+        }
       }
-      try (Database remote = open(operation.server())) {
-        dropIfOwned(remote, operation.remoteTable(), operation);
-      }
-    } else {
-      withLockRetries(
-          control,
-          () ->
-              control.inTransaction(
-                  db -> {
-                    if (new CatalogReader(db)
-                        .findRelation(operation.partition())
-                        .map(r -> r.kind().equals("f"))
-                        .orElse(false)) {
-                      setUpdatable(db, operation.partition(), archivedUpdatable(operation));
-                    }
-                    return null;
-                  }));
-      dropIfOwned(control, operation.stagingName(), operation);
+      case RESTORE -> dropIfOwned(control, operation.stagingName(), operation);
+      case RETIRE -> {}
     }
   }
 
@@ -1472,6 +1779,73 @@ public final class PartitionMover {
     if (tableComment(database, table).equals(Optional.of(operation.ownerTag()))) {
       database.execute("DROP TABLE " + table.quoted());
     }
+  }
+
+  // Reruns after success ---------------------------------------------------------
+
+  /**
+   * Nothing to do when the partition is already on {@code server} (a rerun after success, e.g. by a
+   * retry loop or after a kill that left the user unsure); an error when it is on another.
+   */
+  private Optional<MoveResult> alreadyArchived(
+      Database control,
+      Optional<Journal> journal,
+      QualifiedName table,
+      QualifiedName partitionName,
+      String server) {
+    PartitionedTable parent = new CatalogReader(control).partitionedTable(table);
+    Optional<Tier.Foreign> foreign = parent.partition(partitionName).flatMap(Partition::foreign);
+    if (foreign.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!foreign.get().server().equals(server)) {
+      throw new StrataException(
+          ErrorCode.INVALID_TARGET,
+          partitionName.display()
+              + " is archived on server "
+              + foreign.get().server()
+              + ", not "
+              + server,
+          "`strata restore "
+              + table.display()
+              + " "
+              + partitionName.display()
+              + "` brings it back; then archive it to "
+              + server
+              + ". Nothing was changed.");
+    }
+    Optional<Operation> last =
+        journal.flatMap(j -> j.lastDone(partitionName, OperationKind.ARCHIVE));
+    return Optional.of(
+        MoveResult.nothingToDo(
+            partitionName.display()
+                + " is already archived on server "
+                + server
+                + last.map(op -> " (operation " + op.id() + ")").orElse("")
+                + "; nothing to do",
+            last));
+  }
+
+  /** Nothing to do when the partition is already local. */
+  private Optional<MoveResult> alreadyLocal(
+      Database control,
+      Optional<Journal> journal,
+      QualifiedName table,
+      QualifiedName partitionName) {
+    PartitionedTable parent = new CatalogReader(control).partitionedTable(table);
+    Optional<Partition> partition = parent.partition(partitionName);
+    if (partition.isEmpty() || !partition.get().isLocal()) {
+      return Optional.empty();
+    }
+    Optional<Operation> last =
+        journal.flatMap(j -> j.lastDone(partitionName, OperationKind.RESTORE));
+    return Optional.of(
+        MoveResult.nothingToDo(
+            partitionName.display()
+                + " is already local"
+                + last.map(op -> " (restored by operation " + op.id() + ")").orElse("")
+                + "; nothing to do",
+            last));
   }
 
   // Pre-flight -----------------------------------------------------------------
@@ -1696,6 +2070,23 @@ public final class PartitionMover {
     database.execute(
         "SET statement_timeout = " + Identifiers.literal(BULK_STATEMENT_TIMEOUT.toMillis() + "ms"));
     return database;
+  }
+
+  /** Thrown inside the swap's transaction when the freeze is no longer the one journaled. */
+  private static final class FreezeChanged extends RuntimeException {
+    FreezeChanged() {
+      super("the freeze was changed", null, false, false);
+    }
+  }
+
+  /**
+   * A failure whose message already says what happened to the operation and the data; the runner
+   * passes it on as it is instead of adding its resume-or-abort advice.
+   */
+  private static final class Reported extends StrataException {
+    Reported(ErrorCode code, String message, String hint) {
+      super(code, message, hint);
+    }
   }
 
   /** Measurements of one run. */

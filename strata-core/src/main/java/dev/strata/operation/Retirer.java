@@ -82,6 +82,11 @@ public final class Retirer {
           }
           operation = unfinished.get();
         } else {
+          Optional<Operation> retired = journal.lastDone(partition, OperationKind.RETIRE);
+          if (retired.isPresent() && new CatalogReader(control).findRelation(partition).isEmpty()) {
+            // A rerun after success: the partition is gone because this retire dropped it.
+            return new RetireResult(retired.get(), Optional.empty());
+          }
           operation = begin(control, journal, table, partition, cutoff);
         }
         return run(control, journal, operation, exportDirectory);
@@ -184,7 +189,7 @@ public final class Retirer {
         switch (operation.state()) {
           case INTENT -> {
             progress.step(operation, "freezing " + operation.partition().display());
-            freeze(control, operation);
+            freeze(control, operation, exportDirectory.isPresent());
             operation = journal.advance(operation, OperationState.FROZEN, "frozen for retire");
           }
           case FROZEN, TARGET_READY -> {
@@ -238,24 +243,39 @@ public final class Retirer {
     return new RetireResult(operation, manifest);
   }
 
-  private static void freeze(Database control, Operation operation) {
+  private void freeze(Database control, Operation operation, boolean exporting) {
     Optional<CatalogReader.Relation> relation =
         new CatalogReader(control).findRelation(operation.partition());
     if (relation.isEmpty()) {
       return;
     }
+    boolean foreign = relation.get().kind().equals("f");
     control.inTransaction(
         db -> {
-          if (relation.get().kind().equals("f")) {
+          if (foreign) {
             PartitionMover.setUpdatable(db, operation.partition(), false);
           } else {
-            for (String statement :
-                MoveStatements.freezeLocal(operation.partition(), operation.id())) {
-              db.execute(statement);
-            }
+            Freeze.freeze(db, operation.partition(), operation.id());
           }
           return null;
         });
+    if (foreign && exporting) {
+      // The export reads the remote table: writes made on the server directly are refused too,
+      // so the export holds every row that is dropped.
+      try (Database remote =
+          new Database(operation.server(), connections.server(operation.server()))) {
+        if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
+          remote.inTransaction(
+              db -> {
+                for (String statement : Freeze.functionStatements()) {
+                  db.execute(statement);
+                }
+                Freeze.freeze(db, operation.remoteTable(), operation.id());
+                return null;
+              });
+        }
+      }
+    }
   }
 
   private Exports.Manifest export(Database control, Operation operation, Path directory) {
@@ -317,6 +337,7 @@ public final class Retirer {
       if (comment.isPresent() && comment.get().startsWith("strata:operation:")) {
         remote.execute("DROP TABLE IF EXISTS " + operation.remoteTable().quoted());
       } else if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
+        Freeze.unfreeze(remote, operation.remoteTable());
         LOG.info(
             "kept {} on {}: Strata did not create it; drop it there when you no longer need it",
             operation.remoteTable().display(),
