@@ -151,7 +151,9 @@ class CommandLineTest {
     CliRun dryRun = strata(withConfig("apply", "--dry-run"));
     assertThat(dryRun.exitCode()).isZero();
     assertThat(dryRun.out())
-        .contains("CREATE SERVER \"archive_2024\"", "set_config('strata.secret', ?, true)")
+        .contains(
+            "CREATE SERVER \"archive_2024\"",
+            "COPY pg_temp.strata_secret (value) FROM STDIN;  -- data: ******** (${env:CLI_TEST_PASSWORD})")
         .doesNotContain(PASSWORD);
     CliRun apply = strata(withConfig("apply"));
     assertThat(apply.exitCode()).as(apply.toString()).isZero();

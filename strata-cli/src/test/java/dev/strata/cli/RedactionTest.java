@@ -32,9 +32,11 @@ import picocli.CommandLine;
  * No secret ever leaves Strata: every command runs against real servers with passwords in the
  * config (Strata's own role on the archive and the user mapping's role authenticate with SCRAM, so
  * the passwords are really used), verbose logging on, and nothing it prints to standard output or
- * standard error, logs, writes to the journal, or returns as JSON may contain one. Failures are
- * included (a wrong password, a refused grant, unknown names), since error paths are where secrets
- * leak. The test fails when a secret leaks, and proves it can with a planted one.
+ * standard error, logs, writes to the journal, or returns as JSON may contain one; nor may the
+ * servers' own logs, which record every statement and its parameters ({@code log_statement = all},
+ * {@code log_min_duration_statement = 0}) while the commands run. Failures are included (a wrong
+ * password, a refused grant, unknown names, a user mapping whose DDL fails), since error paths are
+ * where secrets leak. The test fails when a secret leaks, and proves it can with a planted one.
  */
 class RedactionTest {
   static final String DATABASE = "redaction_test";
@@ -64,8 +66,11 @@ class RedactionTest {
   }
 
   /** Commands expected to fail here: error paths must not leak either. */
+  static final String FAILING_MAPPING =
+      "apply --yes --stacktrace --set servers.archive_a.mapping.local_user=no_such_role";
+
   static final Set<String> FAILING =
-      Set.of("grants --apply", "abort 999999", "doctor", "doctor --json --deep");
+      Set.of("grants --apply", "abort 999999", "doctor", "doctor --json --deep", FAILING_MAPPING);
 
   @Test
   void noCommandRevealsAPassword() throws Exception {
@@ -136,6 +141,7 @@ class RedactionTest {
     commands.add(new String[] {"apply", "--dry-run", "--json"});
     commands.add(new String[] {"apply", "--yes"});
     commands.add(new String[] {"apply", "--yes", "--json"});
+    commands.add(FAILING_MAPPING.split(" "));
     String[] attach = {
       "attach",
       "emp",
@@ -180,6 +186,15 @@ class RedactionTest {
     every.removeAll(WITHOUT_CONFIG);
     commands.removeIf(command -> !every.contains(command[0]));
 
+    List<LocalServer> servers = List.of(main, archive);
+    Map<LocalServer, Long> logStart = new LinkedHashMap<>();
+    for (LocalServer server : servers) {
+      logStart.put(server, Files.size(server.logFile()));
+      server.execute(
+          "ALTER SYSTEM SET log_statement = 'all'",
+          "ALTER SYSTEM SET log_min_duration_statement = 0",
+          "SELECT pg_reload_conf()");
+    }
     List<Output> outputs = new ArrayList<>();
     Set<String> covered = new TreeSet<>();
     CapturedLogs logs = CapturedLogs.attach();
@@ -197,6 +212,15 @@ class RedactionTest {
             new Output(String.join(" ", command), run.out() + "\n" + run.err(), run.exitCode()));
         covered.add(command[0]);
       }
+      // A rotated mapping password: compared with the stored one, then set, then set back.
+      Map<String, String> rotated = new LinkedHashMap<>(ENVIRONMENT);
+      rotated.put("REDACT_READER_PASSWORD", FLAG_SECRET);
+      for (Map<String, String> environment : List.of(rotated, ENVIRONMENT)) {
+        CliRun run = CliRun.run(environment, "apply", "--yes", "-v", "-c", file);
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("change user mapping for postgres on server archive_a");
+        outputs.add(new Output("apply with a rotated mapping password", run.out() + run.err()));
+      }
       // A wrong password: the refusal names its source, never a value.
       Map<String, String> wrong = new LinkedHashMap<>(ENVIRONMENT);
       wrong.put("REDACT_OWNER_PASSWORD", WRONG_SECRET);
@@ -210,7 +234,22 @@ class RedactionTest {
       System.setOut(originalOut);
       System.setErr(originalErr);
       logs.stop();
+      for (LocalServer server : servers) {
+        server.execute(
+            "ALTER SYSTEM RESET log_statement",
+            "ALTER SYSTEM RESET log_min_duration_statement",
+            "SELECT pg_reload_conf()");
+      }
     }
+    for (LocalServer server : servers) {
+      outputs.add(
+          new Output(
+              "server log of " + server.name(), logSince(server.logFile(), logStart.get(server))));
+    }
+    assertThat(logSince(main.logFile(), logStart.get(main)))
+        .as("the coordinator logged every statement")
+        .contains("COPY pg_temp.strata_secret (value) FROM STDIN")
+        .contains("CREATE USER MAPPING");
     outputs.add(new Output("logs", logs.text()));
     outputs.add(
         new Output("System.out and System.err", processOutput.toString(StandardCharsets.UTF_8)));
@@ -232,6 +271,13 @@ class RedactionTest {
     assertThat(outputs.stream().filter(o -> o.command().equals("grants --apply")))
         .singleElement()
         .satisfies(o -> assertThat(o.text()).contains("error: strata grants --apply failed"));
+    assertThat(outputs.stream().filter(o -> o.command().equals(FAILING_MAPPING)))
+        .singleElement()
+        .satisfies(
+            o ->
+                assertThat(o.text())
+                    .contains("role \"no_such_role\" does not exist")
+                    .doesNotContain("CREATE USER MAPPING"));
     assertThat(journal(main)).contains("emp_2019");
 
     assertThat(covered)
@@ -254,6 +300,16 @@ class RedactionTest {
       }
     }
     return leaks;
+  }
+
+  /** What the server wrote to its log after {@code offset}. */
+  static String logSince(Path log, long offset) throws java.io.IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(
+        all,
+        (int) Math.min(offset, all.length),
+        (int) Math.max(0, all.length - offset),
+        StandardCharsets.UTF_8);
   }
 
   static String[] append(String[] args, String... more) {

@@ -2,8 +2,11 @@ package dev.strata.catalog;
 
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
+import dev.strata.config.Secret;
 import dev.strata.connect.Database;
 import dev.strata.sql.QualifiedName;
+import dev.strata.sql.SecretChannel;
+import dev.strata.sql.SqlStatement;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -359,23 +362,33 @@ public final class CatalogReader {
   }
 
   /**
-   * Whether the mapping's stored password equals {@code candidate}. The comparison runs in SQL with
-   * the candidate bound as a parameter, so the stored password never leaves the server.
+   * Whether the mapping's stored password equals {@code candidate}. The comparison runs in SQL, so
+   * the stored password never leaves the server, and the candidate reaches it as COPY data ({@link
+   * SecretChannel}), so it is never logged: this is the one catalog read that writes, into a
+   * temporary table of its own session that it drops again.
    */
-  public boolean mappingPasswordEquals(String server, String localUser, String candidate) {
-    return database
-        .queryOne(
-            """
-            SELECT o.option_value = ?
-            FROM pg_catalog.pg_user_mappings m,
-                 pg_catalog.pg_options_to_table(m.umoptions) o
-            WHERE m.srvname = ? AND m.usename = ? AND o.option_name = 'password'
-            """,
-            row -> row.getBoolean(1),
-            candidate,
-            server,
-            localUser)
-        .orElse(false);
+  public boolean mappingPasswordEquals(String server, String localUser, Secret candidate) {
+    return database.inTransaction(
+        db -> {
+          for (SqlStatement statement : SecretChannel.load(candidate)) {
+            db.execute(statement);
+          }
+          boolean equal =
+              db.queryOne(
+                      """
+                      SELECT o.option_value = %s
+                      FROM pg_catalog.pg_user_mappings m,
+                           pg_catalog.pg_options_to_table(m.umoptions) o
+                      WHERE m.srvname = ? AND m.usename = ? AND o.option_name = 'password'
+                      """
+                          .formatted(SecretChannel.VALUE),
+                      row -> row.getBoolean(1),
+                      server,
+                      localUser)
+                  .orElse(false);
+          db.execute(SecretChannel.unload());
+          return equal;
+        });
   }
 
   // Plan analysis (strata explain) ----------------------------------------------------------

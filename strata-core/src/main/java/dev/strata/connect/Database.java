@@ -2,6 +2,9 @@ package dev.strata.connect;
 
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
+import dev.strata.sql.SqlStatement;
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,6 +12,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.postgresql.PGConnection;
 
 /**
  * A connection to one named server with the few query shapes Strata needs, every value bound as a
@@ -84,10 +88,47 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. */
+  /**
+   * Executes {@code statement}: a statement with its bound values, or a {@code COPY ... FROM STDIN}
+   * fed with its data.
+   */
+  public void execute(SqlStatement statement) {
+    if (statement.copyData().isPresent()) {
+      try {
+        connection
+            .unwrap(PGConnection.class)
+            .getCopyAPI()
+            .copyIn(statement.sql(), new StringReader(statement.copyData().get()));
+      } catch (SQLException e) {
+        throw failure(statement.sql(), e);
+      } catch (IOException e) {
+        throw new StrataException(
+            ErrorCode.CONNECTION,
+            "on server " + serverName + ": COPY failed: " + e.getMessage(),
+            null,
+            e);
+      }
+      return;
+    }
+    execute(statement.sql(), statement.boundValues());
+  }
+
+  /** Executes {@code statement} and returns the number of rows it changed. */
+  public int update(SqlStatement statement) {
+    return update(statement.sql(), statement.boundValues());
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed if it returns, rolled back if it throws. Called
+   * inside a transaction already open on this connection, it joins that transaction instead of
+   * committing it early.
+   */
   public <T> T inTransaction(TransactionWork<T> work) {
     try {
       boolean autoCommit = connection.getAutoCommit();
+      if (!autoCommit) {
+        return work.run(this);
+      }
       connection.setAutoCommit(false);
       try {
         T result = work.run(this);
@@ -144,7 +185,9 @@ public final class Database implements AutoCloseable {
         };
     String hint = null;
     if (e instanceof org.postgresql.util.PSQLException psql
-        && psql.getServerErrorMessage() != null) {
+        && psql.getServerErrorMessage() != null
+        && psql.getServerErrorMessage().getHint() != null
+        && !psql.getServerErrorMessage().getHint().isBlank()) {
       hint = psql.getServerErrorMessage().getHint();
     }
     return new StrataException(code, message.toString(), hint, e);
@@ -160,7 +203,7 @@ public final class Database implements AutoCloseable {
       if (server.getSQLState() != null) {
         text.append(" [SQLSTATE ").append(server.getSQLState()).append(']');
       }
-      if (server.getDetail() != null) {
+      if (server.getDetail() != null && !server.getDetail().isBlank()) {
         text.append("\n  detail: ").append(server.getDetail());
       }
     } else {

@@ -114,7 +114,7 @@ public final class DefaultRowsMover {
                       long inserted = 0;
                       for (int i = 0; i < statements.size(); i++) {
                         SqlStatement statement = statements.get(i);
-                        long count = db.update(statement.sql(), statement.boundValues());
+                        long count = db.update(statement);
                         if (i == 3) {
                           deleted = count;
                         } else if (i == 6) {

@@ -207,7 +207,7 @@ public final class PartitionManager {
       coordinator.inTransaction(
           db -> {
             for (SqlStatement statement : statements) {
-              db.execute(statement.sql(), statement.boundValues());
+              db.execute(statement);
             }
             return null;
           });

@@ -23,7 +23,7 @@ public final class ActionExecutor {
         database.inTransaction(
             db -> {
               for (SqlStatement statement : action.statements()) {
-                db.execute(statement.sql(), statement.boundValues());
+                db.execute(statement);
               }
               return null;
             });

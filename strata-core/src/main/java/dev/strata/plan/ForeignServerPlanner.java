@@ -10,7 +10,9 @@ import dev.strata.config.Secret;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.security.MappingRoleGuard;
+import dev.strata.sql.DollarQuote;
 import dev.strata.sql.Identifiers;
+import dev.strata.sql.SecretChannel;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,14 +27,13 @@ import java.util.TreeSet;
  * exactly the configured ones), and one user mapping each. Objects that already match produce no
  * action, so applying twice changes nothing the second time.
  *
- * <p>Passwords never appear in statement text. A user mapping's password is passed as a bound
- * parameter into a transaction-local setting, and a DO block builds the DDL from it with {@code
- * format('%L')}: DDL takes no parameters, and this keeps the password out of the server log ({@code
- * log_statement}), {@code pg_stat_activity}, and Strata's dry-run output.
+ * <p>Passwords never appear in statement text or bound parameters. A user mapping's password
+ * reaches the coordinator as COPY data ({@link SecretChannel}), and a DO block builds the DDL from
+ * it with {@code format('%L')}: DDL takes no parameters, and this keeps the password out of the
+ * server log (statement text and parameter values under {@code log_statement = all}), {@code
+ * pg_stat_activity}, error messages, and Strata's dry-run output.
  */
 public final class ForeignServerPlanner {
-  static final String SECRET_SETTING = "strata.secret";
-
   /** Where the password clause goes in a DDL template; NUL cannot occur in any identifier. */
   private static final String PASSWORD_MARK = "\u0000";
 
@@ -202,7 +203,7 @@ public final class ForeignServerPlanner {
         passwordChange = Optional.of(password);
         passwordClause = "ADD password ";
         reasons.add("password missing");
-      } else if (!coordinator.mappingPasswordEquals(server, localUser, password.reveal())) {
+      } else if (!coordinator.mappingPasswordEquals(server, localUser, password)) {
         passwordChange = Optional.of(password);
         passwordClause = "SET password ";
         reasons.add("password differs from " + password.source());
@@ -236,8 +237,10 @@ public final class ForeignServerPlanner {
   /**
    * Returns a function from an optional password to the statements that run {@code ddlTemplate}
    * ({@link #PASSWORD_MARK} marks where the password clause goes). Without a password the DDL runs
-   * as is; with one, it runs inside a DO block that reads the password from a transaction-local
-   * setting.
+   * as is; with one, it reaches the server through the {@link SecretChannel} and a DO block formats
+   * it into the DDL. A failure of the DDL is raised again from the block with its message, detail
+   * and hint (the password replaced, should one of them quote it) but without PostgreSQL's CONTEXT,
+   * which would carry the formatted DDL, password included, into the server log and to the client.
    */
   private static java.util.function.Function<Optional<Secret>, List<SqlStatement>> withPassword(
       String ddlTemplate, Optional<String> passwordClause) {
@@ -249,29 +252,30 @@ public final class ForeignServerPlanner {
       String formatTemplate =
           ddlTemplate.replace("%", "%%").replace(PASSWORD_MARK, passwordClause.get() + "%L");
       String body =
-          "BEGIN EXECUTE format("
-              + Identifiers.literal(formatTemplate)
-              + ", current_setting("
-              + Identifiers.literal(SECRET_SETTING)
-              + ")); END";
-      String tag = dollarTag(body);
-      return List.of(
-          SqlStatement.of(
-              "SELECT set_config(" + Identifiers.literal(SECRET_SETTING) + ", ?, true)",
-              password.get()),
-          SqlStatement.of("DO " + tag + body + tag),
-          SqlStatement.of(
-              "SELECT set_config(" + Identifiers.literal(SECRET_SETTING) + ", '', true)"));
+          """
+          DECLARE
+            secret text := %s;
+            failed_state text;
+            failed_message text;
+            failed_detail text;
+            failed_hint text;
+          BEGIN
+            EXECUTE format(%s, secret);
+          EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS failed_state = RETURNED_SQLSTATE,
+              failed_message = MESSAGE_TEXT, failed_detail = PG_EXCEPTION_DETAIL,
+              failed_hint = PG_EXCEPTION_HINT;
+            RAISE EXCEPTION USING ERRCODE = failed_state,
+              MESSAGE = replace(failed_message, secret, '********'),
+              DETAIL = replace(failed_detail, secret, '********'),
+              HINT = replace(failed_hint, secret, '********');
+          END"""
+              .formatted(SecretChannel.VALUE, Identifiers.literal(formatTemplate));
+      List<SqlStatement> statements = new ArrayList<>(SecretChannel.load(password.get()));
+      statements.add(SqlStatement.of("DO " + DollarQuote.quote(body)));
+      statements.add(SecretChannel.unload());
+      return statements;
     };
-  }
-
-  /** A dollar-quote tag that does not occur in {@code body}. */
-  static String dollarTag(String body) {
-    String tag = "$strata$";
-    for (int i = 1; body.contains(tag); i++) {
-      tag = "$strata" + i + "$";
-    }
-    return tag;
   }
 
   static String optionList(Map<String, String> options) {

@@ -9,6 +9,7 @@ import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.sql.DollarQuote;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
@@ -344,7 +345,7 @@ public final class GrantPlanner {
             + ") THEN "
             + create
             + "; END IF; END";
-    return SqlStatement.of("DO $strata$ " + body + " $strata$");
+    return SqlStatement.of("DO " + DollarQuote.quote(body));
   }
 
   /**
@@ -373,7 +374,7 @@ public final class GrantPlanner {
             db -> {
               for (SqlStatement statement : section.statements()) {
                 LOG.debug("on {}: {}", section.server(), statement.render());
-                db.execute(statement.sql(), statement.boundValues());
+                db.execute(statement);
                 executed.accept(statement);
               }
               return null;

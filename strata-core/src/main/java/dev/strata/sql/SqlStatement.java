@@ -3,21 +3,36 @@ package dev.strata.sql;
 import dev.strata.config.Secret;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * One SQL statement exactly as Strata executes it, with its bound parameters. Dry runs print {@link
- * #render()}, which is the executed text followed by the parameter values; a {@link Secret}
- * parameter is printed masked, so a dry run shows what will run without showing a password.
+ * One SQL statement exactly as Strata executes it, with its bound parameters, or a {@code COPY ...
+ * FROM STDIN} with the data it sends. Dry runs print {@link #render()}, which is the executed text
+ * followed by the parameter values; a {@link Secret} parameter or COPY input is printed masked, so
+ * a dry run shows what will run without showing a password.
+ *
+ * @param copyInput for {@code COPY ... FROM STDIN}: the one value it sends (see {@link
+ *     SecretChannel})
  */
-public record SqlStatement(String sql, List<Object> parameters) {
+public record SqlStatement(String sql, List<Object> parameters, Optional<Secret> copyInput) {
   public SqlStatement {
     Objects.requireNonNull(sql, "sql");
     parameters = List.copyOf(parameters);
+    Objects.requireNonNull(copyInput, "copyInput");
+  }
+
+  public SqlStatement(String sql, List<Object> parameters) {
+    this(sql, parameters, Optional.empty());
   }
 
   public static SqlStatement of(String sql, Object... parameters) {
-    return new SqlStatement(sql, List.of(parameters));
+    return new SqlStatement(sql, List.of(parameters), Optional.empty());
+  }
+
+  /** A {@code COPY ... FROM STDIN} whose single row is {@code data}. */
+  public static SqlStatement copyIn(String sql, Secret data) {
+    return new SqlStatement(sql, List.of(), Optional.of(data));
   }
 
   /** Parameters as the driver receives them: secrets revealed, at the moment of use only. */
@@ -27,9 +42,17 @@ public record SqlStatement(String sql, List<Object> parameters) {
         .toArray();
   }
 
+  /** The COPY data to send, in COPY's text format: revealed at the moment of use only. */
+  public Optional<String> copyData() {
+    return copyInput.map(secret -> SecretChannel.copyLine(secret.reveal()));
+  }
+
   /** The statement with a terminating semicolon and, if any, its parameters as a comment. */
   public String render() {
     String text = sql.strip() + ";";
+    if (copyInput.isPresent()) {
+      return text + "  -- data: " + copyInput.get().masked();
+    }
     if (parameters.isEmpty()) {
       return text;
     }

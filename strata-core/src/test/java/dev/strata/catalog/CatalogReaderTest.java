@@ -147,8 +147,14 @@ class CatalogReaderTest {
     assertThat(mappings.get(0).options()).containsOnlyKeys("user");
     assertThat(mappings.get(0).hasPassword()).isTrue();
     assertThat(mappings.toString()).doesNotContain("never-read-me");
-    assertThat(catalog.mappingPasswordEquals("archive_a", "postgres", "never-read-me")).isTrue();
-    assertThat(catalog.mappingPasswordEquals("archive_a", "postgres", "other")).isFalse();
+    assertThat(
+            catalog.mappingPasswordEquals(
+                "archive_a", "postgres", dev.strata.config.Secret.of("never-read-me", "test")))
+        .isTrue();
+    assertThat(
+            catalog.mappingPasswordEquals(
+                "archive_a", "postgres", dev.strata.config.Secret.of("other", "test")))
+        .isFalse();
   }
 
   @Test

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 @TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ForeignServerPlannerTest {
-  static final String PASSWORD = "s3cret-'quoted'-%s-$strata$";
+  static final String PASSWORD = "s3cret-'quoted'-%s-$strata$-back\\slash";
   static TestLayout layout;
 
   @BeforeAll

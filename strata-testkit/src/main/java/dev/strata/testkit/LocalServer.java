@@ -57,7 +57,7 @@ public final class LocalServer {
   private static EmbeddedPostgres boot(Path dataDirectory, int port) {
     try {
       Files.createDirectories(dataDirectory);
-      Path log = dataDirectory.resolveSibling(dataDirectory.getFileName() + ".log");
+      Path log = logFile(dataDirectory);
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDirectory)
@@ -121,6 +121,15 @@ public final class LocalServer {
 
   public Path dataDirectory() {
     return dataDirectory;
+  }
+
+  /** The server's log (its standard output and error), appended to across restarts. */
+  public Path logFile() {
+    return logFile(dataDirectory);
+  }
+
+  private static Path logFile(Path dataDirectory) {
+    return dataDirectory.resolveSibling(dataDirectory.getFileName() + ".log");
   }
 
   /** {@code jdbc:postgresql://127.0.0.1:PORT/DATABASE}. */
