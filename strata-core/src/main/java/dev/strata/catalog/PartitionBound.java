@@ -22,6 +22,12 @@ public sealed interface PartitionBound {
    */
   String expression();
 
+  /**
+   * The bound as SQL, rendered from the parsed values (every constant quoted by {@link
+   * dev.strata.sql.Identifiers#literal}), never from the text it was parsed from: what DDL uses.
+   */
+  String sql();
+
   /** A range bound; {@code from} inclusive, {@code to} exclusive, one value per key column. */
   record Range(List<BoundValue> from, List<BoundValue> to, String expression)
       implements PartitionBound {
@@ -29,19 +35,39 @@ public sealed interface PartitionBound {
       from = List.copyOf(from);
       to = List.copyOf(to);
     }
+
+    @Override
+    public String sql() {
+      return "FOR VALUES FROM " + render(from) + " TO " + render(to);
+    }
   }
 
   record ListBound(List<BoundValue> values, String expression) implements PartitionBound {
     public ListBound {
       values = List.copyOf(values);
     }
+
+    @Override
+    public String sql() {
+      return "FOR VALUES IN " + render(values);
+    }
   }
 
-  record Hash(int modulus, int remainder, String expression) implements PartitionBound {}
+  record Hash(int modulus, int remainder, String expression) implements PartitionBound {
+    @Override
+    public String sql() {
+      return "FOR VALUES WITH (modulus " + modulus + ", remainder " + remainder + ")";
+    }
+  }
 
   record Default() implements PartitionBound {
     @Override
     public String expression() {
+      return "DEFAULT";
+    }
+
+    @Override
+    public String sql() {
       return "DEFAULT";
     }
   }
@@ -70,6 +96,14 @@ public sealed interface PartitionBound {
     }
   }
 
+  /**
+   * Parses a bound in the form PostgreSQL prints. Strict, since the text may come from a file (an
+   * export manifest): a constant is a quoted literal, a number, {@code true}/{@code false}, or one
+   * of the keywords {@code MINVALUE}, {@code MAXVALUE}, {@code NULL}, and nothing may follow the
+   * bound.
+   *
+   * @throws IllegalArgumentException saying where the text stops being a bound
+   */
   static PartitionBound parse(String expression) {
     String text = expression.strip();
     if (text.equals("DEFAULT")) {
@@ -77,22 +111,32 @@ public sealed interface PartitionBound {
     }
     Parser parser = new Parser(text);
     parser.expect("FOR VALUES");
+    PartitionBound bound;
     if (parser.tryConsume("FROM")) {
       List<BoundValue> from = parser.valueList();
       parser.expect("TO");
       List<BoundValue> to = parser.valueList();
-      return new Range(from, to, text);
+      if (from.size() != to.size()) {
+        throw new IllegalArgumentException(
+            "FROM and TO have different numbers of values in partition bound: " + text);
+      }
+      bound = new Range(from, to, text);
+    } else if (parser.tryConsume("IN")) {
+      bound = new ListBound(parser.valueList(), text);
+    } else if (parser.tryConsume("WITH")) {
+      parser.expect("(");
+      parser.expect("modulus");
+      int modulus = parser.integer();
+      parser.expect(",");
+      parser.expect("remainder");
+      int remainder = parser.integer();
+      parser.expect(")");
+      bound = new Hash(modulus, remainder, text);
+    } else {
+      throw new IllegalArgumentException("unrecognised partition bound: " + expression);
     }
-    if (parser.tryConsume("IN")) {
-      return new ListBound(parser.valueList(), text);
-    }
-    if (parser.tryConsume("WITH")) {
-      List<BoundValue> parts = parser.valueList();
-      int modulus = Integer.parseInt(parts.get(0).text().replace("modulus", "").strip());
-      int remainder = Integer.parseInt(parts.get(1).text().replace("remainder", "").strip());
-      return new Hash(modulus, remainder, text);
-    }
-    throw new IllegalArgumentException("unrecognised partition bound: " + expression);
+    parser.expectEnd();
+    return bound;
   }
 
   /** Sorts bounds in key order; see {@link #compareValues}. Default partitions come last. */
@@ -160,6 +204,11 @@ public sealed interface PartitionBound {
 
   /** A tiny reader for the grammar of partition bound expressions. */
   final class Parser {
+    /** What PostgreSQL prints unquoted in a bound: numbers, booleans and the keywords. */
+    private static final java.util.regex.Pattern BARE_VALUE =
+        java.util.regex.Pattern.compile(
+            "-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|MINVALUE|MAXVALUE|NULL|true|false");
+
     private final String text;
     private int position;
 
@@ -197,7 +246,31 @@ public sealed interface PartitionBound {
       }
     }
 
+    void expectEnd() {
+      skipSpaces();
+      if (position < text.length()) {
+        throw new IllegalArgumentException(
+            "unexpected text after the bound at position " + position + ": " + text);
+      }
+    }
+
+    int integer() {
+      skipSpaces();
+      int start = position;
+      while (position < text.length() && Character.isDigit(text.charAt(position))) {
+        position++;
+      }
+      if (start == position || position - start > 9) {
+        throw new IllegalArgumentException(
+            "expected a number at position " + start + " of partition bound: " + text);
+      }
+      return Integer.parseInt(text.substring(start, position));
+    }
+
     private BoundValue value() {
+      if (position >= text.length()) {
+        throw new IllegalArgumentException("unterminated partition bound: " + text);
+      }
       if (text.charAt(position) == '\'') {
         StringBuilder literal = new StringBuilder();
         position++;
@@ -222,7 +295,18 @@ public sealed interface PartitionBound {
           && text.charAt(position) != ')') {
         position++;
       }
-      return new BoundValue(text.substring(start, position).strip(), false);
+      String bare = text.substring(start, position).strip();
+      if (!BARE_VALUE.matcher(bare).matches()) {
+        throw new IllegalArgumentException(
+            "\""
+                + bare
+                + "\" at position "
+                + start
+                + " is neither a quoted literal, a number nor MINVALUE, MAXVALUE or NULL, in"
+                + " partition bound: "
+                + text);
+      }
+      return new BoundValue(bare, false);
     }
 
     private void skipSpaces() {

@@ -15,6 +15,7 @@ import dev.strata.verify.Fingerprints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -185,23 +186,35 @@ public final class Exports {
       QualifiedName table,
       QualifiedName partition,
       PartitionedTable parent,
-      RangeBounds bounds) {
+      RangeBounds bounds,
+      BigDecimal checksum) {
+    /**
+     * The partition's DDL, rendered from the bound as the coordinator parsed and cast it (never
+     * from the manifest's text).
+     */
+    String createPartition() {
+      return "CREATE TABLE "
+          + partition.quoted()
+          + " PARTITION OF "
+          + table.quoted()
+          + " "
+          + bounds.toSql();
+    }
+
+    String copyIn() {
+      return "COPY "
+          + partition.quoted()
+          + " ("
+          + MoveStatements.columnList(parent.columns())
+          + ") FROM STDIN";
+    }
+
     /** The statements the import runs, in one transaction, for {@code --dry-run}. */
     public List<String> statements() {
       return List.of(
           "BEGIN",
-          "CREATE TABLE "
-              + partition.quoted()
-              + " PARTITION OF "
-              + table.quoted()
-              + " "
-              + manifest.bound(),
-          "COPY "
-              + partition.quoted()
-              + " ("
-              + MoveStatements.columnList(parent.columns())
-              + ") FROM STDIN  -- from "
-              + data,
+          createPartition(),
+          copyIn() + "  -- from " + data,
           "-- row count and checksum compared with the manifest ("
               + manifest.rows()
               + " rows, checksum "
@@ -214,6 +227,11 @@ public final class Exports {
   /**
    * Checks an export before importing it: the manifest, the data file's sha256, the target table's
    * columns, and that the partition name is free. Changes nothing.
+   *
+   * <p>Every field of the manifest is untrusted input: a file can be edited or crafted. Names are
+   * parsed as names, the bound as a bound (nothing may follow it) whose values the coordinator
+   * casts to the key's type, the data file must be a plain file name next to the manifest, and the
+   * columns must equal the table's; SQL is rendered from the parsed values only.
    *
    * @param file the manifest, or the data file next to it
    */
@@ -239,7 +257,15 @@ public final class Exports {
           manifestPath + " is not a Strata export manifest (format " + manifest.format() + ")",
           null);
     }
-    Path data = manifestPath.resolveSibling(manifest.dataFile());
+    String dataFile = manifest.dataFile();
+    if (dataFile == null
+        || !dataFile.endsWith(".copy.gz")
+        || dataFile.contains("/")
+        || dataFile.contains("\\")
+        || dataFile.startsWith(".")) {
+      throw badField(manifestPath, "dataFile", dataFile, "a file name next to the manifest");
+    }
+    Path data = manifestPath.resolveSibling(dataFile);
     String actual = sha256Of(data);
     if (!actual.equals(manifest.sha256())) {
       throw new StrataException(
@@ -251,8 +277,20 @@ public final class Exports {
               + manifest.sha256(),
           "restore the file from a backup copy; nothing was imported");
     }
-    QualifiedName table = into.orElse(QualifiedName.parse(manifest.table()));
-    QualifiedName partition = name.orElse(QualifiedName.parse(manifest.partition()));
+    QualifiedName table = into.orElseGet(() -> parseName(manifestPath, "table", manifest.table()));
+    QualifiedName partition =
+        name.orElseGet(() -> parseName(manifestPath, "partition", manifest.partition()));
+    PartitionBound.Range range = parseRange(manifestPath, manifest.bound());
+    BigDecimal checksum;
+    try {
+      checksum = Fingerprints.parseChecksum(String.valueOf(manifest.checksum()));
+    } catch (NumberFormatException e) {
+      throw badField(manifestPath, "checksum", manifest.checksum(), "a decimal number");
+    }
+    if (manifest.rows() < 0) {
+      throw badField(
+          manifestPath, "rows", Long.toString(manifest.rows()), "a count of rows (0 or more)");
+    }
     CatalogReader catalog = new CatalogReader(coordinator);
     PartitionedTable parent = catalog.partitionedTable(table);
     List<ManifestColumn> expected =
@@ -276,10 +314,28 @@ public final class Exports {
           partition.display() + " already exists",
           "choose another name with --name; nothing was imported");
     }
+    if (parent.strategy() != dev.strata.catalog.PartitionStrategy.RANGE
+        || parent.keyColumns().size() != 1
+        || range.from().size() != 1) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          "the export's bound "
+              + range.sql()
+              + " does not fit "
+              + table.display()
+              + ", partitioned by "
+              + parent.keyDefinition(),
+          "import into a table range-partitioned on one column (--into); nothing was imported");
+    }
     Column key = parent.column(parent.keyColumns().get(0)).orElseThrow();
     RangeBounds bounds =
-        RangeBounds.of((PartitionBound.Range) PartitionBound.parse(manifest.bound()), key);
-    return new ImportPlan(manifest, data, table, partition, parent, bounds);
+        RangeBounds.normalise(
+            coordinator,
+            key,
+            boundText(range.from().get(0)),
+            boundText(range.to().get(0)),
+            "the manifest's bound");
+    return new ImportPlan(manifest, data, table, partition, parent, bounds, checksum);
   }
 
   /**
@@ -297,27 +353,12 @@ public final class Exports {
     RangeBounds bounds = plan.bounds();
     return coordinator.inTransaction(
         db -> {
-          db.execute(
-              "CREATE TABLE "
-                  + partition.quoted()
-                  + " PARTITION OF "
-                  + table.quoted()
-                  + " "
-                  + manifest.bound());
+          db.execute(plan.createPartition());
           for (String setting : Fingerprints.SESSION_SETTINGS) {
             db.execute(setting);
           }
           try (InputStream in = new GZIPInputStream(Files.newInputStream(data), 1 << 16)) {
-            db.connection()
-                .unwrap(PGConnection.class)
-                .getCopyAPI()
-                .copyIn(
-                    "COPY "
-                        + partition.quoted()
-                        + " ("
-                        + MoveStatements.columnList(parent.columns())
-                        + ") FROM STDIN",
-                    in);
+            db.connection().unwrap(PGConnection.class).getCopyAPI().copyIn(plan.copyIn(), in);
           } catch (IOException e) {
             throw new StrataException(
                 ErrorCode.CHECK_FAILED, "cannot read " + data + ": " + e.getMessage(), null, e);
@@ -326,8 +367,7 @@ public final class Exports {
               Fingerprints.of(
                   db, partition, parent.columns(), bounds.outsideCondition(), bounds.parameters());
           if (loaded.rows() != manifest.rows()
-              || loaded.checksum().compareTo(Fingerprints.parseChecksum(manifest.checksum()))
-                  != 0) {
+              || loaded.checksum().compareTo(plan.checksum()) != 0) {
             throw new StrataException(
                 ErrorCode.CHECK_FAILED,
                 "the imported rows ("
@@ -341,6 +381,54 @@ public final class Exports {
           }
           return new ImportResult(partition, loaded.rows(), loaded.checksum().toPlainString());
         });
+  }
+
+  private static QualifiedName parseName(Path manifest, String field, String text) {
+    if (text == null) {
+      throw badField(manifest, field, null, "a table name");
+    }
+    try {
+      return QualifiedName.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw badField(manifest, field, text, "a table name (" + e.getMessage() + ")");
+    }
+  }
+
+  private static PartitionBound.Range parseRange(Path manifest, String text) {
+    if (text == null) {
+      throw badField(manifest, "bound", null, "a range bound");
+    }
+    try {
+      if (PartitionBound.parse(text) instanceof PartitionBound.Range range) {
+        return range;
+      }
+    } catch (IllegalArgumentException e) {
+      throw badField(manifest, "bound", text, "a range bound (" + e.getMessage() + ")");
+    }
+    throw badField(manifest, "bound", text, "a range bound, FOR VALUES FROM (...) TO (...)");
+  }
+
+  private static String boundText(PartitionBound.BoundValue value) {
+    return value.isMinValue() ? "MINVALUE" : value.isMaxValue() ? "MAXVALUE" : value.text();
+  }
+
+  private static StrataException badField(
+      Path manifest, String field, String value, String expected) {
+    return new StrataException(
+        ErrorCode.USAGE,
+        "the export manifest "
+            + manifest
+            + " is not valid: "
+            + field
+            + " is "
+            + (value == null ? "missing" : "\"" + abbreviate(value) + "\"")
+            + ", expected "
+            + expected,
+        "give the .manifest.json file that `strata apply` wrote, unchanged; nothing was imported");
+  }
+
+  private static String abbreviate(String value) {
+    return value.length() <= 120 ? value : value.substring(0, 117) + "...";
   }
 
   private static void applySessionSettings(Database source) {

@@ -1,6 +1,7 @@
 package dev.strata.operation;
 
 import dev.strata.catalog.Column;
+import dev.strata.catalog.PartitionBound;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import java.util.ArrayList;
@@ -135,12 +136,17 @@ final class MoveStatements {
       QualifiedName partition,
       QualifiedName staging,
       QualifiedName detached,
-      String bound) {
+      PartitionBound bound) {
     return List.of(
         "ALTER TABLE " + parent.quoted() + " DETACH PARTITION " + partition.quoted(),
         "ALTER TABLE " + partition.quoted() + " RENAME TO " + Identifiers.quote(detached.name()),
         "ALTER TABLE " + staging.quoted() + " RENAME TO " + Identifiers.quote(partition.name()),
-        "ALTER TABLE " + parent.quoted() + " ATTACH PARTITION " + partition.quoted() + " " + bound);
+        "ALTER TABLE "
+            + parent.quoted()
+            + " ATTACH PARTITION "
+            + partition.quoted()
+            + " "
+            + bound.sql());
   }
 
   static String countRows(QualifiedName table) {

@@ -219,11 +219,7 @@ public final class PartitionMover {
       swap.add(MoveStatements.countRows(staging));
       swap.addAll(
           MoveStatements.swap(
-              parent.name(),
-              partition,
-              staging,
-              detached,
-              checked.partition().bound().expression()));
+              parent.name(), partition, staging, detached, checked.partition().bound()));
       swap.add(
           "-- the freeze triggers on "
               + detached.display()
@@ -340,11 +336,7 @@ public final class PartitionMover {
       swap.add(MoveStatements.countRows(staging));
       swap.addAll(
           MoveStatements.swap(
-              parent.name(),
-              partition,
-              staging,
-              detached,
-              checked.partition().bound().expression()));
+              parent.name(), partition, staging, detached, checked.partition().bound()));
       swap.addAll(ownership(control, partition).restoreOn(partition, false));
       swap.add("-- indexes named after the staging table are renamed after the partition");
       swap.add("UPDATE strata.operation SET state = 'swapped', ... WHERE id = <id>");
@@ -1343,7 +1335,7 @@ public final class PartitionMover {
                                 operation.partition(),
                                 operation.stagingName(),
                                 operation.detachedName(),
-                                operation.bound())) {
+                                PartitionBound.parse(operation.bound()))) {
                           db.execute(statement);
                         }
                         // The DETACH holds ACCESS EXCLUSIVE on the old partition: from here nothing
@@ -1654,7 +1646,7 @@ public final class PartitionMover {
                           operation.partition(),
                           detached,
                           operation.stagingName(),
-                          operation.bound())) {
+                          PartitionBound.parse(operation.bound()))) {
                     db.execute(statement);
                   }
                   for (String statement : ownership.restoreOn(operation.partition(), false)) {

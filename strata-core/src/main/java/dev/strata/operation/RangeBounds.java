@@ -24,8 +24,19 @@ public record RangeBounds(String from, String to, Column keyColumn) {
 
   public static RangeBounds normalise(
       Database coordinator, Column keyColumn, String from, String to) {
-    String normalisedFrom = normaliseOne(coordinator, keyColumn, from, "--from");
-    String normalisedTo = normaliseOne(coordinator, keyColumn, to, "--to");
+    return normalise(coordinator, keyColumn, from, to, null);
+  }
+
+  /**
+   * @param source where the values come from, for messages (e.g. "the manifest's bound"); null for
+   *     the {@code --from} and {@code --to} flags
+   */
+  public static RangeBounds normalise(
+      Database coordinator, Column keyColumn, String from, String to, String source) {
+    String normalisedFrom =
+        normaliseOne(coordinator, keyColumn, from, source == null ? "--from" : source + "'s FROM");
+    String normalisedTo =
+        normaliseOne(coordinator, keyColumn, to, source == null ? "--to" : source + "'s TO");
     RangeBounds bounds = new RangeBounds(normalisedFrom, normalisedTo, keyColumn);
     if (!bounds.isMinValue(normalisedFrom) && !bounds.isMaxValue(normalisedTo)) {
       boolean ascending =
@@ -47,8 +58,8 @@ public record RangeBounds(String from, String to, Column keyColumn) {
                 + normalisedFrom
                 + "') TO ('"
                 + normalisedTo
-                + "') is empty: --from must be"
-                + " less than --to",
+                + "') is empty: "
+                + (source == null ? "--from must be less than --to" : "in " + source),
             "the upper bound is exclusive: a year is --from 2024-01-01 --to 2025-01-01");
       }
     }

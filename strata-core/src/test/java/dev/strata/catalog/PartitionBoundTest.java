@@ -1,6 +1,7 @@
 package dev.strata.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,32 @@ class PartitionBoundTest {
     assertThat(hash.remainder()).isEqualTo(3);
 
     assertThat(PartitionBound.parse("DEFAULT")).isInstanceOf(PartitionBound.Default.class);
+  }
+
+  @Test
+  void refusesAnythingButABoundAndRendersSqlFromTheParsedValues() {
+    for (String crafted :
+        List.of(
+            "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); CREATE TABLE pwned (x int)",
+            "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') --",
+            "FOR VALUES FROM (now()) TO ('2025-01-01')",
+            "FOR VALUES FROM (1) TO (2) OR 1=1",
+            "FOR VALUES FROM (1); DROP TABLE t; --) TO (2)",
+            "FOR VALUES FROM (1, 2) TO (3)",
+            "FOR VALUES WITH (modulus 4, remainder 1); DROP TABLE t",
+            "FOR VALUES FROM ('unterminated) TO (2)")) {
+      assertThatThrownBy(() -> PartitionBound.parse(crafted))
+          .as(crafted)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(PartitionBound.parse("FOR VALUES FROM ('it''s') TO (MAXVALUE)").sql())
+        .isEqualTo("FOR VALUES FROM ('it''s') TO (MAXVALUE)");
+    assertThat(PartitionBound.parse("FOR VALUES FROM (-1.5e3) TO (20)").sql())
+        .isEqualTo("FOR VALUES FROM (-1.5e3) TO (20)");
+    assertThat(PartitionBound.parse("FOR VALUES IN (true, NULL, 'a')").sql())
+        .isEqualTo("FOR VALUES IN (true, NULL, 'a')");
+    assertThat(PartitionBound.parse("FOR VALUES WITH (modulus 8, remainder 3)").sql())
+        .isEqualTo("FOR VALUES WITH (modulus 8, remainder 3)");
   }
 
   @Test
