@@ -42,7 +42,8 @@ class DoctorCommandTest {
         "CREATE TABLE emp_2024 PARTITION OF emp FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
         "CREATE TABLE emp_2025 PARTITION OF emp FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
         "INSERT INTO emp SELECT g, timestamp '2020-01-01' + g * interval '1 hour'"
-            + " FROM generate_series(1, 500) g");
+            + " FROM generate_series(1, 500) g",
+        "ALTER ROLE postgres IN DATABASE " + DATABASE + " SET statement_timeout = '5min'");
     config = directory.resolve("strata.yaml");
     Files.writeString(
         config,

@@ -224,6 +224,134 @@ public final class CatalogReader {
         .map(r -> columns(r.oid()));
   }
 
+  /** Columns of {@code table} whose values are generated ({@code GENERATED ALWAYS AS ...}). */
+  public List<String> generatedColumns(QualifiedName table) {
+    return database.query(
+        """
+        SELECT a.attname
+        FROM pg_catalog.pg_attribute a
+        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attgenerated <> ''
+        ORDER BY a.attnum
+        """,
+        row -> row.getString(1),
+        table.schema(),
+        table.name());
+  }
+
+  /**
+   * An object a table relies on that is not built into PostgreSQL (OID 16384 and above), so another
+   * server may lack it.
+   *
+   * @param kind {@code type}, {@code function}, {@code operator class} or {@code collation}
+   * @param name how to look it up: a qualified type name, a function signature {@code
+   *     schema.name(argument types)}, {@code schema.opclass USING method}, a qualified collation
+   * @param usedBy the column or index that uses it
+   * @param extension the extension it belongs to, if any
+   */
+  public record Dependency(String kind, String name, String usedBy, Optional<String> extension) {
+    @Override
+    public String toString() {
+      return kind
+          + " "
+          + name
+          + extension.map(e -> " (extension " + e + ")").orElse("")
+          + ", used by "
+          + usedBy;
+    }
+  }
+
+  /**
+   * The user-defined types of {@code table}'s columns, and the user-defined functions, operator
+   * classes and collations its indexes use (expression and partial indexes, non-default operator
+   * classes): what a copy of the table and its indexes needs on another server.
+   */
+  public List<Dependency> userDefinedDependencies(QualifiedName table) {
+    return database.query(
+        """
+        WITH t AS (
+          SELECT c.oid FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = ? AND c.relname = ?),
+        used AS (
+          SELECT 'type' AS kind, a.atttypid AS oid, 'pg_catalog.pg_type'::regclass AS class,
+                 'column ' || quote_ident(a.attname) AS used_by
+          FROM pg_catalog.pg_attribute a, t
+          WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.atttypid >= 16384
+          UNION
+          SELECT CASE d.refclassid
+                   WHEN 'pg_catalog.pg_proc'::regclass THEN 'function'
+                   WHEN 'pg_catalog.pg_opclass'::regclass THEN 'operator class'
+                   WHEN 'pg_catalog.pg_collation'::regclass THEN 'collation'
+                   ELSE 'type' END,
+                 d.refobjid, d.refclassid, 'index ' || quote_ident(ic.relname)
+          FROM pg_catalog.pg_index x
+          JOIN t ON x.indrelid = t.oid
+          JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+          JOIN pg_catalog.pg_depend d
+            ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = x.indexrelid
+          WHERE d.refobjid >= 16384
+            AND d.refclassid IN ('pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_opclass'::regclass,
+                                 'pg_catalog.pg_collation'::regclass, 'pg_catalog.pg_type'::regclass))
+        SELECT u.kind,
+               CASE u.kind
+                 WHEN 'type' THEN pg_catalog.format_type(u.oid, NULL)
+                 WHEN 'function' THEN (
+                   SELECT format('%I.%I(%s)', pn.nspname, p.proname,
+                                 pg_catalog.pg_get_function_identity_arguments(p.oid))
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+                   WHERE p.oid = u.oid)
+                 WHEN 'operator class' THEN (
+                   SELECT format('%I.%I USING %I', on_.nspname, oc.opcname, am.amname)
+                   FROM pg_catalog.pg_opclass oc
+                   JOIN pg_catalog.pg_namespace on_ ON on_.oid = oc.opcnamespace
+                   JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+                   WHERE oc.oid = u.oid)
+                 ELSE (
+                   SELECT format('%I.%I', cn.nspname, co.collname)
+                   FROM pg_catalog.pg_collation co
+                   JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                   WHERE co.oid = u.oid)
+               END,
+               u.used_by,
+               (SELECT e.extname FROM pg_catalog.pg_depend ed
+                JOIN pg_catalog.pg_extension e ON e.oid = ed.refobjid
+                WHERE ed.classid = u.class AND ed.objid = u.oid AND ed.deptype = 'e')
+        FROM used u
+        ORDER BY 3, 1, 2
+        """,
+        row ->
+            new Dependency(
+                row.getString(1),
+                row.getString(2),
+                row.getString(3),
+                Optional.ofNullable(row.getString(4))),
+        table.schema(),
+        table.name());
+  }
+
+  /** Whether this server has the object a {@link Dependency} names. */
+  public boolean has(Dependency dependency) {
+    String sql =
+        switch (dependency.kind()) {
+          case "type" -> "SELECT pg_catalog.to_regtype(?) IS NOT NULL";
+          case "function" -> "SELECT pg_catalog.to_regprocedure(?) IS NOT NULL";
+          case "collation" -> "SELECT pg_catalog.to_regcollation(?) IS NOT NULL";
+          default ->
+              """
+              SELECT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_opclass oc
+                JOIN pg_catalog.pg_namespace n ON n.oid = oc.opcnamespace
+                JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+                WHERE format('%I.%I USING %I', n.nspname, oc.opcname, am.amname) = ?)
+              """;
+        };
+    return database.queryOne(sql, row -> row.getBoolean(1), dependency.name()).orElse(false);
+  }
+
   /** Estimated rows and total size of a table on this server, for tables that live here. */
   public record TableSize(OptionalLong estimatedRows, long totalBytes) {}
 
@@ -615,6 +743,10 @@ public final class CatalogReader {
 
   private static String[] names(Collection<QualifiedName> relations) {
     return relations.stream().map(QualifiedName::name).toArray(String[]::new);
+  }
+
+  public String currentDatabase() {
+    return database.queryOne("SELECT current_database()", row -> row.getString(1)).orElseThrow();
   }
 
   public String serverVersion() {

@@ -8,6 +8,7 @@ import dev.strata.config.Timeouts;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -55,6 +56,12 @@ public final class Connections {
     properties.setProperty(
         "loginTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
+    // A server that accepts connections but never answers (stopped, or a half-open path) is
+    // noticed by the client's read timeout only: the server's statement_timeout cannot fire there,
+    // and the kernel acknowledges data and keepalives. The margin lets a coordinator answer after
+    // its own statement_timeout, which postgres_fdw may follow with up to 30 s of cleanup.
+    properties.setProperty(
+        "socketTimeout", Long.toString(socketTimeout(timeouts.statement()).toSeconds()));
     properties.setProperty(
         "options",
         "-c statement_timeout="
@@ -74,6 +81,17 @@ public final class Connections {
       throw connectFailure(name, target, e);
     }
   }
+
+  /** How long a read may wait for a statement bounded by {@code statementTimeout}. */
+  public static Duration socketTimeout(Duration statementTimeout) {
+    return statementTimeout.plus(SOCKET_TIMEOUT_MARGIN);
+  }
+
+  /**
+   * postgres_fdw's fixed wait for a remote cancel after a statement timeout (30 s,
+   * CONNECTION_CLEANUP_TIMEOUT in PostgreSQL 15 to 18), plus 10 s.
+   */
+  static final Duration SOCKET_TIMEOUT_MARGIN = Duration.ofSeconds(40);
 
   private static String jdbcPropertyName(String libpqName) {
     return switch (libpqName) {

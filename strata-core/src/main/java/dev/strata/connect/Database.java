@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -85,6 +86,23 @@ public final class Database implements AutoCloseable {
       statement.execute();
     } catch (SQLException e) {
       throw failure(sql, e);
+    }
+  }
+
+  /**
+   * Raises (or lowers) this session's {@code statement_timeout}, and the client's read timeout with
+   * it, so a long statement is neither cut by the default bound nor waits longer than the new one
+   * for a server that stopped answering.
+   */
+  public void setStatementTimeout(Duration timeout) {
+    execute(
+        "SET statement_timeout = " + dev.strata.sql.Identifiers.literal(timeout.toMillis() + "ms"));
+    try {
+      connection.setNetworkTimeout(
+          Runnable::run,
+          (int) Math.min(Integer.MAX_VALUE, Connections.socketTimeout(timeout).toMillis()));
+    } catch (SQLException e) {
+      throw failure("setNetworkTimeout", e);
     }
   }
 

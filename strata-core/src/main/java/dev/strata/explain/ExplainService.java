@@ -11,6 +11,8 @@ import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.connect.ForeignServerProbe;
+import dev.strata.connect.SqlStates;
 import dev.strata.sql.QualifiedName;
 import java.io.IOException;
 import java.sql.Connection;
@@ -57,6 +59,10 @@ public final class ExplainService {
     StatementText statement = check(request);
     try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
       Connection connection = coordinator.connection();
+      Set<String> servers = Set.of();
+      if (request.analyze()) {
+        servers = checkBeforeRunning(coordinator, statement, request);
+      }
       try {
         connection.setAutoCommit(false);
         if (request.analyze()) {
@@ -65,10 +71,12 @@ public final class ExplainService {
         for (Map.Entry<String, String> setting : request.settings().entrySet()) {
           applySetting(coordinator, setting.getKey(), setting.getValue());
         }
-        if (request.analyze()) {
-          refuseWrites(PlanWalk.of(plan(explain(coordinator, statement, false))));
+        JsonNode output;
+        try {
+          output = explain(coordinator, statement, request.analyze());
+        } catch (StrataException e) {
+          throw timedOut(e, servers);
         }
-        JsonNode output = explain(coordinator, statement, request.analyze());
         PlanWalk walk = PlanWalk.of(plan(output));
         CatalogReader catalog = new CatalogReader(coordinator);
         Map<String, String> settings = settings(catalog, request.settings());
@@ -120,6 +128,64 @@ public final class ExplainService {
           "run it without --analyze to see its plan without executing it");
     }
     return statement;
+  }
+
+  /**
+   * Before {@code --analyze} runs the statement: plans it (nothing runs) to refuse writes and to
+   * learn which servers it reads from, then probes each of them through the coordinator, bounded by
+   * {@code timeouts.connect}. postgres_fdw waits for a server that does not answer without a
+   * deadline (PostgreSQL 16+), so this turns "hangs until the statement timeout" into "server X did
+   * not answer within 10 s"; the probe's connection stays cached for the statement.
+   */
+  private Set<String> checkBeforeRunning(
+      Database coordinator, StatementText statement, ExplainRequest request) {
+    Connection connection = coordinator.connection();
+    Set<String> servers = new java.util.TreeSet<>();
+    try {
+      connection.setAutoCommit(false);
+      for (Map.Entry<String, String> setting : request.settings().entrySet()) {
+        applySetting(coordinator, setting.getKey(), setting.getValue());
+      }
+      PlanWalk walk = PlanWalk.of(plan(explain(coordinator, statement, false)));
+      refuseWrites(walk);
+      Set<QualifiedName> scanned = new LinkedHashSet<>();
+      walk.scans().forEach(scan -> scanned.addAll(scan.relations()));
+      servers.addAll(new CatalogReader(coordinator).foreignTableServers(scanned).values());
+      connection.rollback();
+      connection.setAutoCommit(true);
+    } catch (SQLException e) {
+      throw coordinator.failure("ROLLBACK", e);
+    } finally {
+      rollback(connection);
+    }
+    for (String server : servers) {
+      ForeignServerProbe.probe(
+          coordinator, server, connections.config().timeouts().connect(), Optional.empty());
+    }
+    return servers;
+  }
+
+  /** A statement timeout, said with the servers the statement reads from. */
+  private StrataException timedOut(StrataException e, Set<String> servers) {
+    if (!(e.getCause() instanceof SQLException sql)
+        || !SqlStates.QUERY_CANCELED.equals(sql.getSQLState())) {
+      return e;
+    }
+    java.time.Duration bound = connections.config().timeouts().statement();
+    return new StrataException(
+        ErrorCode.TIMEOUT,
+        "the statement did not finish within "
+            + bound.toSeconds()
+            + " s (timeouts.statement)"
+            + (servers.isEmpty()
+                ? ""
+                : "; it reads from "
+                    + (servers.size() == 1 ? "server " : "servers ")
+                    + String.join(", ", servers)
+                    + " through postgres_fdw"),
+        "`strata doctor` shows whether each server answers; for a statement that needs longer,"
+            + " raise it: --set timeouts.statement=30min",
+        e);
   }
 
   private static void applySetting(Database coordinator, String name, String value) {

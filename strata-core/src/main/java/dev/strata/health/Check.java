@@ -27,12 +27,18 @@ public enum Check {
   FDW_FETCH_SIZE(
       "fdw.fetch_size", "fetch_size is set above postgres_fdw's 100 rows per round trip."),
   FDW_CONNECT_TIMEOUT("fdw.connect_timeout", "connect_timeout bounds the wait for a connection."),
-  FDW_KEEPALIVES("fdw.keepalives", "TCP keepalives notice a dead server within about a minute."),
+  FDW_KEEPALIVES(
+      "fdw.keepalives", "TCP keepalives notice a lost host or network path within about a minute."),
   FDW_TCP_USER_TIMEOUT(
       "fdw.tcp_user_timeout", "tcp_user_timeout bounds how long sent data may go unacknowledged."),
   FDW_SESSION_TIMEOUTS(
       "fdw.session_timeouts",
       "statement_timeout and lock_timeout are set for remote sessions (libpq options)."),
+  FDW_ROLE_TIMEOUTS(
+      "fdw.role_timeouts",
+      "Every role that reads foreign partitions (each user mapping's local role) has a"
+          + " statement_timeout: postgres_fdw waits for a server that does not answer without a"
+          + " deadline."),
   FDW_ASYNC_CAPABLE(
       "fdw.async_capable",
       "async_capable is on where a table has foreign partitions on several servers."),

@@ -70,7 +70,74 @@ final class CoordinatorChecks {
       results.add(premake(table));
     }
     results.addAll(journal());
+    results.addAll(roleTimeouts());
     return results;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /**
+   * The roles whose queries reach servers through postgres_fdw are the user mappings' local roles
+   * (PUBLIC: every role). On PostgreSQL 16 and later postgres_fdw connects without enforcing the
+   * foreign server's {@code connect_timeout}, and a server whose processes stopped still has its
+   * kernel acknowledge data and keepalives; only the coordinator session's {@code
+   * statement_timeout} (or a cancel) ends such a wait. Strata bounds its own sessions; the
+   * application's roles need a setting of their own.
+   */
+  private List<CheckResult> roleTimeouts() {
+    List<CheckResult> results = new ArrayList<>();
+    java.util.Set<String> roles = new java.util.TreeSet<>();
+    snapshot.userMappings().forEach(mapping -> roles.add(mapping.localUser()));
+    Optional<String> fromFile = Optional.empty();
+    boolean fileRead = false;
+    for (String role : roles) {
+      boolean everyone = role.equalsIgnoreCase("public");
+      Optional<String> fromRole =
+          coordinator.roleSetting(everyone ? "" : role, "statement_timeout");
+      String source;
+      String value;
+      if (fromRole.isPresent()) {
+        value = fromRole.get();
+        source = everyone ? "set for the database" : "set for " + role + " or the database";
+      } else {
+        if (!fileRead) {
+          fromFile = coordinator.fileSetting("statement_timeout");
+          fileRead = true;
+        }
+        value = fromFile.orElse("0");
+        source = "from the coordinator's configuration file";
+      }
+      String subject = everyone ? "PUBLIC" : role;
+      if (!value.equals("0")) {
+        results.add(
+            CheckResult.ok(
+                Check.FDW_ROLE_TIMEOUTS, subject, "statement_timeout " + value + ", " + source));
+        continue;
+      }
+      String target =
+          everyone
+              ? "DATABASE " + Identifiers.quote(currentDatabase())
+              : "ROLE " + Identifiers.quote(role);
+      results.add(
+          CheckResult.warn(
+              Check.FDW_ROLE_TIMEOUTS,
+              subject,
+              (everyone ? "roles using the PUBLIC user mapping have" : role + " has")
+                  + " no statement_timeout on the coordinator: a query that reaches a server that"
+                  + " stopped answering waits until it is cancelled (postgres_fdw does not enforce"
+                  + " connect_timeout on PostgreSQL 16 and later, and keepalives do not fire while"
+                  + " the server's host is up)",
+              "on the coordinator: ALTER "
+                  + target
+                  + " SET statement_timeout = '5min' (a bound longer than its longest query);"
+                  + " on PostgreSQL 17+ also SET transaction_timeout, the only bound on a COMMIT"
+                  + " that waits for a server"));
+    }
+    return results;
+  }
+
+  private String currentDatabase() {
+    return coordinator.currentDatabase();
   }
 
   // ---------------------------------------------------------------- layout

@@ -33,9 +33,11 @@ import java.util.concurrent.Executors;
  * configured server is checked in its own thread (direct connection, the path through the foreign
  * server, its archived partitions, its hygiene) while this thread runs the checks that need only
  * the coordinator. Every wait is bounded by the configuration's timeouts, as on every connection
- * Strata opens (connect, statement, lock), so one unreachable archive costs one connect timeout, in
- * parallel with the others. A server that cannot be reached fails its connection check and its
- * partitions are reported as not checked; the other servers' results are unaffected.
+ * Strata opens (connect, statement, lock), and the probe through the coordinator's foreign server
+ * by {@code timeouts.connect} (postgres_fdw itself has no deadline for a server that does not
+ * answer), so a server that does not answer costs two connect timeouts (direct, then through the
+ * coordinator), in parallel with the others. A server that cannot be reached fails its connection
+ * check and its partitions are reported as not checked; the other servers' results are unaffected.
  *
  * <p>Costs: the row-count and out-of-bounds checks read each archived table on its server (the
  * out-of-bounds scan is skipped where a validated CHECK constraint proves it); {@code --deep} also

@@ -6,6 +6,7 @@ import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.connect.ForeignServerProbe;
 import dev.strata.sql.QualifiedName;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,8 @@ public final class ForeignStatistics {
     try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
       CatalogReader catalog = new CatalogReader(coordinator);
       List<QualifiedName> tables = only.map(List::of).orElseGet(catalog::partitionedTables);
+      java.util.Set<String> probed = new java.util.HashSet<>();
+      java.util.Map<String, String> unanswered = new java.util.HashMap<>();
       for (QualifiedName name : tables) {
         PartitionedTable table = catalog.partitionedTable(name);
         for (Partition partition : table.partitions()) {
@@ -57,7 +60,23 @@ public final class ForeignStatistics {
             continue;
           }
           String server = partition.foreign().get().server();
+          if (unanswered.containsKey(server)) {
+            outcomes.add(
+                new Analyzed(
+                    partition.name().display(),
+                    server,
+                    OptionalLong.empty(),
+                    Optional.of(unanswered.get(server))));
+            continue;
+          }
           try {
+            if (probed.add(server)) {
+              // postgres_fdw waits for a server that does not answer without a deadline: a
+              // bounded probe first, so such a server costs one connect timeout, not one
+              // statement timeout per partition.
+              ForeignServerProbe.probe(
+                  coordinator, server, connections.config().timeouts().connect(), Optional.empty());
+            }
             LOG.debug("ANALYZE {} (on server {})", partition.name().display(), server);
             coordinator.execute("ANALYZE " + partition.name().quoted());
             outcomes.add(
@@ -67,6 +86,9 @@ public final class ForeignStatistics {
                     catalog.reltuples(partition.name()),
                     Optional.empty()));
           } catch (StrataException e) {
+            if (e.code() == dev.strata.ErrorCode.TIMEOUT) {
+              unanswered.put(server, e.getMessage());
+            }
             outcomes.add(
                 new Analyzed(
                     partition.name().display(),

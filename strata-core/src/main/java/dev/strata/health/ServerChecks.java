@@ -8,13 +8,12 @@ import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.connect.ForeignServerProbe;
 import dev.strata.operation.Operation;
 import dev.strata.operation.OperationKind;
 import dev.strata.security.MappingRoleGuard;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,15 +29,12 @@ import java.util.stream.Collectors;
  * the archived partitions it holds, tables Strata left there, and its hygiene for the coordinator's
  * sessions (idle transactions, the mapped role's rights).
  *
- * <p>The path through the foreign server is tested with a query, not by looking at {@code
- * postgres_fdw_get_connections()}, which lists only connections that already exist in the calling
- * session. In a transaction that is always rolled back, Strata creates a temporary foreign table on
- * the server's {@code pg_catalog.pg_settings} (readable by any role) and reads {@code
- * server_version} through it twice: the first read includes postgres_fdw connecting and
- * authenticating with the user mapping, the second is one round trip. Nothing is left behind: the
- * table is temporary and its transaction rolled back. When the mapping is for another coordinator
- * role ({@code mapping.local_user}), the probe runs as that role ({@code SET LOCAL ROLE}), because
- * postgres_fdw picks the mapping of the current role.
+ * <p>The path through the foreign server is tested with a query ({@link ForeignServerProbe}), not
+ * by looking at {@code postgres_fdw_get_connections()}, which lists only connections that already
+ * exist in the calling session; it is bounded by {@code timeouts.connect}, since postgres_fdw
+ * itself waits for a server that does not answer without a deadline. When the mapping is for
+ * another coordinator role ({@code mapping.local_user}), the probe runs as that role ({@code SET
+ * LOCAL ROLE}), because postgres_fdw picks the mapping of the current role.
  */
 final class ServerChecks {
   private final Connections connections;
@@ -183,53 +179,34 @@ final class ServerChecks {
     String mappingUser = server.mapping().user();
     String localUser =
         server.mapping().localUser().orElse(connections.config().coordinator().user());
+    Optional<String> asRole =
+        !localUser.equals(connections.config().coordinator().user())
+                && !localUser.equalsIgnoreCase("public")
+            ? Optional.of(localUser)
+            : Optional.empty();
     try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
-      Connection connection = coordinator.connection();
-      try {
-        connection.setAutoCommit(false);
-        // Created as Strata's role (which owns the foreign server), then read as the mapping's
-        // local role, whose user mapping postgres_fdw uses.
-        coordinator.execute(
-            "CREATE FOREIGN TABLE pg_temp.strata_doctor_probe (name text, setting text) SERVER "
-                + Identifiers.quote(name)
-                + " OPTIONS (schema_name 'pg_catalog', table_name 'pg_settings')");
-        if (!localUser.equals(connections.config().coordinator().user())
-            && !localUser.equalsIgnoreCase("public")) {
-          coordinator.execute(
-              "GRANT SELECT ON pg_temp.strata_doctor_probe TO " + Identifiers.quote(localUser));
-          coordinator.execute("SET LOCAL ROLE " + Identifiers.quote(localUser));
-        }
-        String probe =
-            "SELECT setting FROM pg_temp.strata_doctor_probe WHERE name = 'server_version'";
-        long started = System.nanoTime();
-        String version = coordinator.queryOne(probe, row -> row.getString(1)).orElse("unknown");
-        double first = millisSince(started);
-        long again = System.nanoTime();
-        coordinator.queryOne(probe, row -> row.getString(1));
-        double roundTrip = millisSince(again);
-        return CheckResult.ok(
-            Check.CONNECT_FDW,
-            name,
-            "the coordinator ("
-                + localUser
-                + ") reached "
-                + name
-                + " as "
-                + mappingUser
-                + ": first query "
-                + millis(first)
-                + " (connecting included), round trip "
-                + millis(roundTrip)
-                + "; PostgreSQL "
-                + version);
-      } finally {
-        try {
-          connection.rollback();
-        } catch (SQLException e) {
-          // The session is closed right after; nothing of the probe survives it.
-        }
+      ForeignServerProbe.Result probe =
+          ForeignServerProbe.probe(
+              coordinator, name, connections.config().timeouts().connect(), asRole);
+      return CheckResult.ok(
+          Check.CONNECT_FDW,
+          name,
+          "the coordinator ("
+              + localUser
+              + ") reached "
+              + name
+              + " as "
+              + mappingUser
+              + ": first query "
+              + millis(probe.firstMillis())
+              + " (connecting included), round trip "
+              + millis(probe.roundTripMillis())
+              + "; PostgreSQL "
+              + probe.version());
+    } catch (StrataException e) {
+      if (e.code() == dev.strata.ErrorCode.TIMEOUT) {
+        return CheckResult.fail(Check.CONNECT_FDW, name, e.getMessage(), e.hint());
       }
-    } catch (StrataException | SQLException e) {
       String message = e.getMessage();
       String lower = message.toLowerCase(Locale.ROOT);
       boolean passthrough =

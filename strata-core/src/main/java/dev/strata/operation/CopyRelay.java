@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -23,7 +25,10 @@ import org.postgresql.copy.CopyOut;
  * and the source's COPY is cancelled with a cancel request in {@code finally}, and the reader is
  * joined (bounded), so no connection is left mid-COPY. Callers use connections dedicated to the
  * copy and close them afterwards. A stall is bounded: if no message moves for {@code stallTimeout},
- * the relay fails.
+ * the relay fails. A watchdog thread covers the case no timeout reaches: a target that stops
+ * reading (a stopped server still has its kernel acknowledge data until the buffers fill, then the
+ * writer blocks in a socket write, which has no timeout); it aborts both connections, which ends
+ * any blocked read or write.
  *
  * <p>Binary COPY is exact (no text round trip) and is portable between servers of the same major
  * version and architecture with the same column types, which Strata guarantees by creating the
@@ -59,6 +64,8 @@ final class CopyRelay {
       String failpoint) {
     BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     AtomicReference<Throwable> readFailure = new AtomicReference<>();
+    AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+    AtomicBoolean stalled = new AtomicBoolean();
     CopyOut copyOut;
     CopyIn copyIn;
     try {
@@ -78,6 +85,7 @@ final class CopyRelay {
               try {
                 byte[] message;
                 while ((message = copyOut.readFromCopy()) != null) {
+                  lastProgress.set(System.nanoTime());
                   while (!queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
                     if (Thread.currentThread().isInterrupted()) {
                       return;
@@ -95,6 +103,27 @@ final class CopyRelay {
             "strata-copy-reader");
     reader.setDaemon(true);
     reader.start();
+    Thread watchdog =
+        new Thread(
+            () -> {
+              long stallNanos = stallTimeout.toNanos();
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  Thread.sleep(Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4)));
+                  if (System.nanoTime() - lastProgress.get() > stallNanos) {
+                    stalled.set(true);
+                    abortQuietly(target);
+                    abortQuietly(source);
+                    return;
+                  }
+                }
+              } catch (InterruptedException e) {
+                // Finished: the relay stops its watchdog.
+              }
+            },
+            "strata-copy-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     long rows = 0;
     long bytes = 0;
     long unreported = 0;
@@ -103,22 +132,14 @@ final class CopyRelay {
     try {
       while (true) {
         byte[] message = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (message == null) {
-          throw new StrataException(
-              ErrorCode.TIMEOUT,
-              "the copy from "
-                  + source.serverName()
-                  + " to "
-                  + target.serverName()
-                  + " stalled: no row moved for "
-                  + stallTimeout.toSeconds()
-                  + " s",
-              "check both servers; a rerun resumes the operation");
+        if (message == null || stalled.get()) {
+          throw stall(source, target, stallTimeout);
         }
         if (message == END) {
           break;
         }
         copyIn.writeToCopy(message, 0, message.length);
+        lastProgress.set(System.nanoTime());
         rows++;
         bytes += message.length;
         unreportedBytes += message.length;
@@ -132,6 +153,9 @@ final class CopyRelay {
         }
       }
       if (readFailure.get() != null) {
+        if (stalled.get()) {
+          throw stall(source, target, stallTimeout);
+        }
         Throwable failure = readFailure.get();
         throw failure instanceof SQLException sql
             ? source.failure(copyOutSql, sql)
@@ -146,11 +170,15 @@ final class CopyRelay {
       long sourceRows = copyOut.getHandledRowCount();
       return new Result(sourceRows >= 0 ? sourceRows : Math.max(0, rows - 1), bytes);
     } catch (SQLException e) {
+      if (stalled.get()) {
+        throw stall(source, target, stallTimeout);
+      }
       throw target.failure(copyInSql, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StrataException(ErrorCode.INTERNAL, "interrupted during copy", null, e);
     } finally {
+      watchdog.interrupt();
       if (!finished) {
         cancelQuietly(copyIn);
         // The reader thread owns the source connection while it reads; a cancel request (sent on
@@ -163,6 +191,27 @@ final class CopyRelay {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  private static StrataException stall(Database source, Database target, Duration stallTimeout) {
+    return new StrataException(
+        ErrorCode.TIMEOUT,
+        "the copy from "
+            + source.serverName()
+            + " to "
+            + target.serverName()
+            + " stalled: no row moved for "
+            + stallTimeout.toSeconds()
+            + " s",
+        "check both servers; a rerun resumes the operation");
+  }
+
+  private static void abortQuietly(Database database) {
+    try {
+      database.connection().abort(Runnable::run);
+    } catch (SQLException | RuntimeException e) {
+      // Already closed or broken: the blocked call ends either way.
     }
   }
 

@@ -13,6 +13,7 @@ import dev.strata.config.StrataConfig;
 import dev.strata.config.TableConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
+import dev.strata.connect.ForeignServerProbe;
 import dev.strata.connect.SqlStates;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
@@ -207,6 +208,10 @@ public final class PartitionMover {
                   fingerprintStatement(checked.remoteTable(), columns, bounds),
                   "ANALYZE " + checked.remoteTable().quoted())));
       List<String> swap = new ArrayList<>();
+      swap.add(
+          "-- first, bounded by timeouts.connect: a query through foreign server "
+              + server
+              + " (as strata doctor's connect.fdw)");
       swap.add("BEGIN");
       swap.add("SET LOCAL lock_timeout = '" + swapLockTimeout().toMillis() + "ms'");
       swap.add(
@@ -750,7 +755,7 @@ public final class PartitionMover {
               + next(failed.state())
               + "': "
               + e.getMessage(),
-          stateAdvice(failed),
+          stateAdvice(failed, e),
           e);
     }
     return new MoveResult(
@@ -784,6 +789,37 @@ public final class PartitionMover {
       case SWAPPED -> "cleanup";
       default -> state.label();
     };
+  }
+
+  /**
+   * Whether running the same step again can succeed without anyone changing anything: a lost
+   * connection, a timeout, a lock or serialization conflict, a server starting up. An SQL error
+   * about the statement or the data itself (undefined object, invalid data, a constraint, a feature
+   * not supported) fails the same way on every rerun.
+   */
+  static boolean rerunMayFix(StrataException e) {
+    if (e.code() != ErrorCode.DATABASE || !(e.getCause() instanceof java.sql.SQLException sql)) {
+      return true;
+    }
+    String state = sql.getSQLState();
+    if (state == null || state.length() < 2) {
+      return true;
+    }
+    return switch (state.substring(0, 2)) {
+      case "0A", "22", "23", "2B", "2F", "39", "42", "44" -> false;
+      default -> true;
+    };
+  }
+
+  private static String stateAdvice(Operation operation, StrataException cause) {
+    if (operation.state().isBefore(OperationState.SWAPPED) && !rerunMayFix(cause)) {
+      return "A rerun would fail the same way. `strata abort "
+          + operation.id()
+          + "` rolls the operation back (the partition is unchanged"
+          + (operation.state().isBefore(OperationState.FROZEN) ? "" : " and writable again")
+          + "); fix the cause, then run the command again.";
+    }
+    return stateAdvice(operation);
   }
 
   private static String stateAdvice(Operation operation) {
@@ -1291,6 +1327,12 @@ public final class PartitionMover {
     PartitionedTable parent = new CatalogReader(control).partitionedTable(operation.parent());
     Duration grace = grace(operation);
     long expectedRows = operation.sourceRows().orElseThrow();
+    if (operation.kind() == OperationKind.ARCHIVE) {
+      // The swap counts the rows through the coordinator: probe the path first, bounded, since
+      // postgres_fdw waits for a server that does not answer without a deadline.
+      ForeignServerProbe.probe(
+          control, operation.server(), config.timeouts().connect(), Optional.empty());
+    }
     int attempts;
     try {
       attempts =
@@ -1874,6 +1916,22 @@ public final class PartitionMover {
     }
     keyColumn(parent);
     PartitionManager.refuseUniqueIndexes(parent);
+    List<String> generated = catalog.generatedColumns(parent.name());
+    if (!generated.isEmpty()) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          parent.name().display()
+              + " has generated "
+              + (generated.size() == 1 ? "column " : "columns ")
+              + String.join(", ", generated)
+              + ": PostgreSQL requires the same generated column in every partition, and Strata"
+              + " does not yet create foreign partitions with generation expressions",
+          "keep "
+              + partitionName.display()
+              + " local, or make the column an ordinary one (ALTER TABLE "
+              + parent.name().quoted()
+              + " ALTER COLUMN ... DROP EXPRESSION keeps its values). Nothing was changed.");
+    }
     if (catalog.foreignServer(server.name()).isEmpty()) {
       throw new StrataException(
           ErrorCode.CHECK_FAILED,
@@ -1882,6 +1940,8 @@ public final class PartitionMover {
     }
     QualifiedName remoteTable = partitionName;
     try (Database remote = open(server.name())) {
+      refuseMissingDependencies(
+          catalog, partitionName, new CatalogReader(remote), "server " + server.name());
       if (new CatalogReader(remote).findRelation(remoteTable).isPresent()) {
         throw new StrataException(
             ErrorCode.CHECK_FAILED,
@@ -1920,6 +1980,11 @@ public final class PartitionMover {
     keyColumn(parent);
     ServerConfig server = config.server(foreign.server());
     try (Database remote = open(server.name())) {
+      QualifiedName remoteTable = QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable());
+      if (new CatalogReader(remote).tableColumns(remoteTable).isPresent()) {
+        refuseMissingDependencies(
+            new CatalogReader(remote), remoteTable, catalog, "the coordinator");
+      }
       if (new CatalogReader(remote)
           .tableColumns(QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable()))
           .isEmpty()) {
@@ -1937,6 +2002,38 @@ public final class PartitionMover {
       }
     }
     return new RestorePreflight(parent, current, foreign);
+  }
+
+  /**
+   * Refuses before anything changes when {@code target} lacks a type, function, operator class or
+   * collation that {@code table}'s columns or indexes use: the move would otherwise fail at the
+   * target table or index step, after the freeze.
+   */
+  private static void refuseMissingDependencies(
+      CatalogReader source, QualifiedName table, CatalogReader target, String targetName) {
+    List<CatalogReader.Dependency> missing =
+        source.userDefinedDependencies(table).stream().filter(d -> !target.has(d)).toList();
+    if (missing.isEmpty()) {
+      return;
+    }
+    List<String> extensions =
+        missing.stream().flatMap(d -> d.extension().stream()).distinct().sorted().toList();
+    throw new StrataException(
+        ErrorCode.CHECK_FAILED,
+        table.display()
+            + " cannot be copied to "
+            + targetName
+            + ", which lacks what its columns or indexes use: "
+            + missing.stream().map(Object::toString).collect(Collectors.joining("; ")),
+        "create "
+            + (missing.size() == 1 ? "it" : "them")
+            + " on "
+            + targetName
+            + (extensions.isEmpty()
+                ? " (the same CREATE TYPE, CREATE FUNCTION, ...)"
+                : " (CREATE EXTENSION " + String.join(", ", extensions) + " there first)")
+            + ", or drop the index that needs it; then run the command again. Nothing was"
+            + " changed.");
   }
 
   private static Partition requirePartition(PartitionedTable parent, QualifiedName partitionName) {
@@ -2059,8 +2156,7 @@ public final class PartitionMover {
   /** A connection for bulk work: no statement timeout short enough to cut a large copy. */
   private Database openBulk(String server) {
     Database database = open(server);
-    database.execute(
-        "SET statement_timeout = " + Identifiers.literal(BULK_STATEMENT_TIMEOUT.toMillis() + "ms"));
+    database.setStatementTimeout(BULK_STATEMENT_TIMEOUT);
     return database;
   }
 

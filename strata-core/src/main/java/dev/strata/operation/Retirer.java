@@ -232,9 +232,15 @@ public final class Retirer {
               + ": "
               + e.getMessage(),
           operation.state().isBefore(OperationState.SWAPPED)
-              ? "the partition is still attached (frozen). Run `strata apply` or `strata resume "
-                  + operation.id()
-                  + "` again to continue."
+              ? (PartitionMover.rerunMayFix(e)
+                  ? "the partition is still attached (frozen). Run `strata apply` or `strata"
+                      + " resume "
+                      + operation.id()
+                      + "` again to continue."
+                  : "the partition is still attached (frozen) and a rerun would fail the same"
+                      + " way: `strata abort "
+                      + operation.id()
+                      + "` unfreezes it; fix the cause, then run `strata apply` again.")
               : "the partition is already gone; run `strata resume "
                   + operation.id()
                   + "` to finish the cleanup",
@@ -288,7 +294,7 @@ public final class Retirer {
         local
             ? new Database(Connections.COORDINATOR, connections.coordinator())
             : new Database(operation.server(), connections.server(operation.server()))) {
-      source.execute("SET statement_timeout = '2h'");
+      source.setStatementTimeout(java.time.Duration.ofHours(2));
       return Exports.write(
           source,
           local ? operation.partition() : operation.remoteTable(),

@@ -52,6 +52,11 @@ class DoctorTest {
     }
     config = config("");
     apply(config);
+    // The role that reads foreign partitions here (the mapping's local role) has a bound, as a
+    // healthy deployment's application roles do.
+    layout.sql(
+        layout.main(),
+        "ALTER ROLE postgres IN DATABASE " + layout.database + " SET statement_timeout = '5min'");
     layout.sql(
         layout.main(),
         "CREATE TABLE emp (id int NOT NULL, time timestamp NOT NULL, salary numeric(10,2))"
@@ -360,6 +365,25 @@ class DoctorTest {
     assertThat(result(report, Check.FDW_INVALID_VALUE, "archive_b").fix().orElseThrow())
         .contains("ALTER SERVER \"archive_b\" OPTIONS (DROP sslmode)");
     assertThat(result(report, Check.CONNECT_FDW, "archive_b").status()).isEqualTo(CheckStatus.FAIL);
+  }
+
+  @Test
+  void aRoleThatReadsForeignPartitionsWithoutAStatementTimeoutWarns() {
+    String role = "ALTER ROLE postgres IN DATABASE " + layout.database;
+    layout.sql(layout.main(), role + " RESET statement_timeout");
+    try {
+      assertFinding(
+          doctor(),
+          Check.FDW_ROLE_TIMEOUTS,
+          "postgres",
+          CheckStatus.WARN,
+          "postgres has no statement_timeout on the coordinator",
+          "ALTER ROLE \"postgres\" SET statement_timeout = '5min'");
+    } finally {
+      layout.sql(layout.main(), role + " SET statement_timeout = '5min'");
+    }
+    assertThat(result(doctor(), Check.FDW_ROLE_TIMEOUTS, "postgres").evidence())
+        .contains("statement_timeout 5min, set for postgres or the database");
   }
 
   @Test

@@ -289,6 +289,53 @@ public final class LocalServer {
     }
   }
 
+  /**
+   * Stops every process of the server with SIGSTOP, as a hung host or a half-open network path
+   * would look to its peers: the kernel still accepts connections and acknowledges data, but
+   * nothing answers. {@link #resume()} lets them run again.
+   */
+  public synchronized void pause() {
+    signal("STOP", processes());
+  }
+
+  /** Resumes a {@link #pause() paused} server (SIGCONT to all its processes). */
+  public synchronized void resume() {
+    signal("CONT", processes());
+  }
+
+  private List<Long> processes() {
+    Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
+    if (postmaster.isEmpty()) {
+      throw new IllegalStateException("local server " + name() + " is not running");
+    }
+    List<Long> pids = new java.util.ArrayList<>();
+    pids.add(postmaster.get().pid());
+    postmaster.get().descendants().forEach(child -> pids.add(child.pid()));
+    return pids;
+  }
+
+  private void signal(String signal, List<Long> pids) {
+    List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
+    pids.forEach(pid -> command.add(Long.toString(pid)));
+    try {
+      Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kill -"
+                + signal
+                + " of local server "
+                + name()
+                + " failed: "
+                + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void waitForExit(ProcessHandle handle) {
     try {
       handle.onExit().get(30, TimeUnit.SECONDS);
