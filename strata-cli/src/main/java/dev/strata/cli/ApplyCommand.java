@@ -63,9 +63,10 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Connections connections = new Connections(configOptions.load(spec));
+    // Flags first: a usage error is reported before the configuration is read.
     LocalDateTime instant = PlanCommand.instant(now, spec);
     Set<String> kinds = LifecycleOutput.parseKinds(only, spec.commandLine());
+    Connections connections = new Connections(configOptions.load(spec));
     PrintWriter out = spec.commandLine().getOut();
     LifecycleExecutor executor =
         new LifecycleExecutor(

@@ -108,8 +108,8 @@ final class AttachCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AttachRequest request =
-        new AttachRequest(ConfigOptions.tableName(table), server, remotes(), readOnly);
+    QualifiedName parent = ConfigOptions.tableName(table);
+    AttachRequest request = new AttachRequest(parent, server, remotes(parent), readOnly);
     PartitionManager manager = new PartitionManager(new Connections(configOptions.load(spec)));
     AttachPlan plan = manager.planAttach(request);
     PrintWriter out = spec.commandLine().getOut();
@@ -162,14 +162,15 @@ final class AttachCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<AttachRequest.Remote> remotes() {
+  private List<AttachRequest.Remote> remotes(QualifiedName parent) {
     if (target.single != null) {
       return List.of(
           new AttachRequest.Remote(
               ConfigOptions.tableName(target.single.remoteTable),
               target.single.from,
               target.single.to,
-              Optional.ofNullable(target.single.name).map(ConfigOptions::tableName)));
+              Optional.ofNullable(target.single.name)
+                  .map(n -> MoveCommands.partitionName(parent, n))));
     }
     List<AttachRequest.Remote> remotes = new ArrayList<>();
     for (String each : target.each) {
@@ -187,7 +188,7 @@ final class AttachCommand implements Callable<Integer> {
       Optional<QualifiedName> local =
           colon < 0
               ? Optional.empty()
-              : Optional.of(ConfigOptions.tableName(names.substring(colon + 1)));
+              : Optional.of(MoveCommands.partitionName(parent, names.substring(colon + 1)));
       remotes.add(
           new AttachRequest.Remote(
               ConfigOptions.tableName(remote),

@@ -82,8 +82,16 @@ final class ConfigOptions {
 
   /** Parses a table name given on the command line, as a usage error when malformed. */
   static QualifiedName tableName(String text) {
+    return tableName(text, "public");
+  }
+
+  /**
+   * A partition's (or other relation's) name given on the command line: one without a schema is in
+   * {@code defaultSchema}, the schema of the table it belongs to, for every command alike.
+   */
+  static QualifiedName tableName(String text, String defaultSchema) {
     try {
-      return QualifiedName.parse(text);
+      return QualifiedName.parse(text, defaultSchema);
     } catch (IllegalArgumentException e) {
       throw new StrataException(
           ErrorCode.USAGE,

@@ -49,6 +49,13 @@ final class GrantsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try {
+      dev.strata.sql.Identifiers.validate(readRole);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--read-role '" + readRole + "' is not a role name: " + e.getMessage());
+    }
     GrantPlanner planner = new GrantPlanner(new Connections(configOptions.load(spec)), readRole);
     GrantPlan plan = planner.plan();
     PrintWriter out = spec.commandLine().getOut();

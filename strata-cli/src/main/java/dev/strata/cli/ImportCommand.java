@@ -56,7 +56,7 @@ final class ImportCommand implements Callable<Integer> {
               coordinator,
               file,
               Optional.ofNullable(into).map(ConfigOptions::tableName),
-              Optional.ofNullable(name).map(ConfigOptions::tableName));
+              Optional.ofNullable(name));
     }
     if (json.enabled) {
       Map<String, Object> document = new LinkedHashMap<>();

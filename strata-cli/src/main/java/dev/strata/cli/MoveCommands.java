@@ -24,8 +24,7 @@ final class MoveCommands {
 
   /** A partition name, qualified with the table's schema when the user gave a bare name. */
   static QualifiedName partitionName(QualifiedName table, String text) {
-    QualifiedName parsed = ConfigOptions.tableName(text);
-    return text.contains(".") ? parsed : QualifiedName.of(table.schema(), parsed.name());
+    return ConfigOptions.tableName(text, table.schema());
   }
 
   static void print(PrintWriter out, MoveResult result, boolean json) {

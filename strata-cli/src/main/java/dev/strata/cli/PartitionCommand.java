@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.connect.Connections;
 import dev.strata.operation.PartitionManager;
+import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -68,12 +69,13 @@ final class PartitionCommand implements Runnable {
     @Override
     public Integer call() {
       PartitionManager manager = new PartitionManager(new Connections(configOptions.load(spec)));
+      QualifiedName parent = ConfigOptions.tableName(table);
       PartitionManager.CreatePlan plan =
           manager.planCreate(
-              ConfigOptions.tableName(table),
+              parent,
               from,
               to,
-              Optional.ofNullable(name).map(ConfigOptions::tableName));
+              Optional.ofNullable(name).map(n -> MoveCommands.partitionName(parent, n)));
       if (!dryRun.enabled) {
         manager.create(plan);
       }

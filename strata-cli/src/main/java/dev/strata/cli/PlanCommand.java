@@ -53,11 +53,12 @@ final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // Flags first: a usage error is reported before the configuration is read.
+    java.time.LocalDateTime instant = instant(now, spec);
+    java.util.Set<String> kinds = LifecycleOutput.parseKinds(only, spec.commandLine());
     Connections connections = new Connections(configOptions.load(spec));
     LifecyclePlan plan =
-        LifecycleExecutor.filter(
-            new LifecyclePlanner(connections).plan(instant(now, spec)),
-            LifecycleOutput.parseKinds(only, spec.commandLine()));
+        LifecycleExecutor.filter(new LifecyclePlanner(connections).plan(instant), kinds);
     LifecycleExecutor renderer = new LifecycleExecutor(connections, MoveProgress.NONE);
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {

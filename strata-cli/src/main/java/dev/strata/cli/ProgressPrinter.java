@@ -7,22 +7,33 @@ import java.util.Locale;
 
 /**
  * Shows a move's progress on standard error: a redrawn bar (rows, MB, rate, ETA) on a terminal, one
- * line every few seconds otherwise, so logs of scheduled runs stay readable. Silent with {@code
- * --json} or {@code --quiet}.
+ * line every few seconds otherwise, so logs of scheduled runs stay readable, and a final line with
+ * the totals when the copy ends, so the last line shown is never a stale one. Rates are measured
+ * from the start of the step, and shown only after a second. Silent with {@code --json} or {@code
+ * --quiet}.
  */
 final class ProgressPrinter implements MoveProgress {
   private static final long LINE_INTERVAL_NANOS = 5_000_000_000L;
   private static final long BAR_INTERVAL_NANOS = 200_000_000L;
+  private static final long RATE_AFTER_NANOS = 1_000_000_000L;
 
   private final PrintWriter err;
   private final boolean terminal;
   private final boolean enabled;
-  private long copyStarted;
+  private long stepStarted = System.nanoTime();
   private long lastPrinted;
+  private long rows;
+  private long bytes;
+  private long expectedRows;
+  private boolean unprinted;
 
   ProgressPrinter(PrintWriter err, boolean enabled) {
+    this(err, enabled, System.console() != null);
+  }
+
+  ProgressPrinter(PrintWriter err, boolean enabled, boolean terminal) {
     this.err = err;
-    this.terminal = System.console() != null;
+    this.terminal = terminal;
     this.enabled = enabled;
   }
 
@@ -31,44 +42,28 @@ final class ProgressPrinter implements MoveProgress {
     if (!enabled) {
       return;
     }
-    endBar();
+    finishCopy();
     err.println("operation " + operation.id() + ": " + description);
     err.flush();
-    copyStarted = 0;
+    stepStarted = System.nanoTime();
   }
 
   @Override
-  public synchronized void copied(long rows, long bytes, long expectedRows) {
+  public synchronized void copied(long rowsSoFar, long bytesSoFar, long expected) {
     if (!enabled) {
       return;
     }
+    rows = rowsSoFar;
+    bytes = bytesSoFar;
+    expectedRows = expected;
+    unprinted = true;
     long now = System.nanoTime();
-    if (copyStarted == 0) {
-      copyStarted = now;
-    }
     if (now - lastPrinted < (terminal ? BAR_INTERVAL_NANOS : LINE_INTERVAL_NANOS)) {
       return;
     }
     lastPrinted = now;
-    double seconds = Math.max(1e-3, (now - copyStarted) / 1e9);
-    double rate = rows / seconds;
-    String eta =
-        expectedRows > rows && rate > 0
-            ? String.format(Locale.ROOT, ", ETA %ds", (long) ((expectedRows - rows) / rate))
-            : "";
-    String percent =
-        expectedRows > 0
-            ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, rows * 100 / expectedRows))
-            : "";
-    String text =
-        String.format(
-            Locale.ROOT,
-            "  %s%,d rows, %.1f MB, %,.0f rows/s%s",
-            percent,
-            rows,
-            bytes / 1048576.0,
-            rate,
-            eta);
+    unprinted = false;
+    String text = line(now, false);
     if (terminal) {
       int filled = expectedRows > 0 ? (int) Math.min(30, rows * 30 / expectedRows) : 0;
       err.print("\r[" + "#".repeat(filled) + " ".repeat(30 - filled) + "]" + text + "   ");
@@ -78,10 +73,40 @@ final class ProgressPrinter implements MoveProgress {
     err.flush();
   }
 
-  private void endBar() {
+  private String line(long now, boolean done) {
+    long elapsed = now - stepStarted;
+    double rate = elapsed >= RATE_AFTER_NANOS ? rows / (elapsed / 1e9) : -1;
+    String eta =
+        !done && expectedRows > rows && rate > 0
+            ? String.format(Locale.ROOT, ", ETA %ds", (long) ((expectedRows - rows) / rate))
+            : "";
+    String percent =
+        !done && expectedRows > 0
+            ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, rows * 100 / expectedRows))
+            : "";
+    return String.format(
+        Locale.ROOT,
+        "  %s%,d rows, %.1f MB%s%s%s",
+        done ? "copied " : percent,
+        rows,
+        bytes / 1048576.0,
+        done ? String.format(Locale.ROOT, " in %.1f s", elapsed / 1e9) : "",
+        rate >= 0 ? String.format(Locale.ROOT, ", %,.0f rows/s", rate) : "",
+        eta);
+  }
+
+  /** Ends the bar, and prints the copy's totals when the last line shown is not them. */
+  private void finishCopy() {
     if (terminal && lastPrinted != 0) {
       err.println();
-      lastPrinted = 0;
     }
+    if (unprinted || (rows > 0 && !terminal)) {
+      err.println(line(System.nanoTime(), true));
+    }
+    lastPrinted = 0;
+    rows = 0;
+    bytes = 0;
+    expectedRows = 0;
+    unprinted = false;
   }
 }

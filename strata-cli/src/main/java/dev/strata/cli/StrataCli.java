@@ -4,6 +4,7 @@ import dev.strata.StrataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -106,6 +107,7 @@ public final class StrataCli implements Runnable {
     commandLine.setErr(err);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     addHelpOptions(commandLine);
+    commandLine.setParameterExceptionHandler(StrataCli::usageError);
     commandLine.setExecutionExceptionHandler(
         (exception, failed, parseResult) -> {
           boolean trace = root.stacktrace;
@@ -134,6 +136,32 @@ public final class StrataCli implements Runnable {
     out.flush();
     err.flush();
     return exitCode;
+  }
+
+  /**
+   * A usage error the argument parser found (a missing or unknown option, a value of the wrong
+   * type): {@code error:} and {@code hint:} like every other error, exit code 2, and the usage only
+   * when asked for with {@code --help}.
+   */
+  private static int usageError(CommandLine.ParameterException exception, String[] args) {
+    CommandLine command = exception.getCommandLine();
+    PrintWriter err = command.getErr();
+    String name = command.getCommandSpec().qualifiedName();
+    err.println("error: " + exception.getMessage());
+    List<String> suggestions =
+        exception instanceof CommandLine.UnmatchedArgumentException unmatched
+            ? unmatched.getSuggestions()
+            : List.of();
+    err.println(
+        "hint: "
+            + (suggestions.isEmpty()
+                ? ""
+                : "did you mean " + String.join(" or ", suggestions) + "? ")
+            + "`"
+            + name
+            + " --help` shows the usage and examples");
+    err.flush();
+    return 2;
   }
 
   /** {@code -h/--help} on every subcommand, at every depth. */

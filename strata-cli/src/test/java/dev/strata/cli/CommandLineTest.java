@@ -110,6 +110,89 @@ class CommandLineTest {
   }
 
   @Test
+  void usageErrorsSayErrorAndHintWithoutTheUsage() {
+    Map<String[], String> cases = new java.util.LinkedHashMap<>();
+    cases.put(
+        new String[] {"archive", "emp", "emp_2019"}, "Missing required option: '--to=SERVER'");
+    cases.put(
+        withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--jobs", "0"),
+        "--jobs must be between 1 and 64");
+    cases.put(new String[] {"abort", "abc"}, "'abc' is not a long");
+    cases.put(withConfig("plan", "--now", "yesterday"), "--now yesterday is not a date or time");
+    cases.put(new String[] {"apply", "--only", "bogus"}, "--only bogus is not an action kind");
+    cases.put(new String[] {"frobnicate"}, "Unmatched argument at index 0: 'frobnicate'");
+    cases.put(new String[] {"status", "--frobnicate"}, "Unknown option: '--frobnicate'");
+    cases.put(withConfig("grants", "--read-role", ""), "--read-role '' is not a role name");
+    for (var entry : cases.entrySet()) {
+      CliRun run = strata(entry.getKey());
+      String what = String.join(" ", entry.getKey());
+      assertThat(run.exitCode()).as(what).isEqualTo(2);
+      assertThat(run.err())
+          .as(what)
+          .startsWith("error: ")
+          .contains(entry.getValue())
+          .contains("\nhint: ")
+          .contains("--help` shows the usage")
+          .doesNotContain("Usage:");
+      assertThat(run.err().lines().count()).as(what).isLessThanOrEqualTo(3);
+    }
+    assertThat(strata("statu").err()).contains("did you mean status");
+  }
+
+  @Test
+  void configurationErrorsHaveAHintAndNamesFollowOneRule(@TempDir Path scratch) throws Exception {
+    Path bad = scratch.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        Files.readString(config)
+            .replace("partition_by: { column: time,", "partition_by: { column: 42,"));
+    CliRun validate = strata("validate", "-c", bad.toString());
+    assertThat(validate.exitCode()).isEqualTo(2);
+    assertThat(validate.err())
+        .contains("tables.public.emp.partition_by.column", "is 42, which is not a column name")
+        .contains("\nhint: fix each key named above");
+
+    CliRun origins =
+        strata(
+            withConfig(
+                "config",
+                "show",
+                "--origins",
+                "--set",
+                "servers.archive_2024.mapping.password=typed-on-the-command-line"));
+    assertThat(origins.out())
+        .contains("******** (--set)")
+        .doesNotContain("typed-on-the-command-line")
+        .doesNotContain("(literal)");
+
+    CliRun noSuchPartition = strata(withConfig("verify", "emp", "emp_1066"));
+    assertThat(noSuchPartition.exitCode()).isEqualTo(2);
+    assertThat(noSuchPartition.err()).contains("error: public.emp_1066 is not a partition of");
+
+    try (var connection = main.connect(DATABASE);
+        var statement = connection.createStatement()) {
+      statement.execute("CREATE SCHEMA IF NOT EXISTS sales");
+      statement.execute(
+          "CREATE TABLE IF NOT EXISTS sales.orders (id int NOT NULL, time timestamp NOT NULL)"
+              + " PARTITION BY RANGE (time)");
+    }
+    CliRun created =
+        strata(
+            withConfig(
+                "partition",
+                "create",
+                "sales.orders",
+                "--from",
+                "2020-01-01",
+                "--to",
+                "2021-01-01",
+                "--name",
+                "orders_2020"));
+    assertThat(created.exitCode()).as(created.toString()).isZero();
+    assertThat(created.out()).contains("sales.orders_2020");
+  }
+
+  @Test
   void validateReportsEveryProblemWithExitCode2(@TempDir Path scratch) throws Exception {
     assertThat(strata(withConfig("validate")).exitCode()).isZero();
     Path bad = scratch.resolve("bad.yaml");

@@ -59,7 +59,8 @@ public final class CatalogReader {
                     new StrataException(
                         ErrorCode.INVALID_TARGET,
                         "table " + name + " does not exist on the " + database.serverName(),
-                        "check the name; unquoted names are lower-cased, as in SQL"
+                        "check the name; as in SQL, the ASCII letters of an unquoted name are"
+                            + " lower-cased (write \"Name\" to keep capitals)"
                             + suggestion(name)));
     if (!relation.kind().equals("p")) {
       throw new StrataException(

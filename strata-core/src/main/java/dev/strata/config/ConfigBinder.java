@@ -159,7 +159,8 @@ final class ConfigBinder {
 
   /**
    * A password. Its source (what {@code config show} prints instead of the value) is the reference
-   * that produced it, the {@code STRATA_...} variable that held it, or {@code literal}.
+   * that produced it, the {@code STRATA_...} variable that held it, {@code --set}, or {@code
+   * literal} (written in the file).
    */
   private Optional<Secret> secret(Mapping mapping, String key, String path) {
     Optional<Setting> written = reader.optional(mapping, key, path);
@@ -183,17 +184,18 @@ final class ConfigBinder {
       source = setting.secretSource().get();
     } else if (!setting.hasReference() && variable.isPresent()) {
       source = "${env:" + variable.get() + "}";
+    } else if (!setting.hasReference() && setting.origin().kind() == Origin.Kind.FLAG) {
+      source = Secret.FLAG_SOURCE;
+      findings.warning(
+          path,
+          setting.origin(),
+          "a password given with --set is visible to other users of this machine in the process"
+              + " list; set "
+              + environmentVariableFor(path)
+              + " or write password: \"${env:NAME}\" in the file instead");
     } else {
-      source = "literal";
-      if (!setting.hasReference() && setting.origin().kind() == Origin.Kind.FLAG) {
-        findings.warning(
-            path,
-            setting.origin(),
-            "a password given with --set is visible to other users of this machine in the process"
-                + " list; set "
-                + environmentVariableFor(path)
-                + " or write password: \"${env:NAME}\" in the file instead");
-      } else if (!setting.hasReference() && setting.origin().kind() == Origin.Kind.FILE) {
+      source = Secret.LITERAL_SOURCE;
+      if (!setting.hasReference() && setting.origin().kind() == Origin.Kind.FILE) {
         findings.warning(
             path,
             setting.origin(),

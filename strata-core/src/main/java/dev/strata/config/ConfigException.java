@@ -16,6 +16,10 @@ public final class ConfigException extends StrataException {
 
   private final List<ConfigProblem> problems;
 
+  static final String DEFAULT_HINT =
+      "fix each key named above where its location says (file and line, variable or flag);"
+          + " `strata validate` checks the configuration again without touching any server";
+
   public ConfigException(List<ConfigProblem> problems) {
     this(problems, null, null);
   }
@@ -26,7 +30,7 @@ public final class ConfigException extends StrataException {
    * @param cause the underlying exception (a YAML parser error, an I/O error), or null
    */
   public ConfigException(List<ConfigProblem> problems, String hint, Throwable cause) {
-    super(ErrorCode.CONFIG, describe(problems), hint, cause);
+    super(ErrorCode.CONFIG, describe(problems), hint != null ? hint : DEFAULT_HINT, cause);
     this.problems = List.copyOf(problems);
   }
 

@@ -177,7 +177,6 @@ public final class ConfigLoader {
 
   private static ConfigException fileProblem(
       String sourceName, String message, String hint, Throwable cause) {
-    String fullMessage = hint == null ? message : message + "; " + hint;
-    return new ConfigException(List.of(ConfigProblem.of("", sourceName, fullMessage)), hint, cause);
+    return new ConfigException(List.of(ConfigProblem.of("", sourceName, message)), hint, cause);
   }
 }

@@ -8,6 +8,12 @@ import java.util.Objects;
  * rendering show only where the value came from, for example {@code ${env:PGPASSWORD}}.
  */
 public final class Secret {
+  /** The source of a password written in the configuration file itself. */
+  public static final String LITERAL_SOURCE = "literal";
+
+  /** The source of a password given on the command line with {@code --set}. */
+  public static final String FLAG_SOURCE = "--set";
+
   private final String value;
   private final String source;
 
@@ -18,8 +24,8 @@ public final class Secret {
 
   /**
    * @param value the secret itself
-   * @param source where it came from, safe to print: {@code ${env:NAME}}, {@code ${file:PATH}} or
-   *     {@code literal}
+   * @param source where it came from, safe to print: {@code ${env:NAME}}, {@code ${file:PATH}},
+   *     {@link #FLAG_SOURCE} or {@link #LITERAL_SOURCE}
    */
   public static Secret of(String value, String source) {
     return new Secret(value, source);

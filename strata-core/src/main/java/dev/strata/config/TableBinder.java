@@ -33,6 +33,11 @@ import java.util.Set;
  * so that check runs even when a server's own settings are invalid.
  */
 final class TableBinder {
+  /** Values YAML gives as numbers or booleans, which no unquoted column name can be. */
+  private static final java.util.regex.Pattern NOT_A_NAME =
+      java.util.regex.Pattern.compile(
+          "[-+]?[0-9][0-9_]*(\\.[0-9]*)?([eE][-+]?[0-9]+)?|(?i:true|false|yes|no|on|off|null|~)");
+
   static final int DEFAULT_PREMAKE = 2;
   static final int MAXIMUM_PREMAKE = 1000;
 
@@ -240,6 +245,16 @@ final class TableBinder {
     column.ifPresent(setting -> reader.record(setting.keyPath(), setting.origin()));
     if (column.isPresent() && column.get().text().isBlank()) {
       findings.problem(path + ".column", column.get().origin(), "is empty; name the column");
+      column = Optional.empty();
+    } else if (column.isPresent() && NOT_A_NAME.matcher(column.get().text().strip()).matches()) {
+      // YAML reads `column: 42` or `column: yes` as a number or a boolean: a slip, not a name.
+      findings.problem(
+          path + ".column",
+          column.get().origin(),
+          "is "
+              + column.get().text().strip()
+              + ", which is not a column name; name the table's range partition key column,"
+              + " e.g. column: created_at");
       column = Optional.empty();
     }
     Optional<Setting> intervalText =

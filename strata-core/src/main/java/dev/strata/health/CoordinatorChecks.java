@@ -601,6 +601,7 @@ final class CoordinatorChecks {
   }
 
   private static boolean isLiteral(Secret secret) {
-    return secret.source().equals("literal");
+    return secret.source().equals(Secret.LITERAL_SOURCE)
+        || secret.source().equals(Secret.FLAG_SOURCE);
   }
 }

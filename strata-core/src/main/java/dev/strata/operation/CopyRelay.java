@@ -164,7 +164,8 @@ final class CopyRelay {
       }
       copyIn.endCopy();
       finished = true;
-      progress.moved(unreported, unreportedBytes);
+      // The binary format's trailer arrives as a message of its own: it is not a row.
+      progress.moved(rows > 0 ? unreported - 1 : unreported, unreportedBytes);
       // The binary format's header travels with the first row and its trailer in a message of
       // its own, so the message count is one more than the row count when any row was sent.
       long sourceRows = copyOut.getHandledRowCount();

@@ -236,7 +236,7 @@ public final class Exports {
    * @param file the manifest, or the data file next to it
    */
   public static ImportPlan planImport(
-      Database coordinator, Path file, Optional<QualifiedName> into, Optional<QualifiedName> name) {
+      Database coordinator, Path file, Optional<QualifiedName> into, Optional<String> name) {
     Path manifestPath =
         file.getFileName().toString().endsWith(".copy.gz")
             ? file.resolveSibling(
@@ -279,7 +279,9 @@ public final class Exports {
     }
     QualifiedName table = into.orElseGet(() -> parseName(manifestPath, "table", manifest.table()));
     QualifiedName partition =
-        name.orElseGet(() -> parseName(manifestPath, "partition", manifest.partition()));
+        name.isPresent()
+            ? partitionName(name.get(), table)
+            : parseName(manifestPath, "partition", manifest.partition());
     PartitionBound.Range range = parseRange(manifestPath, manifest.bound());
     BigDecimal checksum;
     try {
@@ -343,7 +345,7 @@ public final class Exports {
    * before reading, the row count and checksum before committing.
    */
   public static ImportResult importFile(
-      Database coordinator, Path file, Optional<QualifiedName> into, Optional<QualifiedName> name) {
+      Database coordinator, Path file, Optional<QualifiedName> into, Optional<String> name) {
     ImportPlan plan = planImport(coordinator, file, into, name);
     Manifest manifest = plan.manifest();
     Path data = plan.data();
@@ -381,6 +383,19 @@ public final class Exports {
           }
           return new ImportResult(partition, loaded.rows(), loaded.checksum().toPlainString());
         });
+  }
+
+  /** {@code --name}: without a schema, the partition goes into its table's schema. */
+  private static QualifiedName partitionName(String text, QualifiedName table) {
+    try {
+      return QualifiedName.parse(text, table.schema());
+    } catch (IllegalArgumentException e) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "--name: " + e.getMessage(),
+          "write NAME or SCHEMA.NAME; use double quotes for names with capitals or special"
+              + " characters");
+    }
   }
 
   private static QualifiedName parseName(Path manifest, String field, String text) {

@@ -591,6 +591,7 @@ public final class PartitionMover {
     try (Database control = coordinator()) {
       Journal journal = new Journal(control);
       PartitionedTable parent = new CatalogReader(control).partitionedTable(table);
+      only.ifPresent(name -> requirePartition(parent, name));
       Column key = keyColumn(parent);
       for (Partition partition : parent.partitions()) {
         if (only.isPresent() && !only.get().equals(partition.name())) {

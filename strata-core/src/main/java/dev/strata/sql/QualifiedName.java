@@ -24,9 +24,14 @@ public record QualifiedName(String schema, String name) implements Comparable<Qu
 
   /** Parses {@code name}, {@code schema.name}, with optional double quotes around each part. */
   public static QualifiedName parse(String text) {
+    return parse(text, "public");
+  }
+
+  /** As {@link #parse(String)}, with {@code defaultSchema} for a name without a schema. */
+  public static QualifiedName parse(String text, String defaultSchema) {
     List<String> parts = splitParts(Objects.requireNonNull(text, "text").strip());
     if (parts.size() == 1) {
-      return new QualifiedName("public", parts.get(0));
+      return new QualifiedName(defaultSchema, parts.get(0));
     }
     if (parts.size() == 2) {
       return new QualifiedName(parts.get(0), parts.get(1));
@@ -89,7 +94,20 @@ public record QualifiedName(String schema, String name) implements Comparable<Qu
     if (part.length() == 0) {
       throw invalid(text, "empty name part");
     }
-    return quoted ? part.toString() : part.toString().toLowerCase(java.util.Locale.ROOT);
+    return quoted ? part.toString() : foldAscii(part.toString());
+  }
+
+  /**
+   * PostgreSQL folds an unquoted identifier by lower-casing ASCII letters only ({@code
+   * downcase_identifier}): {@code Ünicode} stays {@code Ünicode}, {@code Emp} becomes {@code emp}.
+   */
+  static String foldAscii(String identifier) {
+    StringBuilder folded = new StringBuilder(identifier.length());
+    for (int i = 0; i < identifier.length(); i++) {
+      char c = identifier.charAt(i);
+      folded.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return folded.toString();
   }
 
   private static boolean isPlainIdentifierChar(char c, boolean first) {

@@ -101,8 +101,7 @@ class SecretsTest {
     LoadedConfig loaded =
         ConfigTesting.load(MINIMAL, Map.of(), Map.of("coordinator.password", "hunter2"));
 
-    assertThat(loaded.config().coordinator().password().orElseThrow().source())
-        .isEqualTo("literal");
+    assertThat(loaded.config().coordinator().password().orElseThrow().source()).isEqualTo("--set");
     assertThat(loaded.warnings())
         .singleElement()
         .asString()

@@ -10,6 +10,12 @@ class QualifiedNameTest {
   void readsNamesTheWaySqlDoes() {
     assertThat(QualifiedName.parse("emp")).isEqualTo(QualifiedName.of("public", "emp"));
     assertThat(QualifiedName.parse("Sales.Emp")).isEqualTo(QualifiedName.of("sales", "emp"));
+    // PostgreSQL lower-cases only ASCII letters of an unquoted name.
+    assertThat(QualifiedName.parse("Ünicode_Émp"))
+        .isEqualTo(QualifiedName.of("public", "Ünicode_émp".replace("é", "É")));
+    assertThat(QualifiedName.parse("orders", "sales"))
+        .isEqualTo(QualifiedName.of("sales", "orders"));
+    assertThat(QualifiedName.parse("\"a.b\"", "sales")).isEqualTo(QualifiedName.of("sales", "a.b"));
     assertThat(QualifiedName.parse("\"Sales\".\"Emp\""))
         .isEqualTo(QualifiedName.of("Sales", "Emp"));
     assertThat(QualifiedName.parse("\"we\"\"ird; name\"").name()).isEqualTo("we\"ird; name");
