@@ -49,6 +49,7 @@ final class ValidateCommand implements Callable<Integer> {
                       return problem;
                     })
                 .toList());
+        document.put("hint", e.hint());
         Json.print(out, document);
         return e.code().exitCode();
       }

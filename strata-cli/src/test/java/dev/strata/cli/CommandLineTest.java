@@ -68,7 +68,11 @@ class CommandLineTest {
   }
 
   static void sql(LocalServer server, String... statements) throws SQLException {
-    try (var connection = server.connect(DATABASE);
+    sqlIn(server, DATABASE, statements);
+  }
+
+  static void sqlIn(LocalServer server, String database, String... statements) throws SQLException {
+    try (var connection = server.connect(database);
         var statement = connection.createStatement()) {
       for (String sql : statements) {
         statement.execute(sql);
@@ -343,11 +347,41 @@ class CommandLineTest {
     assertThat(applyDown.err()).contains("hint: check that the server is running");
   }
 
+  /**
+   * A database pair of its own, with the same config otherwise, so a test that applies and moves
+   * does not depend on the order in which the other tests run.
+   */
+  static Path isolated(String database) throws Exception {
+    SharedServers.freshDatabase(SharedServers.MAIN, database);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, database);
+    try (var connection = main.connect(database);
+        var statement = connection.createStatement()) {
+      statement.execute(
+          "CREATE TABLE emp (id int NOT NULL, time timestamp NOT NULL, salary numeric(10,2))"
+              + " PARTITION BY RANGE (time)");
+    }
+    Path file = directory.resolve(database + ".yaml");
+    Files.writeString(
+        file, Files.readString(config).replace("/" + DATABASE + "\n", "/" + database + "\n"));
+    return file;
+  }
+
   @Test
   void archiveCommandsDryRunMoveListVerifyAndRefuse() throws Exception {
+    Path shared = config;
+    config = isolated("command_line_archive_test");
+    try {
+      archiveCommands();
+    } finally {
+      config = shared;
+    }
+  }
+
+  private void archiveCommands() throws Exception {
     assertThat(strata(withConfig("apply")).exitCode()).isZero();
-    sql(
+    sqlIn(
         main,
+        "command_line_archive_test",
         "CREATE TABLE emp_2019 PARTITION OF emp FOR VALUES FROM ('2019-01-01') TO ('2020-01-01')",
         "INSERT INTO emp SELECT g, timestamp '2019-01-01' + g * interval '1 hour', g FROM generate_series(1, 3000) g",
         "CREATE INDEX ON emp_2019 (time)");
@@ -394,6 +428,14 @@ class CommandLineTest {
     CliRun verify = strata(withConfig("verify", "emp", "emp_2019"));
     assertThat(verify.exitCode()).as(verify.toString()).isZero();
     assertThat(verify.out()).contains("3000 rows", "| ok");
+    // A row changed on the server behind the coordinator's back: verify says so, exit 1.
+    try (var connection = archive.connect("command_line_archive_test");
+        var statement = connection.createStatement()) {
+      statement.execute("UPDATE emp_2019 SET salary = -1 WHERE id = 7");
+    }
+    CliRun mismatch = strata(withConfig("verify", "emp", "emp_2019"));
+    assertThat(mismatch.exitCode()).as(mismatch.toString()).isEqualTo(1);
+    assertThat(mismatch.out()).contains("MISMATCH: the remote rows differ from what was archived");
 
     assertThat(strata(withConfig("abort", Long.toString(id))).out()).contains(": done");
     CliRun unknown = strata(withConfig("abort", "999999"));

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,8 +25,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * hooks, connections cut, like kill -9); then the same command is run again and the layout must be
  * exactly right: the same rows (count and checksum through the parent), exactly one partition
  * covering the range, on the expected tier, the journal terminal, no orphan remote table, no freeze
- * trigger, no leftover staging or detached table.
+ * trigger, no leftover staging or detached table. Also {@code strata resume} and {@code strata
+ * abort} after a halt, a copy in parallel streams, and retire, decommission and import halted.
+ * Tagged slow (about three minutes): {@code mvn verify} runs it in CI, where {@code CI=true}.
  */
+@Tag("slow")
 class CrashRecoveryTest {
   static final String DATABASE = "crash_recovery_test";
   static final AtomicInteger NEXT_YEAR = new AtomicInteger(1990);
@@ -40,6 +44,7 @@ class CrashRecoveryTest {
     archive = servers.server(SharedServers.ARCHIVE_A);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
     SharedServers.freshDatabase(SharedServers.ARCHIVE_A, DATABASE);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_B, DATABASE);
     sql(
         main,
         "CREATE TABLE emp (id int NOT NULL, name text NOT NULL, time timestamp NOT NULL, department text, salary numeric(10,2)) PARTITION BY RANGE (time)");
@@ -117,7 +122,10 @@ class CrashRecoveryTest {
     List<String> command =
         new ArrayList<>(List.of(java, "-cp", classpath, StrataCli.class.getName()));
     command.addAll(List.of(args));
-    command.addAll(List.of("-c", config.toString(), "--quiet"));
+    command.addAll(List.of("-c", config.toString()));
+    if (!args[0].equals("import")) {
+      command.add("--quiet");
+    }
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("STRATA_FAILPOINTS", failpoint);
     File log = Files.createTempFile("crash-child", ".log").toFile();
@@ -143,7 +151,8 @@ class CrashRecoveryTest {
         "archive.after_indexes=halt",
         "archive.after_verify=halt",
         "archive.before_swap_commit=halt",
-        "archive.after_swap=halt"
+        "archive.after_swap=halt",
+        "archive.after_cleanup=halt"
       })
   void archiveConvergesAfterAHalt(String failpoint) throws Exception {
     int year = newYear();
@@ -169,7 +178,8 @@ class CrashRecoveryTest {
         "restore.after_indexes=halt",
         "restore.after_verify=halt",
         "restore.before_swap_commit=halt",
-        "restore.after_swap=halt"
+        "restore.after_swap=halt",
+        "restore.after_cleanup=halt"
       })
   void restoreConvergesAfterAHalt(String failpoint) throws Exception {
     int year = newYear();
@@ -185,7 +195,208 @@ class CrashRecoveryTest {
     assertConverged(year, before, "local", 0);
   }
 
+  @ParameterizedTest(name = "archive with 3 streams halted at {0}")
+  @ValueSource(strings = {"archive.copy_rows=halt@9000", "archive.after_copy=halt"})
+  void aParallelArchiveConvergesAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    String[] command = {"archive", "emp", "emp_" + year, "--to", "archive_a", "--jobs", "3"};
+    assertThat(runHalting(failpoint, command)).isEqualTo(137);
+    CliRun rerun = CliRun.run(Map.of(), withConfig(command));
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertConverged(year, before, "archive_a", 1);
+  }
+
+  @ParameterizedTest(name = "strata resume after a halt at {0}")
+  @ValueSource(strings = {"archive.after_freeze=halt", "archive.after_indexes=halt"})
+  void resumeFinishesAnArchiveAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    assertThat(runHalting(failpoint, "archive", "emp", "emp_" + year, "--to", "archive_a"))
+        .isEqualTo(137);
+    CliRun resumed = CliRun.run(Map.of(), withConfig("resume", unfinishedOperation(year)));
+    assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
+    assertThat(resumed.out())
+        .contains("archive of public.emp_" + year + " to server archive_a: done");
+    assertConverged(year, before, "archive_a", 1);
+  }
+
+  @ParameterizedTest(name = "strata abort after a halt at {0}")
+  @ValueSource(
+      strings = {
+        "archive.after_target=halt",
+        "archive.after_freeze=halt",
+        "archive.copy_rows=halt@7000",
+        "archive.after_verify=halt"
+      })
+  void abortRollsBackAnArchiveAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    assertThat(runHalting(failpoint, "archive", "emp", "emp_" + year, "--to", "archive_a"))
+        .isEqualTo(137);
+    CliRun aborted = CliRun.run(Map.of(), withConfig("abort", unfinishedOperation(year)));
+    assertThat(aborted.exitCode()).as(aborted.toString()).isZero();
+    assertConverged(year, before, "local", 0);
+    assertThat(writeError(year)).isEqualTo("accepted");
+  }
+
+  @ParameterizedTest(name = "strata abort of a restore after a halt at {0}")
+  @ValueSource(strings = {"restore.after_freeze=halt", "restore.after_indexes=halt"})
+  void abortRollsBackARestoreAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    CliRun archived =
+        CliRun.run(
+            Map.of(), withConfig("archive", "emp", "emp_" + year, "--to", "archive_a", "--quiet"));
+    assertThat(archived.exitCode()).as(archived.toString()).isZero();
+    assertThat(runHalting(failpoint, "restore", "emp", "emp_" + year)).isEqualTo(137);
+    CliRun aborted = CliRun.run(Map.of(), withConfig("abort", unfinishedOperation(year)));
+    assertThat(aborted.exitCode()).as(aborted.toString()).isZero();
+    assertConverged(year, before, "archive_a", 1);
+    assertThat(
+            query(
+                archive,
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'strata_freeze%'"
+                    + " AND tgrelid = 'emp_"
+                    + year
+                    + "'::regclass"))
+        .as("the remote table is no longer frozen")
+        .isEqualTo("0");
+  }
+
+  static String unfinishedOperation(int year) throws SQLException {
+    return query(
+        main,
+        "SELECT id FROM strata.operation WHERE partition_name = 'emp_"
+            + year
+            + "' AND state NOT IN ('done', 'aborted')");
+  }
+
   static final AtomicInteger NEXT_TABLE = new AtomicInteger();
+
+  /**
+   * Retire of archived partitions (export, detach and drop, drop of the remote table), the
+   * decommission of the server they were on, and the import of an export, each halted: a rerun
+   * converges on the same end state, and the exports are complete.
+   */
+  @ParameterizedTest(name = "retire and decommission halted at {0}")
+  @ValueSource(
+      strings = {
+        "retire.after_export=halt",
+        "retire.after_drop=halt",
+        "retire.after_remote_drop=halt",
+        "decommission.before_commit=halt"
+      })
+  void retireOfArchivedPartitionsAndDecommissionConvergeAfterAHalt(String failpoint)
+      throws Exception {
+    String table = "gone" + NEXT_TABLE.incrementAndGet();
+    sql(
+        main,
+        "CREATE TABLE "
+            + table
+            + " (id int NOT NULL, time timestamp NOT NULL, v text) PARTITION BY RANGE (time)");
+    for (int year = 2010; year <= 2011; year++) {
+      sql(
+          main,
+          "CREATE TABLE "
+              + table
+              + "_"
+              + year
+              + " PARTITION OF "
+              + table
+              + " FOR VALUES FROM ('"
+              + year
+              + "-01-01') TO ('"
+              + (year + 1)
+              + "-01-01')",
+          "INSERT INTO "
+              + table
+              + " SELECT g, timestamp '"
+              + year
+              + "-01-01' + g * interval '1 minute', 'v' || g FROM generate_series(1, 3000) g");
+    }
+    String rows =
+        query(
+            main,
+            "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t");
+    Path exports = Files.createTempDirectory("crash-retire-exports");
+    String servers =
+        Files.readString(config)
+            + "  archive_b: { url: \"postgresql://127.0.0.1:"
+            + SharedServers.get().server(SharedServers.ARCHIVE_B).port()
+            + "/"
+            + DATABASE
+            + "\", user: postgres }\n";
+    Path archiving = Files.createTempFile("crash-archiving", ".yaml");
+    Files.writeString(
+        archiving,
+        servers
+            + "tables:\n  "
+            + table
+            + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 0\n"
+            + "    hot: 1 year\n    archive_to: archive_b\n");
+    Path retiring = Files.createTempFile("crash-retiring", ".yaml");
+    Files.writeString(
+        retiring,
+        servers
+            + "tables:\n  "
+            + table
+            + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 1\n"
+            + "    hot: 1 year\n    archive_to: archive_a\n    retention: 2 years\n"
+            + "    export_before_retire: "
+            + exports
+            + "\n    decommission: true\n");
+    Path saved = config;
+    try {
+      config = archiving;
+      CliRun archived =
+          CliRun.run(Map.of(), withConfig("apply", "--now", "2026-02-01", "--yes", "--quiet"));
+      assertThat(archived.exitCode()).as(archived.toString()).isZero();
+      assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_b'"))
+          .isEqualTo("1");
+      config = retiring;
+      assertThat(runHalting(failpoint, "apply", "--now", "2026-02-01", "--yes")).isEqualTo(137);
+      CliRun rerun =
+          CliRun.run(Map.of(), withConfig("apply", "--now", "2026-02-01", "--yes", "--quiet"));
+      assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+      assertThat(CliRun.run(Map.of(), withConfig("plan", "--now", "2026-02-01")).out())
+          .contains("Nothing to change");
+    } finally {
+      config = saved;
+    }
+    assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_b'"))
+        .as("archive_b decommissioned")
+        .isEqualTo("0");
+    assertThat(
+            query(
+                SharedServers.get().server(SharedServers.ARCHIVE_B),
+                "SELECT count(*) FROM pg_class WHERE relname LIKE '" + table + "%'"))
+        .as("remote tables dropped")
+        .isEqualTo("0");
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
+        .isEqualTo("0");
+    List<Path> manifests;
+    try (var files = Files.list(exports)) {
+      manifests = files.filter(f -> f.toString().endsWith(".manifest.json")).sorted().toList();
+    }
+    assertThat(manifests).hasSize(2);
+    // An import halted before its commit leaves nothing; run again, it brings the rows back.
+    for (Path manifest : manifests) {
+      assertThat(runHalting("import.before_commit=halt", "import", manifest.toString()))
+          .isEqualTo(137);
+      CliRun imported = CliRun.run(Map.of(), withConfig("import", manifest.toString()));
+      assertThat(imported.exitCode()).as(imported.toString()).isZero();
+    }
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t"))
+        .as("every retired row came back from the exports")
+        .isEqualTo(rows);
+  }
 
   @ParameterizedTest(name = "apply halted at {0}")
   @ValueSource(

@@ -133,8 +133,10 @@ public final class DefaultRowsMover {
                                 + "; rolled back",
                             null);
                       }
+                      Failpoints.hit("default_rows.before_commit");
                       return deleted;
                     })));
+    Failpoints.hit("default_rows.after_commit");
     return moved.get(moved.size() - 1);
   }
 }

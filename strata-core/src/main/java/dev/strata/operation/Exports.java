@@ -381,6 +381,7 @@ public final class Exports {
                     + ")",
                 "nothing was imported");
           }
+          Failpoints.hit("import.before_commit");
           return new ImportResult(partition, loaded.rows(), loaded.checksum().toPlainString());
         });
   }

@@ -214,6 +214,7 @@ public final class Retirer {
           }
           case SWAPPED -> {
             dropRemote(operation);
+            Failpoints.hit("retire.after_remote_drop");
             operation = journal.advance(operation, OperationState.DONE, "retired");
           }
           default -> throw new IllegalStateException("unexpected state " + operation.state());

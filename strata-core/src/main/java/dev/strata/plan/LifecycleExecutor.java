@@ -8,6 +8,7 @@ import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.operation.DefaultRowsMover;
+import dev.strata.operation.Failpoints;
 import dev.strata.operation.MoveProgress;
 import dev.strata.operation.PartitionManager;
 import dev.strata.operation.PartitionMover;
@@ -136,8 +137,9 @@ public final class LifecycleExecutor {
       control.inTransaction(
           db -> {
             for (SqlStatement statement : decommissionStatements(decommission)) {
-              db.execute(statement.sql());
+              db.execute(statement);
             }
+            Failpoints.hit("decommission.before_commit");
             return null;
           });
     }

@@ -116,6 +116,21 @@ public final class LifecyclePlanner {
           retiredNow.add(retire.tier());
         }
       }
+      // A retire resumed in this run removes its foreign partition too.
+      List<QualifiedName> resumedRetires =
+          journal.unfinished().stream()
+              .map(op -> (LifecycleAction.Resume) op)
+              .filter(op -> op.operationKind().equals("retire"))
+              .map(LifecycleAction.Resume::partition)
+              .toList();
+      catalog
+          .foreignTableServers(resumedRetires)
+          .values()
+          .forEach(
+              server -> {
+                remaining.merge(server, -1, Integer::sum);
+                retiredNow.add(server);
+              });
       boolean anyDecommission =
           config.tables().values().stream().anyMatch(TableConfig::decommission);
       if (anyDecommission) {

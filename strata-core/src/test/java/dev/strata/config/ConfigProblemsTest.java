@@ -505,10 +505,7 @@ class ConfigProblemsTest {
             ConfigException.class,
             e -> {
               assertThat(e.getMessage())
-                  .isEqualTo(
-                      "/nonexistent/strata.yaml: configuration file not found; create it"
-                          + " (docs/configuration.md has a complete example), or name the file to"
-                          + " use with --config FILE or STRATA_CONFIG");
+                  .isEqualTo("/nonexistent/strata.yaml: configuration file not found");
               assertThat(e.hint()).startsWith("create it").contains("STRATA_CONFIG");
               assertThat(e.code().exitCode()).isEqualTo(2);
             });

@@ -14,6 +14,7 @@ import dev.strata.plan.ForeignServerPlanner;
 import dev.strata.sql.QualifiedName;
 import dev.strata.support.TestLayout;
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -129,6 +130,67 @@ class PartitionMoverTest {
   }
 
   @Test
+  void aCopyThatDiffersFromTheSourceIsNeverSwappedIn() {
+    int year = 2040;
+    for (String tamper :
+        List.of(
+            "UPDATE emp_%d SET name = 'tampered' WHERE id = 5",
+            "DELETE FROM emp_%d WHERE id = 6",
+            "INSERT INTO emp_%d VALUES (-9, 'extra', '%d-02-02', NULL, 1)")) {
+      int moving = year++;
+      createYear(moving, 5_000);
+      String before = fingerprint(moving);
+      Failpoints.Observation observation =
+          Failpoints.observe(
+              name -> {
+                if (name.equals("archive.after_indexes")) {
+                  layout.sql(layout.archiveA(), tamper.formatted(moving, moving));
+                }
+              });
+      try {
+        expect(
+            () -> mover.archive(EMP, partition(moving), "archive_a", 1),
+            ErrorCode.CHECK_FAILED,
+            "verification failed for public.emp_" + moving);
+      } finally {
+        observation.close();
+      }
+      assertThat(tier(moving)).as(tamper).isEqualTo("local");
+      assertThat(fingerprint(moving)).as(tamper).isEqualTo(before);
+      assertThat(triggers()).as(tamper).isZero();
+      assertThat(
+              layout.queryString(
+                  layout.archiveA(),
+                  "SELECT count(*) FROM pg_class WHERE relname = 'emp_" + moving + "'"))
+          .as(tamper)
+          .isEqualTo("0");
+      assertThat(
+              layout.queryString(
+                  layout.main(),
+                  "SELECT state FROM strata.operation WHERE partition_name = 'emp_"
+                      + moving
+                      + "' ORDER BY id DESC LIMIT 1"))
+          .isEqualTo("aborted");
+    }
+  }
+
+  @Test
+  void verifyReportsRowsChangedOnTheServerAfterTheArchive() {
+    mover.archive(EMP, partition(2021), "archive_b", 1);
+    assertThat(mover.verify(EMP, java.util.Optional.of(partition(2021))))
+        .singleElement()
+        .satisfies(v -> assertThat(v.ok()).isTrue());
+    layout.sql(layout.archiveB(), "UPDATE emp_2021 SET salary = salary + 1 WHERE id = 11");
+    assertThat(mover.verify(EMP, java.util.Optional.of(partition(2021))))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.ok()).isFalse();
+              assertThat(v.verdict()).startsWith("MISMATCH");
+            });
+  }
+
+  @Test
   void copiesInParallelStreams() {
     String before = fingerprint(2011);
     MoveResult archived = mover.archive(EMP, partition(2011), "archive_b", 3);
@@ -240,6 +302,7 @@ class PartitionMoverTest {
     AtomicInteger written = new AtomicInteger();
     AtomicReference<Throwable> writerFailure = new AtomicReference<>();
     AtomicReference<String> frozenError = new AtomicReference<>();
+    AtomicInteger writtenDuringCopy = new AtomicInteger(-1);
     Thread writer =
         new Thread(
             () -> {
@@ -259,6 +322,16 @@ class PartitionMoverTest {
             new MoveProgress() {
               @Override
               public void copied(long rows, long bytes, long expected) {
+                if (writtenDuringCopy.get() < 0) {
+                  // Proof of overlap: the copy waits (bounded) until the writer of another
+                  // partition has written while it runs.
+                  int before = written.get();
+                  long deadline = System.nanoTime() + 10_000_000_000L;
+                  while (written.get() == before && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                  }
+                  writtenDuringCopy.set(written.get() - before);
+                }
                 if (frozenError.get() == null) {
                   try {
                     layout.sql(
@@ -280,7 +353,7 @@ class PartitionMoverTest {
       writer.join(10_000);
     }
     assertThat(writerFailure.get()).isNull();
-    assertThat(written.get()).isPositive();
+    assertThat(writtenDuringCopy.get()).as("writes while the copy ran").isPositive();
     assertThat(frozenError.get())
         .contains("partition public.emp_2030 is frozen by Strata operation");
     assertThat(fingerprint(2030)).isEqualTo(before);

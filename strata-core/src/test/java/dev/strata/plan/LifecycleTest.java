@@ -314,14 +314,39 @@ class LifecycleTest {
                 failure.set(e);
               }
             });
+    // Proof of overlap: while a period's move holds its transaction open, another session
+    // inserts into that very range; it waits for the move and must land in the new partition.
+    AtomicReference<java.util.concurrent.CompletableFuture<Void>> during = new AtomicReference<>();
+    dev.strata.operation.Failpoints.Observation observation =
+        dev.strata.operation.Failpoints.observe(
+            name -> {
+              if (name.equals("default_rows.before_commit") && during.get() == null) {
+                during.set(
+                    java.util.concurrent.CompletableFuture.runAsync(
+                        () ->
+                            layout.sql(
+                                layout.main(),
+                                "INSERT INTO stray VALUES (-7, 'during the move', '2022-07-07', 1),"
+                                    + " (-8, 'during the move', '2024-07-07', 1)")));
+              }
+            });
     writer.start();
     try {
       apply(config, "2026-02-01");
     } finally {
+      observation.close();
       running.set(false);
       writer.join(30_000);
     }
     assertThat(failure.get()).isNull();
+    assertThat(during.get()).as("an insert ran while a move was open").isNotNull();
+    during.get().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(
+            layout.queryString(
+                layout.main(),
+                "SELECT string_agg(tableoid::regclass::text, ',' ORDER BY id) FROM stray WHERE id IN (-7, -8)"))
+        .isEqualTo("stray_2024,stray_2022");
+    inserted.addAndGet(2);
     assertThat(layout.queryString(layout.main(), "SELECT count(*) FROM stray"))
         .isEqualTo(Integer.toString(3500 + inserted.get()));
     assertThat(layout.queryString(layout.main(), "SELECT count(DISTINCT id) FROM stray"))
