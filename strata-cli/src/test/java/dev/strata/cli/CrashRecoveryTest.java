@@ -274,6 +274,72 @@ class CrashRecoveryTest {
 
   static final AtomicInteger NEXT_TABLE = new AtomicInteger();
 
+  @ParameterizedTest(name = "default-partition rows moved by apply, halted at {0}")
+  @ValueSource(strings = {"default_rows.before_commit=halt", "default_rows.after_commit=halt"})
+  void defaultPartitionRowMovesConvergeAfterAHalt(String failpoint) throws Exception {
+    String table = "stray" + NEXT_TABLE.incrementAndGet();
+    sql(
+        main,
+        "CREATE TABLE "
+            + table
+            + " (id int NOT NULL, time timestamp NOT NULL, v text)"
+            + " PARTITION BY RANGE (time)",
+        "CREATE TABLE " + table + "_default PARTITION OF " + table + " DEFAULT",
+        "CREATE TABLE "
+            + table
+            + "_2026 PARTITION OF "
+            + table
+            + " FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        "INSERT INTO "
+            + table
+            + " SELECT g, timestamp '2022-03-01' + g * interval '1 hour', 'v' || g"
+            + " FROM generate_series(1, 2000) g",
+        "INSERT INTO "
+            + table
+            + " SELECT -g, timestamp '2024-03-01' + g * interval '1 hour', 'w' || g"
+            + " FROM generate_series(1, 3000) g");
+    String rows =
+        query(
+            main,
+            "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t");
+    Path policy = Files.createTempFile("crash-default-rows", ".yaml");
+    Files.writeString(
+        policy,
+        Files.readString(config)
+            + "tables:\n  "
+            + table
+            + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 0\n");
+    Path saved = config;
+    config = policy;
+    try {
+      assertThat(runHalting(failpoint, "apply", "--now", "2026-02-01", "--yes")).isEqualTo(137);
+      CliRun rerun =
+          CliRun.run(Map.of(), withConfig("apply", "--now", "2026-02-01", "--yes", "--quiet"));
+      assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+      assertThat(CliRun.run(Map.of(), withConfig("plan", "--now", "2026-02-01")).out())
+          .contains("Nothing to change");
+    } finally {
+      config = saved;
+    }
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t"))
+        .as("no row lost or duplicated")
+        .isEqualTo(rows);
+    assertThat(query(main, "SELECT count(*) FROM ONLY " + table + "_default"))
+        .as("the default partition is empty")
+        .isEqualTo("0");
+    assertThat(
+            query(
+                main,
+                "SELECT string_agg(tableoid::regclass::text || ':' || n, ',' ORDER BY tableoid::regclass::text)"
+                    + " FROM (SELECT tableoid, count(*) n FROM "
+                    + table
+                    + " GROUP BY tableoid) t"))
+        .isEqualTo(table + "_2022:2000," + table + "_2024:3000");
+  }
+
   /**
    * Retire of archived partitions (export, detach and drop, drop of the remote table), the
    * decommission of the server they were on, and the import of an export, each halted: a rerun
