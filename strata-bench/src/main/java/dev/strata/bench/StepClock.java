@@ -27,7 +27,7 @@ final class StepClock implements MoveProgress {
     PHASES.put("building indexes", "indexes");
     PHASES.put("verifying", "verify");
     PHASES.put("swapping partitions", "swap");
-    PHASES.put("dropping the old copy", "cleanup");
+    PHASES.put("checking and dropping the old copy", "cleanup");
   }
 
   private record Mark(String phase, long nanos) {}

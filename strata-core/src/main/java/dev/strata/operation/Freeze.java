@@ -98,6 +98,24 @@ final class Freeze {
     return marker(transaction, table).orElseThrow();
   }
 
+  /**
+   * Freezes {@code table} on a server (the source of a restore, or of a retire's export), in a
+   * transaction of its own retried on lock timeouts, creating the trigger function there first.
+   */
+  static void freezeOnServer(Database server, QualifiedName table, long operationId) {
+    LockRetries.run(
+        server,
+        () ->
+            server.inTransaction(
+                db -> {
+                  for (String statement : functionStatements()) {
+                    db.execute(statement);
+                  }
+                  freeze(db, table, operationId);
+                  return null;
+                }));
+  }
+
   static void unfreeze(Database database, QualifiedName table) {
     for (String statement : unfreezeStatements(table)) {
       database.execute(statement);

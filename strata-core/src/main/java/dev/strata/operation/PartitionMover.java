@@ -241,10 +241,9 @@ public final class PartitionMover {
               List.of(
                   fingerprintStatement(detached, columns, bounds),
                   "DROP TABLE IF EXISTS " + detached.quoted(),
-                  "BEGIN",
-                  "SET LOCAL default_statistics_target = 10",
-                  "ANALYZE " + partition.quoted(),
-                  "COMMIT")));
+                  "-- meanwhile, on a session of its own:",
+                  "SET default_statistics_target = 10",
+                  "ANALYZE " + partition.quoted())));
       return withPlaceholders(steps);
     }
   }
@@ -959,17 +958,7 @@ public final class PartitionMover {
 
   private void freezeRemote(Operation operation) {
     try (Database remote = open(operation.server())) {
-      withLockRetries(
-          remote,
-          () ->
-              remote.inTransaction(
-                  db -> {
-                    for (String statement : Freeze.functionStatements()) {
-                      db.execute(statement);
-                    }
-                    Freeze.freeze(db, operation.remoteTable(), operation.id());
-                    return null;
-                  }));
+      Freeze.freezeOnServer(remote, operation.remoteTable(), operation.id());
     } catch (StrataException e) {
       if (e.getCause() instanceof java.sql.SQLException sql
           && SqlStates.INSUFFICIENT_PRIVILEGE.equals(sql.getSQLState())) {
@@ -1540,29 +1529,27 @@ public final class PartitionMover {
     PartitionedTable parent = new CatalogReader(control).partitionedTable(operation.parent());
     RangeBounds bounds = bounds(operation, parent);
     if (operation.kind() == OperationKind.ARCHIVE) {
-      if (new CatalogReader(control).findRelation(operation.detachedName()).isPresent()) {
-        Fingerprint old =
-            fingerprint(
-                Connections.COORDINATOR, operation.detachedName(), parent.columns(), bounds);
-        if (!old.sameRowsAs(verified(operation))) {
-          divergedArchive(control, journal, operation, parent, bounds, old);
+      // Statistics for the coordinator's planner, gathered while the old copy is re-hashed:
+      // postgres_fdw samples the remote table over the network, so a small sample (3,000 rows)
+      // keeps this short; archived partitions need row counts and rough distributions, not
+      // fine-grained histograms.
+      CompletableFuture<Void> analyze =
+          CompletableFuture.runAsync(() -> analyzeForeignPartition(operation));
+      try {
+        if (new CatalogReader(control).findRelation(operation.detachedName()).isPresent()) {
+          Fingerprint old =
+              fingerprint(
+                  Connections.COORDINATOR, operation.detachedName(), parent.columns(), bounds);
+          if (!old.sameRowsAs(verified(operation))) {
+            analyze.join();
+            divergedArchive(control, journal, operation, parent, bounds, old);
+          }
+          control.execute("DROP TABLE IF EXISTS " + operation.detachedName().quoted());
         }
-        control.execute("DROP TABLE IF EXISTS " + operation.detachedName().quoted());
+      } finally {
+        analyze.join();
       }
       Failpoints.hit("archive.after_cleanup");
-      try {
-        // Statistics for the coordinator's planner: postgres_fdw samples the remote table over
-        // the network, so a small sample (3,000 rows) keeps this step short; archived partitions
-        // need row counts and rough distributions, not fine-grained histograms.
-        control.inTransaction(
-            db -> {
-              db.execute("SET LOCAL default_statistics_target = 10");
-              db.execute("ANALYZE " + operation.partition().quoted());
-              return null;
-            });
-      } catch (StrataException e) {
-        LOG.warn("ANALYZE of {} failed: {}", operation.partition().display(), e.getMessage());
-      }
     } else {
       control.execute("DROP FOREIGN TABLE IF EXISTS " + operation.detachedName().quoted());
       try (Database remote = open(operation.server())) {
@@ -1591,6 +1578,15 @@ public final class PartitionMover {
       Failpoints.hit("restore.after_cleanup");
     }
     return journal.advance(operation, OperationState.DONE, "old copy dropped");
+  }
+
+  private void analyzeForeignPartition(Operation operation) {
+    try (Database coordinator = openBulk(Connections.COORDINATOR)) {
+      coordinator.execute("SET default_statistics_target = 10");
+      coordinator.execute("ANALYZE " + operation.partition().quoted());
+    } catch (StrataException e) {
+      LOG.warn("ANALYZE of {} failed: {}", operation.partition().display(), e.getMessage());
+    }
   }
 
   private static Fingerprint verified(Operation operation) {

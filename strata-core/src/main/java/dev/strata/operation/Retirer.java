@@ -272,14 +272,7 @@ public final class Retirer {
       try (Database remote =
           new Database(operation.server(), connections.server(operation.server()))) {
         if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
-          remote.inTransaction(
-              db -> {
-                for (String statement : Freeze.functionStatements()) {
-                  db.execute(statement);
-                }
-                Freeze.freeze(db, operation.remoteTable(), operation.id());
-                return null;
-              });
+          Freeze.freezeOnServer(remote, operation.remoteTable(), operation.id());
         }
       }
     }
