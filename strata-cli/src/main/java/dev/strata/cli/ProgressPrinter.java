@@ -8,9 +8,10 @@ import java.util.Locale;
 /**
  * Shows a move's progress on standard error: a redrawn bar (rows, MB, rate, ETA) on a terminal, one
  * line every few seconds otherwise, so logs of scheduled runs stay readable, and a final line with
- * the totals when the copy ends, so the last line shown is never a stale one. Rates are measured
- * from the start of the step, and shown only after a second. Silent with {@code --json} or {@code
- * --quiet}.
+ * the totals when the copy ends, so the last line shown is never a stale one. The running rate is
+ * measured from the first rows reported (setting up the copy is not copying), and shown only once a
+ * second of them has passed; the totals line measures the whole step. Silent with {@code --json} or
+ * {@code --quiet}.
  */
 final class ProgressPrinter implements MoveProgress {
   private static final long LINE_INTERVAL_NANOS = 5_000_000_000L;
@@ -21,6 +22,8 @@ final class ProgressPrinter implements MoveProgress {
   private final boolean terminal;
   private final boolean enabled;
   private long stepStarted = System.nanoTime();
+  private long firstReported;
+  private long rowsAtFirstReport;
   private long lastPrinted;
   private long rows;
   private long bytes;
@@ -53,11 +56,15 @@ final class ProgressPrinter implements MoveProgress {
     if (!enabled) {
       return;
     }
+    long now = System.nanoTime();
+    if (firstReported == 0) {
+      firstReported = now;
+      rowsAtFirstReport = rowsSoFar;
+    }
     rows = rowsSoFar;
     bytes = bytesSoFar;
     expectedRows = expected;
     unprinted = true;
-    long now = System.nanoTime();
     if (now - lastPrinted < (terminal ? BAR_INTERVAL_NANOS : LINE_INTERVAL_NANOS)) {
       return;
     }
@@ -75,7 +82,13 @@ final class ProgressPrinter implements MoveProgress {
 
   private String line(long now, boolean done) {
     long elapsed = now - stepStarted;
-    double rate = elapsed >= RATE_AFTER_NANOS ? rows / (elapsed / 1e9) : -1;
+    long sinceFirst = now - firstReported;
+    double rate =
+        done
+            ? (elapsed >= RATE_AFTER_NANOS ? rows / (elapsed / 1e9) : -1)
+            : (sinceFirst >= RATE_AFTER_NANOS
+                ? (rows - rowsAtFirstReport) / (sinceFirst / 1e9)
+                : -1);
     String eta =
         !done && expectedRows > rows && rate > 0
             ? String.format(Locale.ROOT, ", ETA %ds", (long) ((expectedRows - rows) / rate))
@@ -104,6 +117,8 @@ final class ProgressPrinter implements MoveProgress {
       err.println(line(System.nanoTime(), true));
     }
     lastPrinted = 0;
+    firstReported = 0;
+    rowsAtFirstReport = 0;
     rows = 0;
     bytes = 0;
     expectedRows = 0;
