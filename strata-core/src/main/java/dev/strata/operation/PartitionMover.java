@@ -212,6 +212,13 @@ public final class PartitionMover {
           "-- first, bounded by timeouts.connect: a query through foreign server "
               + server
               + " (as strata doctor's connect.fdw)");
+      QualifiedName counted = QualifiedName.of("pg_temp", "strata_count");
+      swap.add("BEGIN");
+      swap.add(
+          MoveStatements.createIncomingForeignTable(
+              counted, columns, server, checked.remoteTable(), false));
+      swap.add(MoveStatements.countRows(counted) + "  -- must equal the verified row count");
+      swap.add("ROLLBACK");
       swap.add("BEGIN");
       swap.add("SET LOCAL lock_timeout = '" + swapLockTimeout().toMillis() + "ms'");
       swap.add(
@@ -221,7 +228,6 @@ public final class PartitionMover {
               server,
               checked.remoteTable(),
               tableConfigUpdatable(parent.name())));
-      swap.add(MoveStatements.countRows(staging));
       swap.addAll(
           MoveStatements.swap(
               parent.name(), partition, staging, detached, checked.partition().bound()));
@@ -1318,10 +1324,14 @@ public final class PartitionMover {
     Duration grace = grace(operation);
     long expectedRows = operation.sourceRows().orElseThrow();
     if (operation.kind() == OperationKind.ARCHIVE) {
-      // The swap counts the rows through the coordinator: probe the path first, bounded, since
-      // postgres_fdw waits for a server that does not answer without a deadline.
+      // Count through the coordinator before the swap: an unreachable server or a wrong mapping
+      // fails here, not later queries. Probed first, bounded, since postgres_fdw waits for a server
+      // that does not answer without a deadline; and counted in a transaction of its own, so the
+      // swap's transaction opens no remote transaction, whose COMMIT would wait for the server with
+      // no timeout at all while the parent is locked.
       ForeignServerProbe.probe(
           control, operation.server(), config.timeouts().connect(), Optional.empty());
+      requireCount(countThroughCoordinator(control, operation, parent.columns()), expectedRows);
     }
     int attempts;
     try {
@@ -1344,22 +1354,13 @@ public final class PartitionMover {
                                   operation.remoteTable(),
                                   archivedUpdatable(operation)));
                         }
-                        // Count through the coordinator before taking the parent's lock: an
-                        // unreachable server or a wrong mapping fails the swap here, not later
-                        // queries.
-                        long seen =
-                            db.queryOne(
-                                    MoveStatements.countRows(operation.stagingName()),
-                                    row -> row.getLong(1))
-                                .orElseThrow();
-                        if (seen != expectedRows) {
-                          throw new StrataException(
-                              ErrorCode.CHECK_FAILED,
-                              "the coordinator sees "
-                                  + seen
-                                  + " rows in the new partition, the verified copy has "
-                                  + expectedRows,
-                              null);
+                        if (operation.kind() == OperationKind.RESTORE) {
+                          requireCount(
+                              db.queryOne(
+                                      MoveStatements.countRows(operation.stagingName()),
+                                      row -> row.getLong(1))
+                                  .orElseThrow(),
+                              expectedRows);
                         }
                         for (String statement :
                             MoveStatements.swap(
@@ -1415,6 +1416,43 @@ public final class PartitionMover {
     timings.swap = Duration.ofNanos(System.nanoTime() - started);
     timings.swapAttempts = attempts;
     return operation;
+  }
+
+  private static void requireCount(long seen, long expectedRows) {
+    if (seen != expectedRows) {
+      throw new StrataException(
+          ErrorCode.CHECK_FAILED,
+          "the coordinator sees "
+              + seen
+              + " rows in the new partition, the verified copy has "
+              + expectedRows,
+          null);
+    }
+  }
+
+  /**
+   * The archived rows counted through the coordinator's foreign server and user mapping, by a
+   * temporary foreign table on the remote table, in a transaction that is rolled back.
+   */
+  private long countThroughCoordinator(
+      Database control, Operation operation, List<Column> columns) {
+    QualifiedName probe = QualifiedName.of("pg_temp", "strata_count");
+    try {
+      control.connection().setAutoCommit(false);
+      try {
+        control.execute(
+            MoveStatements.createIncomingForeignTable(
+                probe, columns, operation.server(), operation.remoteTable(), false));
+        return control
+            .queryOne(MoveStatements.countRows(probe), row -> row.getLong(1))
+            .orElseThrow();
+      } finally {
+        control.connection().rollback();
+        control.connection().setAutoCommit(true);
+      }
+    } catch (java.sql.SQLException e) {
+      throw control.failure("ROLLBACK", e);
+    }
   }
 
   /**
@@ -1581,7 +1619,9 @@ public final class PartitionMover {
   }
 
   private void analyzeForeignPartition(Operation operation) {
-    try (Database coordinator = openBulk(Connections.COORDINATOR)) {
+    try (Database coordinator = coordinator()) {
+      ForeignServerProbe.probe(
+          coordinator, operation.server(), config.timeouts().connect(), Optional.empty());
       coordinator.execute("SET default_statistics_target = 10");
       coordinator.execute("ANALYZE " + operation.partition().quoted());
     } catch (StrataException e) {

@@ -78,7 +78,7 @@ class StalledServerTest {
           coordinator, ForeignServerPlanner.plan(config, new CatalogReader(coordinator)), a -> {});
       coordinator.execute(
           "CREATE TABLE events (id int NOT NULL, time timestamp NOT NULL) PARTITION BY RANGE (time)");
-      for (int year = 2001; year <= 2003; year++) {
+      for (int year = 2001; year <= 2004; year++) {
         coordinator.execute(
             "CREATE TABLE events_"
                 + year
@@ -151,6 +151,31 @@ class StalledServerTest {
     } finally {
       stalled.resume();
     }
+  }
+
+  @Test
+  void theSwapCommitsWithoutWaitingForTheServer() {
+    // The swap's transaction holds the parent's exclusive lock: it must open no remote
+    // transaction, whose COMMIT would wait for a server that stopped answering with no timeout.
+    QualifiedName partition = QualifiedName.parse("events_2004");
+    AtomicBoolean paused = new AtomicBoolean();
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals("archive.before_swap_commit") && paused.compareAndSet(false, true)) {
+                stalled.pause();
+              }
+            });
+    try {
+      assertThat(mover().archive(EVENTS, partition, "stalled", 1).operation().state())
+          .isEqualTo(OperationState.DONE);
+    } finally {
+      observation.close();
+      if (paused.get()) {
+        stalled.resume();
+      }
+    }
+    assertThat(paused.get()).isTrue();
   }
 
   @Test
