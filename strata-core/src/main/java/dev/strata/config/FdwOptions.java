@@ -27,8 +27,11 @@ import java.util.stream.Collectors;
  * <p>Strata's defaults differ from postgres_fdw's where the stock behaviour hurts a tiered table:
  * postgres_fdw fetches 100 rows per round trip and never times out, so a dead archive server hangs
  * a query until the kernel gives up (often more than two hours). The defaults below fetch 10000
- * rows, detect a dead peer within about a minute (keepalives 30 s + 3 x 10 s, {@code
- * tcp_user_timeout} 60 s) and bound every remote statement.
+ * rows, detect a lost host or network path within about a minute (keepalives 30 s + 3 x 10 s,
+ * {@code tcp_user_timeout} 60 s) and bound every remote statement. A server whose host is up but
+ * whose processes do not answer is another matter: the kernel acknowledges data and keepalives, and
+ * postgres_fdw on PostgreSQL 16+ does not enforce {@code connect_timeout}; only the coordinator
+ * session's {@code statement_timeout} ends that wait (docs/configuration.md).
  *
  * <p>Version hazards: {@code batch_size}, {@code async_capable} and {@code keep_connections} need
  * PostgreSQL 14 on the coordinator, {@code parallel_commit} 15, {@code parallel_abort} and {@code
