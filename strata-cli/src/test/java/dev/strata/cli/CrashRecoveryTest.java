@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CrashRecoveryTest {
   static final String DATABASE = "crash_recovery_test";
   static final AtomicInteger NEXT_YEAR = new AtomicInteger(1990);
+  @TempDir static Path scratch;
   static volatile Path config;
   static LocalServer main;
   static LocalServer archive;
@@ -48,7 +50,7 @@ class CrashRecoveryTest {
     sql(
         main,
         "CREATE TABLE emp (id int NOT NULL, name text NOT NULL, time timestamp NOT NULL, department text, salary numeric(10,2)) PARTITION BY RANGE (time)");
-    config = Files.createTempFile("crash-recovery", ".yaml");
+    config = Files.createTempFile(scratch, "crash-recovery", ".yaml");
     Files.writeString(
         config,
         "coordinator: { url: \"postgresql://127.0.0.1:"
@@ -128,7 +130,7 @@ class CrashRecoveryTest {
     }
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("STRATA_FAILPOINTS", failpoint);
-    File log = Files.createTempFile("crash-child", ".log").toFile();
+    File log = Files.createTempFile(scratch, "crash-child", ".log").toFile();
     builder.redirectOutput(log);
     Process process = builder.start();
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -302,7 +304,7 @@ class CrashRecoveryTest {
         query(
             main,
             "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t");
-    Path policy = Files.createTempFile("crash-default-rows", ".yaml");
+    Path policy = Files.createTempFile(scratch, "crash-default-rows", ".yaml");
     Files.writeString(
         policy,
         Files.readString(config)
@@ -385,7 +387,7 @@ class CrashRecoveryTest {
         query(
             main,
             "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t");
-    Path exports = Files.createTempDirectory("crash-retire-exports");
+    Path exports = Files.createTempDirectory(scratch, "crash-retire-exports");
     String servers =
         Files.readString(config)
             + "  archive_b: { url: \"postgresql://127.0.0.1:"
@@ -393,7 +395,7 @@ class CrashRecoveryTest {
             + "/"
             + DATABASE
             + "\", user: postgres }\n";
-    Path archiving = Files.createTempFile("crash-archiving", ".yaml");
+    Path archiving = Files.createTempFile(scratch, "crash-archiving", ".yaml");
     Files.writeString(
         archiving,
         servers
@@ -401,7 +403,7 @@ class CrashRecoveryTest {
             + table
             + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 0\n"
             + "    hot: 1 year\n    archive_to: archive_b\n");
-    Path retiring = Files.createTempFile("crash-retiring", ".yaml");
+    Path retiring = Files.createTempFile(scratch, "crash-retiring", ".yaml");
     Files.writeString(
         retiring,
         servers
@@ -506,8 +508,8 @@ class CrashRecoveryTest {
             "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM (SELECT * FROM "
                 + table
                 + " WHERE time >= '2011-01-01') t");
-    Path exports = Files.createTempDirectory("crash-exports");
-    Path policy = Files.createTempFile("crash-policy", ".yaml");
+    Path exports = Files.createTempDirectory(scratch, "crash-exports");
+    Path policy = Files.createTempFile(scratch, "crash-policy", ".yaml");
     Files.writeString(
         policy,
         Files.readString(config)
