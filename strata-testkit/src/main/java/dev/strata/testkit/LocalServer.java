@@ -295,31 +295,38 @@ public final class LocalServer {
    * nothing answers. {@link #resume()} lets them run again.
    */
   public synchronized void pause() {
-    signal("STOP", processes());
+    // The postmaster first: stopped, it forks no new backend, so the list of children taken next
+    // is complete.
+    ProcessHandle postmaster = postmaster();
+    signal("STOP", postmaster.pid(), true);
+    postmaster.descendants().forEach(child -> signal("STOP", child.pid(), false));
   }
 
   /** Resumes a {@link #pause() paused} server (SIGCONT to all its processes). */
   public synchronized void resume() {
-    signal("CONT", processes());
+    ProcessHandle postmaster = postmaster();
+    postmaster.descendants().forEach(child -> signal("CONT", child.pid(), false));
+    signal("CONT", postmaster.pid(), true);
   }
 
-  private List<Long> processes() {
-    Optional<ProcessHandle> postmaster = postmasterPid().flatMap(ProcessHandle::of);
-    if (postmaster.isEmpty()) {
-      throw new IllegalStateException("local server " + name() + " is not running");
-    }
-    List<Long> pids = new java.util.ArrayList<>();
-    pids.add(postmaster.get().pid());
-    postmaster.get().descendants().forEach(child -> pids.add(child.pid()));
-    return pids;
+  private ProcessHandle postmaster() {
+    return postmasterPid()
+        .flatMap(ProcessHandle::of)
+        .orElseThrow(() -> new IllegalStateException("local server " + name() + " is not running"));
   }
 
-  private void signal(String signal, List<Long> pids) {
-    List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
-    pids.forEach(pid -> command.add(Long.toString(pid)));
+  /**
+   * Sends {@code signal} to one process; a child that exited meanwhile (a backend whose session
+   * just ended) is no error, the postmaster's absence is.
+   */
+  private void signal(String signal, long pid, boolean required) {
     try {
-      Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+              .redirectErrorStream(true)
+              .start();
+      boolean done = kill.waitFor(10, TimeUnit.SECONDS);
+      if (required && (!done || kill.exitValue() != 0)) {
         throw new IllegalStateException(
             "kill -"
                 + signal
