@@ -2,8 +2,8 @@ package dev.strata.catalog;
 
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
-import dev.strata.config.Secret;
 import dev.strata.connect.Database;
+import dev.strata.secret.Secret;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SecretChannel;
 import dev.strata.sql.SqlStatement;

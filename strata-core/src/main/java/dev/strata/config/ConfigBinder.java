@@ -6,6 +6,7 @@ import dev.strata.config.ConfigNode.Scalar;
 import dev.strata.config.ConfigNode.Sequence;
 import dev.strata.config.FdwOptions.FdwOption;
 import dev.strata.config.SettingReader.Setting;
+import dev.strata.secret.Secret;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import java.nio.charset.StandardCharsets;

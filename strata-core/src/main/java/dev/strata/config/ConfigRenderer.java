@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.config.FdwOptions.FdwOption;
+import dev.strata.secret.Secret;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.strata.config;
 
+import dev.strata.secret.Secret;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

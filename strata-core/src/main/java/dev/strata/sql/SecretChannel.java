@@ -1,6 +1,6 @@
 package dev.strata.sql;
 
-import dev.strata.config.Secret;
+import dev.strata.secret.Secret;
 import java.util.List;
 
 /**

@@ -149,11 +149,11 @@ class CatalogReaderTest {
     assertThat(mappings.toString()).doesNotContain("never-read-me");
     assertThat(
             catalog.mappingPasswordEquals(
-                "archive_a", "postgres", dev.strata.config.Secret.of("never-read-me", "test")))
+                "archive_a", "postgres", dev.strata.secret.Secret.of("never-read-me", "test")))
         .isTrue();
     assertThat(
             catalog.mappingPasswordEquals(
-                "archive_a", "postgres", dev.strata.config.Secret.of("other", "test")))
+                "archive_a", "postgres", dev.strata.secret.Secret.of("other", "test")))
         .isFalse();
   }
 

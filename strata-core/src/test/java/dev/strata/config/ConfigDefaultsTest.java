@@ -5,6 +5,7 @@ import static dev.strata.config.ConfigTesting.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import dev.strata.secret.Secret;
 import dev.strata.sql.QualifiedName;
 import java.time.Duration;
 import java.util.Map;

@@ -4,6 +4,7 @@ import static dev.strata.config.ConfigTesting.MINIMAL;
 import static dev.strata.config.ConfigTesting.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.secret.Secret;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static dev.strata.config.ConfigTesting.problem;
 import static dev.strata.config.ConfigTesting.withServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.secret.Secret;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.strata.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.strata.config.Secret;
+import dev.strata.secret.Secret;
 import org.junit.jupiter.api.Test;
 
 class DollarQuoteTest {

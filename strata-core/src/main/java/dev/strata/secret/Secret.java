@@ -1,4 +1,4 @@
-package dev.strata.config;
+package dev.strata.secret;
 
 import java.util.Objects;
 
