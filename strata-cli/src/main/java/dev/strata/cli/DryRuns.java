@@ -18,13 +18,13 @@ final class DryRuns {
       return;
     }
     out.println("-- " + title + ": checks passed; dry run, nothing was executed");
-    out.println("-- <id> is the operation id, assigned when the intent is recorded");
+    out.println(
+        "-- these are the statements the command runs, in order; names carry the operation id it"
+            + " will get (the next one: should another operation start first, they shift with it)");
     for (PartitionMover.PlannedStep step : steps) {
       out.println();
-      out.println("-- " + step.step() + " on " + step.server());
-      step.statements()
-          .forEach(
-              sql -> out.println(sql.endsWith(";") || sql.contains(";  -- ") ? sql : sql + ";"));
+      out.println("-- " + step.step());
+      step.lines().forEach(out::println);
     }
   }
 

@@ -59,7 +59,8 @@ final class RestoreCommand implements Callable<Integer> {
       DryRuns.print(
           spec.commandLine().getOut(),
           "restore " + name.display(),
-          MoveCommands.mover(configOptions, spec, true).planRestore(parent, name, keepRemote));
+          MoveCommands.mover(configOptions, spec, true)
+              .planRestore(parent, name, keepRemote, jobs));
       return 0;
     }
     var result =

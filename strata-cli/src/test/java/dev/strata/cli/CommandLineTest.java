@@ -389,12 +389,12 @@ class CommandLineTest {
         strata(withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--dry-run"));
     assertThat(dryRun.exitCode()).as(dryRun.toString()).isZero();
     assertThat(dryRun.out())
-        .contains("-- P2 target table on archive_2024", "CREATE TABLE \"public\".\"emp_2019\"")
+        .contains("-- P2 target table\n-- on archive_2024", "CREATE TABLE \"public\".\"emp_2019\"")
         .contains("GRANT SELECT ON TABLE \"public\".\"emp_2019\" TO \"cli_reader\"")
         .contains(
-            "strata.refuse_write('<id>')",
+            "strata.refuse_write('1')",
             "FORMAT binary, FREEZE",
-            "CREATE INDEX ON \"public\".\"emp_2019\" USING btree")
+            "CREATE INDEX IF NOT EXISTS \"emp_2019_time_idx\" ON \"public\".\"emp_2019\" USING btree")
         .contains("ALTER TABLE \"public\".\"emp\" DETACH PARTITION \"public\".\"emp_2019\"")
         .contains("$1 = '2019-01-01 00:00:00'");
     assertThat(strata(withConfig("operations")).out()).doesNotContain("emp_2019");
@@ -446,7 +446,7 @@ class CommandLineTest {
     CliRun restoreDryRun = strata(withConfig("restore", "emp", "emp_2019", "--dry-run"));
     assertThat(restoreDryRun.exitCode()).as(restoreDryRun.toString()).isZero();
     assertThat(restoreDryRun.out())
-        .contains("-- P3 freeze (the foreign partition becomes read-only) on coordinator")
+        .contains("-- P3 freeze\n-- on coordinator")
         .contains("ALTER FOREIGN TABLE \"public\".\"emp_2019\" OPTIONS (SET updatable 'false');")
         .contains("ATTACH PARTITION \"public\".\"emp_2019\"");
     assertThat(strata(withConfig("operations", "--json")).out()).doesNotContain("\"restore\"");

@@ -33,6 +33,8 @@ class ProgressPrinterTest {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
           OffsetDateTime.now(),
           OffsetDateTime.now());
 

@@ -353,6 +353,95 @@ public final class CatalogReader {
     return database.queryOne(sql, row -> row.getBoolean(1), dependency.name()).orElse(false);
   }
 
+  /**
+   * An index of a table, as {@code pg_get_indexdef} prints it.
+   *
+   * @param name the index's name
+   * @param definition {@code CREATE [UNIQUE] INDEX name ON schema.table USING ...}
+   * @param table the table as the definition names it, {@code schema.table} quoted as needed
+   * @param printedName the name as the definition prints it (quoted as needed)
+   */
+  public record Index(String name, String definition, String table, String printedName) {}
+
+  /** The indexes of {@code table}, by name. */
+  public List<Index> indexes(QualifiedName table) {
+    return database.query(
+        """
+        SELECT ic.relname, pg_catalog.pg_get_indexdef(x.indexrelid),
+               format('%I.%I', n.nspname, c.relname), format('%I', ic.relname)
+        FROM pg_catalog.pg_index x
+        JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+        JOIN pg_catalog.pg_class c ON c.oid = x.indrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ? AND c.relname = ?
+        ORDER BY ic.relname
+        """,
+        row -> new Index(row.getString(1), row.getString(2), row.getString(3), row.getString(4)),
+        table.schema(),
+        table.name());
+  }
+
+  /**
+   * Who owns a table, what was granted on it, and its comment: what a partition's replacement takes
+   * over at a swap.
+   *
+   * @param grants each grant: privilege, grantee (empty: PUBLIC), grantable
+   */
+  public record Ownership(String owner, List<Grant> grants, Optional<String> comment) {}
+
+  public record Grant(String privilege, Optional<String> grantee, boolean grantable) {}
+
+  public Ownership ownership(QualifiedName table) {
+    String owner =
+        database
+            .queryOne(
+                """
+                SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c
+                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = ? AND c.relname = ?""",
+                row -> row.getString(1),
+                table.schema(),
+                table.name())
+            .orElseThrow(
+                () ->
+                    new StrataException(
+                        ErrorCode.INVALID_TARGET,
+                        "table "
+                            + table.display()
+                            + " does not exist on the "
+                            + database.serverName()));
+    List<Grant> grants =
+        database.query(
+            """
+            SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+                   a.privilege_type, a.is_grantable
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+                 pg_catalog.aclexplode(c.relacl) a
+            WHERE n.nspname = ? AND c.relname = ? AND a.grantee <> c.relowner
+            ORDER BY 1 NULLS FIRST, 2""",
+            row ->
+                new Grant(
+                    row.getString(2), Optional.ofNullable(row.getString(1)), row.getBoolean(3)),
+            table.schema(),
+            table.name());
+    return new Ownership(owner, grants, tableComment(table));
+  }
+
+  /** The size of a table's heap in pages (for splitting a copy into block ranges). */
+  public long pages(QualifiedName table) {
+    return database
+        .queryOne(
+            """
+            SELECT pg_catalog.pg_relation_size(c.oid)
+                   / pg_catalog.current_setting('block_size')::bigint
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relname = ?""",
+            row -> row.getLong(1),
+            table.schema(),
+            table.name())
+        .orElse(1L);
+  }
+
   /** Estimated rows and total size of a table on this server, for tables that live here. */
   public record TableSize(OptionalLong estimatedRows, long totalBytes) {}
 
@@ -397,31 +486,23 @@ public final class CatalogReader {
         .flatMap(comment -> comment);
   }
 
-  /** Whether a foreign table has the option set (to choose ADD or SET in ALTER ... OPTIONS). */
   /**
-   * The named triggers on {@code table} with their enabled state and row version ({@code
-   * name:enabled:xmin}, comma-separated in name order), or empty when it has none of them. Any
-   * ALTER, DROP or CREATE OR REPLACE of a trigger writes a new {@code pg_trigger} row version, so
-   * an unchanged text proves the triggers were not touched.
+   * The named triggers on a table with their enabled state and row version ({@code
+   * name:enabled:xmin}, comma-separated in name order), or NULL when it has none of them; with
+   * parameters schema, table and trigger names. Any ALTER, DROP or CREATE OR REPLACE of a trigger
+   * writes a new {@code pg_trigger} row version, so an unchanged text proves the triggers were not
+   * touched. The journal embeds it to record the freeze in the freeze's own transaction.
    */
-  public Optional<String> triggerVersions(QualifiedName table, List<String> triggers) {
-    return database
-        .queryOne(
-            """
-            SELECT string_agg(t.tgname || ':' || t.tgenabled::text || ':' || t.xmin::text, ','
-                              ORDER BY t.tgname)
-            FROM pg_catalog.pg_trigger t
-            JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = ? AND c.relname = ? AND t.tgname = ANY (?)
-            """,
-            row -> Optional.ofNullable(row.getString(1)),
-            table.schema(),
-            table.name(),
-            triggers.toArray(String[]::new))
-        .flatMap(versions -> versions);
-  }
+  public static final String TRIGGER_VERSIONS_QUERY =
+      """
+      SELECT string_agg(t.tgname || ':' || t.tgenabled::text || ':' || t.xmin::text, ','
+                        ORDER BY t.tgname)
+      FROM pg_catalog.pg_trigger t
+      JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ? AND c.relname = ? AND t.tgname = ANY (?)""";
 
+  /** Whether a foreign table has the option set (to choose ADD or SET in ALTER ... OPTIONS). */
   public boolean foreignTableHasOption(QualifiedName table, String option) {
     return database
         .queryOne(

@@ -3,9 +3,12 @@ package dev.strata.connect;
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.sql.Identifiers;
+import dev.strata.sql.SqlStatement;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -50,29 +53,24 @@ public final class ForeignServerProbe {
    */
   public static Result probe(
       Database coordinator, String server, Duration bound, Optional<String> asRole) {
+    List<SqlStatement> statements = statements(server, bound, asRole);
     Connection connection = coordinator.connection();
     try {
       connection.setAutoCommit(false);
       try {
-        coordinator.execute(
-            "SET LOCAL statement_timeout = " + Identifiers.literal(bound.toMillis() + "ms"));
-        // Created as the session's role (which may use the foreign server), then read as the
-        // role whose user mapping is to be probed.
-        coordinator.execute(
-            "CREATE FOREIGN TABLE pg_temp.strata_probe (name text, setting text) SERVER "
-                + Identifiers.quote(server)
-                + " OPTIONS (schema_name 'pg_catalog', table_name 'pg_settings')");
-        if (asRole.isPresent()) {
-          coordinator.execute(
-              "GRANT SELECT ON pg_temp.strata_probe TO " + Identifiers.quote(asRole.get()));
-          coordinator.execute("SET LOCAL ROLE " + Identifiers.quote(asRole.get()));
+        // All but the two reads: the bound first, before anything reaches the server; the
+        // temporary foreign table created as the session's role (which may use the foreign
+        // server), then read as the role whose user mapping is probed.
+        for (SqlStatement statement : statements.subList(0, statements.size() - 2)) {
+          coordinator.execute(statement);
         }
-        String query = "SELECT setting FROM pg_temp.strata_probe WHERE name = 'server_version'";
+        SqlStatement read = statements.get(statements.size() - 1);
         long started = System.nanoTime();
-        String version = coordinator.queryOne(query, row -> row.getString(1)).orElse("unknown");
+        String version =
+            coordinator.queryOne(read.sql(), row -> row.getString(1)).orElse("unknown");
         double first = (System.nanoTime() - started) / 1e6;
         long again = System.nanoTime();
-        coordinator.queryOne(query, row -> row.getString(1));
+        coordinator.queryOne(read.sql(), row -> row.getString(1));
         double roundTrip = (System.nanoTime() - again) / 1e6;
         return new Result(version, first, roundTrip);
       } finally {
@@ -88,6 +86,36 @@ public final class ForeignServerProbe {
     } catch (SQLException e) {
       throw coordinator.failure("ROLLBACK", e);
     }
+  }
+
+  /**
+   * The statements of a probe, in order, inside one transaction that is rolled back: the bound, the
+   * temporary foreign table, the role switch when probing another role's mapping, and the query
+   * (run twice: the first time with postgres_fdw's connection, then one round trip).
+   */
+  public static List<SqlStatement> statements(
+      String server, Duration bound, Optional<String> asRole) {
+    List<SqlStatement> statements = new ArrayList<>();
+    statements.add(
+        SqlStatement.of(
+            "SET LOCAL statement_timeout = " + Identifiers.literal(bound.toMillis() + "ms")));
+    statements.add(
+        SqlStatement.of(
+            "CREATE FOREIGN TABLE pg_temp.strata_probe (name text, setting text) SERVER "
+                + Identifiers.quote(server)
+                + " OPTIONS (schema_name 'pg_catalog', table_name 'pg_settings')"));
+    asRole.ifPresent(
+        role -> {
+          statements.add(
+              SqlStatement.of(
+                  "GRANT SELECT ON pg_temp.strata_probe TO " + Identifiers.quote(role)));
+          statements.add(SqlStatement.of("SET LOCAL ROLE " + Identifiers.quote(role)));
+        });
+    SqlStatement read =
+        SqlStatement.of("SELECT setting FROM pg_temp.strata_probe WHERE name = 'server_version'");
+    statements.add(read);
+    statements.add(read);
+    return statements;
   }
 
   static StrataException notAnswering(String server, Duration bound, Throwable cause) {

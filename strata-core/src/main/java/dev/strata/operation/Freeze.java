@@ -1,11 +1,9 @@
 package dev.strata.operation;
 
-import dev.strata.catalog.CatalogReader;
 import dev.strata.connect.Database;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The freeze of a move's source: from the freeze on, nothing may change the rows being moved, so
@@ -21,9 +19,10 @@ import java.util.Optional;
  *
  * <p>What a trigger cannot stop (a superuser who disables, drops or re-creates it, or a way around
  * triggers nobody thought of) is caught twice by the mover: the swap checks, under its lock, that
- * the triggers are exactly the rows the freeze wrote ({@link #marker}: a trigger's {@code
- * pg_trigger} row gets a new version, so a new {@code xmin}, on every DISABLE, ENABLE, DROP or
- * CREATE OR REPLACE); and the cleanup re-hashes the old copy before dropping it.
+ * the triggers are exactly the rows the freeze wrote (the journal records their {@code pg_trigger}
+ * row versions with the freeze, {@link dev.strata.catalog.CatalogReader#TRIGGER_VERSIONS_QUERY}: a
+ * trigger's row gets a new version, so a new {@code xmin}, on every DISABLE, ENABLE, DROP or CREATE
+ * OR REPLACE); and the cleanup re-hashes the old copy before dropping it.
  *
  * <p>On a server (the source of a restore or of a retire's export) the trigger function lives in a
  * schema {@code strata} that the freeze creates there when missing.
@@ -31,6 +30,7 @@ import java.util.Optional;
 final class Freeze {
   static final String ROW_TRIGGER = "strata_freeze";
   static final String TRUNCATE_TRIGGER = "strata_freeze_truncate";
+  static final List<String> TRIGGERS = List.of(ROW_TRIGGER, TRUNCATE_TRIGGER);
 
   /**
    * The function both triggers call; {@code TG_ARGV[0]} is the operation id. SQLSTATE 55000
@@ -90,12 +90,11 @@ final class Freeze {
         "DROP TRIGGER IF EXISTS " + TRUNCATE_TRIGGER + " ON " + table.quoted());
   }
 
-  /** Freezes {@code table} in the caller's transaction and returns its {@link #marker}. */
-  static String freeze(Database transaction, QualifiedName table, long operationId) {
+  /** Freezes {@code table} in the caller's transaction. */
+  static void freeze(Database transaction, QualifiedName table, long operationId) {
     for (String statement : statements(table, operationId)) {
       transaction.execute(statement);
     }
-    return marker(transaction, table).orElseThrow();
   }
 
   /**
@@ -120,22 +119,5 @@ final class Freeze {
     for (String statement : unfreezeStatements(table)) {
       database.execute(statement);
     }
-  }
-
-  /**
-   * The identity of the freeze triggers on {@code table} as they are now: each trigger's name,
-   * enabled state and row version. Empty when the table has neither.
-   */
-  static Optional<String> marker(Database database, QualifiedName table) {
-    return new CatalogReader(database)
-        .triggerVersions(table, List.of(ROW_TRIGGER, TRUNCATE_TRIGGER));
-  }
-
-  /**
-   * Whether the freeze on {@code table} is the one that wrote {@code expected}: both triggers
-   * present, enabled ALWAYS, and never changed since.
-   */
-  static boolean intact(Database database, QualifiedName table, String expected) {
-    return marker(database, table).map(expected::equals).orElse(false);
   }
 }

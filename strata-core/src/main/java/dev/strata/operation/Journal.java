@@ -4,7 +4,7 @@ import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.connect.Database;
 import dev.strata.sql.QualifiedName;
-import java.math.BigDecimal;
+import dev.strata.sql.SqlStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -23,8 +23,8 @@ public final class Journal {
       """
       id, kind, parent_schema, parent_name, partition_schema, partition_name, bound, server,
       remote_schema, remote_table, staging_name, detached_name, state, jobs, keep_remote,
-      source_rows, source_checksum::text, drop_after, last_error, freeze_marker, created_at,
-      updated_at""";
+      source_rows, source_checksum::text, drop_after, last_error, freeze_marker, from_server,
+      from_schema, from_table, created_at, updated_at""";
 
   private final Database coordinator;
 
@@ -78,6 +78,165 @@ public final class Journal {
         });
   }
 
+  // Statements for the move engine: journal writes are actions of their steps, so dry runs show
+  // them and they commit with what they record.
+
+  /**
+   * The id the next operation will get: the identity sequence's next value, read without taking it
+   * (dry runs name tables after it); 1 when Strata's schema does not exist yet.
+   */
+  static long predictedNextId(Database coordinator) {
+    if (JournalSchema.currentVersion(coordinator) == 0) {
+      return 1;
+    }
+    return coordinator
+        .queryOne(
+            """
+            SELECT CASE WHEN s.last_value IS NULL THEN s.start_value
+                        ELSE s.last_value + s.increment_by END
+            FROM pg_catalog.pg_sequences s
+            WHERE s.schemaname = 'strata'
+              AND format('%I.%I', s.schemaname, s.sequencename)
+                  = pg_catalog.pg_get_serial_sequence('strata.operation', 'id')""",
+            row -> row.getLong(1))
+        .orElse(1L);
+  }
+
+  /** Takes the next operation id from the identity sequence. */
+  static long nextId(Database coordinator) {
+    return coordinator
+        .queryOne(
+            "SELECT nextval(pg_catalog.pg_get_serial_sequence('strata.operation', 'id'))",
+            row -> row.getLong(1))
+        .orElseThrow();
+  }
+
+  /** P1: the operation row with the id taken beforehand, and its first event. */
+  static List<SqlStatement> intentStatements(Operation operation) {
+    return List.of(
+        SqlStatement.of(
+            """
+            INSERT INTO strata.operation (id, kind, parent_schema, parent_name, partition_schema,
+              partition_name, bound, server, remote_schema, remote_table, staging_name,
+              detached_name, state, jobs, keep_remote, from_server, from_schema, from_table)
+            OVERRIDING SYSTEM VALUE
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?)""",
+            operation.id(),
+            operation.kind().label(),
+            operation.parent().schema(),
+            operation.parent().name(),
+            operation.partition().schema(),
+            operation.partition().name(),
+            operation.bound(),
+            operation.server(),
+            operation.remoteTable().schema(),
+            operation.remoteTable().name(),
+            operation.stagingName().name(),
+            operation.detachedName().name(),
+            operation.jobs(),
+            operation.keepRemote(),
+            operation.fromServer().orElse(null),
+            operation.fromTable().map(QualifiedName::schema).orElse(null),
+            operation.fromTable().map(QualifiedName::name).orElse(null)),
+        eventStatement(operation.id(), OperationState.INTENT.label(), "intent recorded"));
+  }
+
+  /** A step's completion: the new state and an event. */
+  static List<SqlStatement> advanceStatements(
+      Operation operation, OperationState state, String detail) {
+    return List.of(
+        SqlStatement.of(
+            "UPDATE strata.operation SET state = ?, last_error = NULL, updated_at = now(),"
+                + " finished_at = CASE WHEN ? IN ('done', 'aborted') THEN now() END WHERE id = ?",
+            state.label(),
+            state.label(),
+            operation.id()),
+        eventStatement(operation.id(), state.label(), detail));
+  }
+
+  /** P4's completion, with the source's fingerprint measured during the copy. */
+  static List<SqlStatement> copiedStatements(
+      Operation operation, SqlStatement.Deferred rows, SqlStatement.Deferred checksum) {
+    return List.of(
+        SqlStatement.of(
+            "UPDATE strata.operation SET state = 'copied', source_rows = ?,"
+                + " source_checksum = ?::numeric, last_error = NULL, updated_at = now()"
+                + " WHERE id = ?",
+            rows,
+            checksum,
+            operation.id()),
+        eventStatement(operation.id(), OperationState.COPIED.label(), "rows copied"));
+  }
+
+  /** Part of the freeze's transaction: the freeze triggers' identity, read in that transaction. */
+  static SqlStatement freezeMarkerStatement(Operation operation, QualifiedName table) {
+    return SqlStatement.of(
+        "UPDATE strata.operation SET freeze_marker = ("
+            + dev.strata.catalog.CatalogReader.TRIGGER_VERSIONS_QUERY
+            + "), updated_at = now() WHERE id = ?",
+        table.schema(),
+        table.name(),
+        Freeze.TRIGGERS.toArray(String[]::new),
+        operation.id());
+  }
+
+  /** Part of the swap's transaction: swapped, and when the old copy may be dropped. */
+  static List<SqlStatement> swappedStatements(Operation operation, Duration grace) {
+    return List.of(
+        SqlStatement.of(
+            "UPDATE strata.operation SET state = 'swapped', updated_at = now(),"
+                + " drop_after = now() + make_interval(secs => ?) WHERE id = ?",
+            (double) grace.toMillis() / 1000.0,
+            operation.id()),
+        eventStatement(operation.id(), OperationState.SWAPPED.label(), "partition swapped"));
+  }
+
+  static SqlStatement eventStatement(long id, String state, String detail) {
+    return SqlStatement.of(
+        "INSERT INTO strata.operation_event (operation_id, state, detail) VALUES (?, ?, ?)",
+        id,
+        state,
+        detail);
+  }
+
+  /** The operation as the intent will record it, for planning and dry runs. */
+  static Operation draft(
+      long id,
+      OperationKind kind,
+      QualifiedName parent,
+      QualifiedName partition,
+      String bound,
+      String server,
+      QualifiedName remoteTable,
+      int jobs,
+      boolean keepRemote,
+      Optional<String> fromServer,
+      Optional<QualifiedName> fromTable) {
+    OffsetDateTime now = OffsetDateTime.now();
+    return new Operation(
+        id,
+        kind,
+        parent,
+        partition,
+        bound,
+        server,
+        remoteTable,
+        PartitionMover.derivedName(partition, "_s" + id + "_in"),
+        PartitionMover.derivedName(partition, "_s" + id + "_old"),
+        OperationState.INTENT,
+        jobs,
+        keepRemote,
+        OptionalLong.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        fromServer,
+        fromTable,
+        now,
+        now);
+  }
+
   public Optional<Operation> find(long id) {
     return find(coordinator, id);
   }
@@ -120,33 +279,6 @@ public final class Journal {
         "SELECT " + COLUMNS + " FROM strata.operation ORDER BY id", Journal::operation);
   }
 
-  /** Operations swapped but not yet cleaned up whose grace period has ended. */
-  public List<Operation> dueForCleanup() {
-    return coordinator.query(
-        "SELECT "
-            + COLUMNS
-            + " FROM strata.operation WHERE state = 'swapped' AND (drop_after IS NULL OR drop_after <= now())"
-            + " ORDER BY id",
-        Journal::operation);
-  }
-
-  /** Whether an unfinished or finished archive of this operation's kind owns a remote table. */
-  public boolean ownsRemoteTable(String server, QualifiedName remoteTable, long exceptOperation) {
-    return coordinator
-        .queryOne(
-            """
-            SELECT 1 FROM strata.operation
-            WHERE server = ? AND remote_schema = ? AND remote_table = ? AND id <> ?
-              AND state NOT IN ('aborted')
-            LIMIT 1""",
-            row -> true,
-            server,
-            remoteTable.schema(),
-            remoteTable.name(),
-            exceptOperation)
-        .isPresent();
-  }
-
   public Operation advance(Operation operation, OperationState state, String detail) {
     coordinator.inTransaction(
         db -> {
@@ -160,51 +292,6 @@ public final class Journal {
           return null;
         });
     return find(operation.id()).orElseThrow();
-  }
-
-  /**
-   * Part of the freeze's transaction on {@code freezeTransaction}: records the triggers' identity
-   * with the freeze itself, so a rerun that freezes again records the new one.
-   */
-  static void recordFreeze(Database freezeTransaction, Operation operation, String marker) {
-    freezeTransaction.update(
-        "UPDATE strata.operation SET freeze_marker = ?, updated_at = now() WHERE id = ?",
-        marker,
-        operation.id());
-  }
-
-  public Operation recordVerified(Operation operation, long rows, BigDecimal checksum) {
-    coordinator.inTransaction(
-        db -> {
-          db.update(
-              "UPDATE strata.operation SET state = 'verified', source_rows = ?, source_checksum = ?,"
-                  + " last_error = NULL, updated_at = now() WHERE id = ?",
-              rows,
-              checksum,
-              operation.id());
-          event(db, operation.id(), OperationState.VERIFIED, rows + " rows, checksum " + checksum);
-          return null;
-        });
-    return find(operation.id()).orElseThrow();
-  }
-
-  /** Part of the swap transaction on {@code swapTransaction}: commits or rolls back with it. */
-  static void markSwapped(Database swapTransaction, Operation operation, Duration grace) {
-    swapTransaction.update(
-        "UPDATE strata.operation SET state = 'swapped', updated_at = now(),"
-            + " drop_after = now() + make_interval(secs => ?) WHERE id = ?",
-        (double) grace.toMillis() / 1000.0,
-        operation.id());
-    event(swapTransaction, operation.id(), OperationState.SWAPPED, "partition swapped");
-  }
-
-  /** Part of the transaction on {@code transaction} that reversed a swap. */
-  static void markAborted(Database transaction, Operation operation, String detail) {
-    transaction.update(
-        "UPDATE strata.operation SET state = 'aborted', updated_at = now(), finished_at = now()"
-            + " WHERE id = ?",
-        operation.id());
-    event(transaction, operation.id(), OperationState.ABORTED, detail);
   }
 
   public void recordExport(Operation operation, String file) {
@@ -256,6 +343,8 @@ public final class Journal {
   private static Operation operation(ResultSet row) throws SQLException {
     long sourceRows = row.getLong("source_rows");
     boolean hasRows = !row.wasNull();
+    String fromSchema = row.getString("from_schema");
+    String fromTable = row.getString("from_table");
     return new Operation(
         row.getLong("id"),
         OperationKind.fromLabel(row.getString("kind")),
@@ -276,6 +365,8 @@ public final class Journal {
         Optional.ofNullable(row.getObject("drop_after", OffsetDateTime.class)),
         Optional.ofNullable(row.getString("last_error")),
         Optional.ofNullable(row.getString("freeze_marker")),
+        Optional.ofNullable(row.getString("from_server")),
+        fromTable == null ? Optional.empty() : Optional.of(QualifiedName.of(fromSchema, fromTable)),
         row.getObject("created_at", OffsetDateTime.class),
         row.getObject("updated_at", OffsetDateTime.class));
   }

@@ -68,7 +68,21 @@ public final class JournalSchema {
           new Migration(
               3,
               "freeze identity, checked at the swap",
-              List.of("ALTER TABLE strata.operation ADD COLUMN freeze_marker text")));
+              List.of("ALTER TABLE strata.operation ADD COLUMN freeze_marker text")),
+          new Migration(
+              4,
+              "moves between servers",
+              List.of(
+                  """
+                  ALTER TABLE strata.operation
+                    DROP CONSTRAINT operation_kind_check,
+                    ADD CONSTRAINT operation_kind_check
+                      CHECK (kind IN ('archive', 'restore', 'retire', 'move'))""",
+                  """
+                  ALTER TABLE strata.operation
+                    ADD COLUMN from_server text,
+                    ADD COLUMN from_schema text,
+                    ADD COLUMN from_table text""")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

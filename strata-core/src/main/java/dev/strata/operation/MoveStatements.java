@@ -149,6 +149,58 @@ final class MoveStatements {
             + bound.sql());
   }
 
+  /**
+   * An index of the source rebuilt on {@code target} under the same name: {@code pg_get_indexdef}'s
+   * text after {@code ON schema.table} (method, keys, operator classes, collations, INCLUDE,
+   * predicate), which PostgreSQL itself printed, after a prefix Strata checks to the character and
+   * renders anew. {@code IF NOT EXISTS}: an index of an interrupted attempt is kept (an index build
+   * is transactional, so one that exists is complete); pre-flight refuses a name that another
+   * relation holds on the target.
+   */
+  static String indexOn(QualifiedName target, dev.strata.catalog.CatalogReader.Index index) {
+    String printedName = index.printedName();
+    for (String unique : List.of("CREATE UNIQUE INDEX ", "CREATE INDEX ")) {
+      String prefix = unique + printedName + " ON " + index.table() + " ";
+      if (index.definition().startsWith(prefix)) {
+        return unique
+            + "IF NOT EXISTS "
+            + Identifiers.quote(index.name())
+            + " ON "
+            + target.quoted()
+            + " "
+            + index.definition().substring(prefix.length());
+      }
+    }
+    throw new dev.strata.StrataException(
+        dev.strata.ErrorCode.INTERNAL, "cannot read index definition: " + index.definition());
+  }
+
+  /** The owner, grants and comment a new partition takes over from the one it replaces. */
+  static List<String> ownership(
+      QualifiedName table, boolean foreign, dev.strata.catalog.CatalogReader.Ownership ownership) {
+    String kind = foreign ? "FOREIGN TABLE " : "TABLE ";
+    List<String> statements = new ArrayList<>();
+    statements.add(
+        "ALTER " + kind + table.quoted() + " OWNER TO " + Identifiers.quote(ownership.owner()));
+    for (var grant : ownership.grants()) {
+      statements.add(
+          "GRANT "
+              + grant.privilege()
+              + " ON TABLE "
+              + table.quoted()
+              + " TO "
+              + grant.grantee().map(Identifiers::quote).orElse("PUBLIC")
+              + (grant.grantable() ? " WITH GRANT OPTION" : ""));
+    }
+    statements.add(
+        "COMMENT ON "
+            + kind
+            + table.quoted()
+            + " IS "
+            + ownership.comment().map(Identifiers::literal).orElse("NULL"));
+    return statements;
+  }
+
   static String countRows(QualifiedName table) {
     return "SELECT count(*) FROM " + table.quoted();
   }

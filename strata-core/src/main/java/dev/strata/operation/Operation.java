@@ -27,6 +27,9 @@ import java.util.OptionalLong;
  * @param lastError the last failure, without secrets
  * @param freezeMarker the freeze triggers' identity when the source was frozen on the coordinator
  *     (see {@link Freeze#marker}), checked again at the swap
+ * @param fromServer a move between servers: the server the rows come from ({@code server} is the
+ *     one they go to)
+ * @param fromTable a move between servers: the table the rows come from
  * @param createdAt when the intent was recorded
  * @param updatedAt last state change
  */
@@ -48,8 +51,36 @@ public record Operation(
     Optional<OffsetDateTime> dropAfter,
     Optional<String> lastError,
     Optional<String> freezeMarker,
+    Optional<String> fromServer,
+    Optional<QualifiedName> fromTable,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt) {
+
+  /** The same operation in {@code next} (for planning a step before the journal reaches it). */
+  public Operation withState(OperationState next) {
+    return new Operation(
+        id,
+        kind,
+        parent,
+        partition,
+        bound,
+        server,
+        remoteTable,
+        stagingName,
+        detachedName,
+        next,
+        jobs,
+        keepRemote,
+        sourceRows,
+        sourceChecksum,
+        dropAfter,
+        lastError,
+        freezeMarker,
+        fromServer,
+        fromTable,
+        createdAt,
+        updatedAt);
+  }
 
   /** The comment Strata puts on tables it creates, proving ownership on a later run. */
   public String ownerTag() {

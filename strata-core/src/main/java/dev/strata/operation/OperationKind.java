@@ -9,7 +9,9 @@ public enum OperationKind {
   /** Move a foreign partition's rows back to a local partition. */
   RESTORE,
   /** Export (if configured), detach and drop a partition past retention, and its remote table. */
-  RETIRE;
+  RETIRE,
+  /** Move a foreign partition's rows from one server to another and repoint the partition. */
+  MOVE;
 
   public String label() {
     return name().toLowerCase(Locale.ROOT);

@@ -13,6 +13,7 @@ import dev.strata.connect.Database;
 import dev.strata.sql.QualifiedName;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -276,6 +277,79 @@ public final class Retirer {
         }
       }
     }
+  }
+
+  /**
+   * Rolls back an unfinished retire that has not dropped anything: the partition (local or foreign)
+   * and, for a foreign one, its remote table are unfrozen; the operation is aborted.
+   */
+  static void rollBack(
+      Connections connections, Database control, Journal journal, Operation operation) {
+    boolean updatable =
+        connections
+            .config()
+            .findTable(operation.parent())
+            .map(dev.strata.config.TableConfig::archivedUpdatable)
+            .orElse(false);
+    Optional<CatalogReader.Relation> relation =
+        new CatalogReader(control).findRelation(operation.partition());
+    boolean foreign = relation.map(r -> r.kind().equals("f")).orElse(false);
+    if (relation.isPresent()) {
+      LockRetries.run(
+          control,
+          () ->
+              control.inTransaction(
+                  db -> {
+                    if (foreign) {
+                      PartitionMover.setUpdatable(db, operation.partition(), updatable);
+                    } else {
+                      Freeze.unfreeze(db, operation.partition());
+                    }
+                    return null;
+                  }));
+    }
+    if (foreign && !operation.server().equals(Connections.COORDINATOR)) {
+      try (Database remote =
+          new Database(operation.server(), connections.server(operation.server()))) {
+        if (new CatalogReader(remote).findRelation(operation.remoteTable()).isPresent()) {
+          LockRetries.run(
+              remote,
+              () ->
+                  remote.inTransaction(
+                      db -> {
+                        Freeze.unfreeze(db, operation.remoteTable());
+                        return null;
+                      }));
+        }
+      }
+    }
+    journal.advance(operation, OperationState.ABORTED, "aborted");
+  }
+
+  /** What {@link #rollBack} runs, for {@code strata abort --dry-run}. */
+  static List<String> rollbackLines(Database control, Operation operation) {
+    boolean foreign =
+        new CatalogReader(control)
+            .findRelation(operation.partition())
+            .map(r -> r.kind().equals("f"))
+            .orElse(false);
+    List<String> lines = new java.util.ArrayList<>();
+    if (foreign) {
+      lines.add("-- on coordinator");
+      lines.add(
+          "ALTER FOREIGN TABLE "
+              + operation.partition().quoted()
+              + " OPTIONS (SET updatable '<archived_updatable>');");
+      lines.add(
+          "-- on " + operation.server() + ", if " + operation.remoteTable().display() + " exists");
+      Freeze.unfreezeStatements(operation.remoteTable()).forEach(s -> lines.add(s + ";"));
+    } else {
+      lines.add("-- on coordinator");
+      Freeze.unfreezeStatements(operation.partition()).forEach(s -> lines.add(s + ";"));
+    }
+    lines.add(
+        "UPDATE strata.operation SET state = 'aborted', ... WHERE id = " + operation.id() + ";");
+    return lines;
   }
 
   private Exports.Manifest export(Database control, Operation operation, Path directory) {

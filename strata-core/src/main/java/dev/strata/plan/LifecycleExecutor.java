@@ -193,10 +193,8 @@ public final class LifecycleExecutor {
       for (PartitionMover.PlannedStep step :
           new PartitionMover(connections, MoveProgress.NONE)
               .planArchive(archive.table(), archive.partition(), archive.server(), 1)) {
-        lines.add("-- " + step.step() + " on " + step.server());
-        step.statements()
-            .forEach(
-                sql -> lines.add(sql.endsWith(";") || sql.contains(";  -- ") ? sql : sql + ";"));
+        lines.add("-- " + step.step());
+        lines.addAll(step.lines());
       }
       return lines;
     }

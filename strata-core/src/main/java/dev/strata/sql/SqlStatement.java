@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
 public record SqlStatement(String sql, List<Object> parameters, Optional<Secret> copyInput) {
   public SqlStatement {
     Objects.requireNonNull(sql, "sql");
-    parameters = List.copyOf(parameters);
+    // Parameters may be NULL (a column left empty), so not List.copyOf.
+    parameters = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters));
     Objects.requireNonNull(copyInput, "copyInput");
   }
 
@@ -27,12 +28,35 @@ public record SqlStatement(String sql, List<Object> parameters, Optional<Secret>
   }
 
   public static SqlStatement of(String sql, Object... parameters) {
-    return new SqlStatement(sql, List.of(parameters), Optional.empty());
+    return new SqlStatement(sql, java.util.Arrays.asList(parameters), Optional.empty());
   }
 
   /** A {@code COPY ... FROM STDIN} whose single row is {@code data}. */
   public static SqlStatement copyIn(String sql, Secret data) {
     return new SqlStatement(sql, List.of(), Optional.of(data));
+  }
+
+  /**
+   * A parameter whose value is known only when the statement runs (e.g. a row count measured by an
+   * earlier statement of the same run); a dry run shows {@link #describe()} in its place.
+   */
+  public interface Deferred {
+    String describe();
+  }
+
+  /** The statement with every {@link Deferred} parameter replaced by its value. */
+  public SqlStatement resolved(java.util.function.Function<Deferred, Object> values) {
+    return new SqlStatement(
+        sql,
+        parameters.stream()
+            .map(value -> value instanceof Deferred deferred ? values.apply(deferred) : value)
+            .toList(),
+        copyInput);
+  }
+
+  /** Whether some parameter is known only when the statement runs. */
+  public boolean hasDeferred() {
+    return parameters.stream().anyMatch(Deferred.class::isInstance);
   }
 
   /** Parameters as the driver receives them: secrets revealed, at the moment of use only. */
@@ -65,9 +89,17 @@ public record SqlStatement(String sql, List<Object> parameters, Optional<Secret>
           .append(i + 1)
           .append(" = ")
           .append(
-              value instanceof Secret secret
-                  ? secret.masked()
-                  : Identifiers.literal(String.valueOf(value)));
+              value == null
+                  ? "NULL"
+                  : value instanceof Secret secret
+                      ? secret.masked()
+                      : value instanceof Deferred deferred
+                          ? "<" + deferred.describe() + ">"
+                          : value instanceof Object[] array
+                              ? java.util.Arrays.stream(array)
+                                  .map(element -> Identifiers.literal(String.valueOf(element)))
+                                  .collect(Collectors.joining(", ", "ARRAY[", "]"))
+                              : Identifiers.literal(String.valueOf(value)));
     }
     return text + comment;
   }

@@ -97,6 +97,73 @@ public final class Fingerprints {
         });
   }
 
+  /** How rows are hashed: by their types' extended hash functions, or by their text. */
+  public enum Form {
+    RECORD("hash_record_extended(r, 0)"),
+    TEXT("hashtextextended(r::text, 0)");
+
+    private final String rowHash;
+
+    Form(String rowHash) {
+      this.rowHash = rowHash;
+    }
+  }
+
+  /**
+   * The form both sides use for these columns: {@link Form#RECORD} when every column's type has an
+   * extended hash function, which PostgreSQL checks for every column on the first row hashed, even
+   * a NULL one, so a row of typed NULLs asks without reading the table.
+   */
+  public static Form formFor(Database database, List<Column> columns) {
+    String probe =
+        "SELECT hash_record_extended(r, 0) FROM (SELECT "
+            + columns.stream()
+                .map(c -> "NULL::" + c.type() + " AS " + Identifiers.quote(c.name()))
+                .collect(Collectors.joining(", "))
+            + ") r";
+    try {
+      database.queryOne(probe, row -> row.getLong(1));
+      return Form.RECORD;
+    } catch (StrataException e) {
+      if (e.getCause() instanceof java.sql.SQLException sql
+          && UNDEFINED_FUNCTION.equals(sql.getSQLState())) {
+        return Form.TEXT;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The fingerprint query of {@code table} in {@code form}: count, checksum and rows outside the
+   * bounds, with the bounds as parameters. The text form needs {@link #SESSION_SETTINGS} first, in
+   * the same transaction.
+   */
+  public static dev.strata.sql.SqlStatement statement(
+      QualifiedName table,
+      List<Column> columns,
+      String outsideCondition,
+      Object[] parameters,
+      Form form) {
+    return dev.strata.sql.SqlStatement.of(
+        "SELECT count(*), coalesce(sum("
+            + form.rowHash
+            + "), 0), count(*) FILTER (WHERE "
+            + outsideCondition
+            + ") FROM (SELECT "
+            + columns.stream()
+                .map(c -> Identifiers.quote(c.name()))
+                .collect(Collectors.joining(", "))
+            + " FROM "
+            + table.quoted()
+            + ") r",
+        parameters);
+  }
+
+  /** Reads one row of a {@link #statement}'s result. */
+  public static Fingerprint read(java.sql.ResultSet row) throws java.sql.SQLException {
+    return new Fingerprint(row.getLong(1), row.getBigDecimal(2), row.getLong(3));
+  }
+
   /** Parses a checksum as the journal stores it. */
   public static BigDecimal parseChecksum(String text) {
     return new BigDecimal(text);
