@@ -46,6 +46,8 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       ArchiveCommand.class,
       RestoreCommand.class,
+      MoveCommand.class,
+      DrainCommand.class,
       OperationsCommand.class,
       ResumeCommand.class,
       AbortCommand.class,

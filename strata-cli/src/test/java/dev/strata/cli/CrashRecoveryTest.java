@@ -63,6 +63,11 @@ class CrashRecoveryTest {
             + archive.port()
             + "/"
             + DATABASE
+            + "\", user: postgres }\n"
+            + "  archive_b: { url: \"postgresql://127.0.0.1:"
+            + servers.server(SharedServers.ARCHIVE_B).port()
+            + "/"
+            + DATABASE
             + "\", user: postgres }\n",
         StandardCharsets.UTF_8);
     assertThat(CliRun.run(Map.of(), "apply", "-c", config.toString()).exitCode()).isZero();
@@ -266,6 +271,48 @@ class CrashRecoveryTest {
         .isEqualTo("0");
   }
 
+  @ParameterizedTest(name = "move between servers halted at {0}")
+  @ValueSource(
+      strings = {
+        "move.after_intent=halt",
+        "move.after_target=halt",
+        "move.after_freeze=halt",
+        "move.copy_rows=halt@7000",
+        "move.after_copy=halt",
+        "move.after_indexes=halt",
+        "move.after_verify=halt",
+        "move.before_swap_commit=halt",
+        "move.after_swap=halt",
+        "move.after_cleanup=halt"
+      })
+  void aMoveBetweenServersConvergesAfterAHalt(String failpoint) throws Exception {
+    int year = newYear();
+    String before = fingerprint(year);
+    CliRun archived =
+        CliRun.run(
+            Map.of(), withConfig("archive", "emp", "emp_" + year, "--to", "archive_a", "--quiet"));
+    assertThat(archived.exitCode()).as(archived.toString()).isZero();
+    String[] command = {"move", "emp", "emp_" + year, "--to", "archive_b"};
+    assertThat(runHalting(failpoint, command)).isEqualTo(137);
+    CliRun rerun = CliRun.run(Map.of(), withConfig(command));
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertConverged(year, before, "archive_b", 0);
+    assertThat(
+            query(
+                SharedServers.get().server(SharedServers.ARCHIVE_B),
+                "SELECT count(*) FROM pg_class WHERE relname = 'emp_"
+                    + year
+                    + "' AND relkind = 'r'"))
+        .as("the table on the new server")
+        .isEqualTo("1");
+    assertThat(
+            query(
+                SharedServers.get().server(SharedServers.ARCHIVE_B),
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'strata_freeze%'"))
+        .as("no freeze left on the new server")
+        .isEqualTo("0");
+  }
+
   static String unfinishedOperation(int year) throws SQLException {
     return query(
         main,
@@ -388,9 +435,11 @@ class CrashRecoveryTest {
             main,
             "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM " + table + " t");
     Path exports = Files.createTempDirectory(scratch, "crash-retire-exports");
+    // A server of its own name (on the second archive's host), so decommissioning it leaves the
+    // other tests' foreign servers alone.
     String servers =
         Files.readString(config)
-            + "  archive_b: { url: \"postgresql://127.0.0.1:"
+            + "  archive_c: { url: \"postgresql://127.0.0.1:"
             + SharedServers.get().server(SharedServers.ARCHIVE_B).port()
             + "/"
             + DATABASE
@@ -402,7 +451,7 @@ class CrashRecoveryTest {
             + "tables:\n  "
             + table
             + ":\n    partition_by: { column: time, interval: 1 year }\n    premake: 0\n"
-            + "    hot: 1 year\n    archive_to: archive_b\n");
+            + "    hot: 1 year\n    archive_to: archive_c\n");
     Path retiring = Files.createTempFile(scratch, "crash-retiring", ".yaml");
     Files.writeString(
         retiring,
@@ -420,7 +469,7 @@ class CrashRecoveryTest {
       CliRun archived =
           CliRun.run(Map.of(), withConfig("apply", "--now", "2026-02-01", "--yes", "--quiet"));
       assertThat(archived.exitCode()).as(archived.toString()).isZero();
-      assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_b'"))
+      assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_c'"))
           .isEqualTo("1");
       config = retiring;
       assertThat(runHalting(failpoint, "apply", "--now", "2026-02-01", "--yes")).isEqualTo(137);
@@ -432,8 +481,8 @@ class CrashRecoveryTest {
     } finally {
       config = saved;
     }
-    assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_b'"))
-        .as("archive_b decommissioned")
+    assertThat(query(main, "SELECT count(*) FROM pg_foreign_server WHERE srvname = 'archive_c'"))
+        .as("archive_c decommissioned")
         .isEqualTo("0");
     assertThat(
             query(

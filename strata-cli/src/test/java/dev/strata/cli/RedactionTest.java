@@ -70,7 +70,13 @@ class RedactionTest {
       "apply --yes --stacktrace --set servers.archive_a.mapping.local_user=no_such_role";
 
   static final Set<String> FAILING =
-      Set.of("grants --apply", "abort 999999", "doctor", "doctor --json --deep", FAILING_MAPPING);
+      Set.of(
+          "grants --apply",
+          "abort 999999",
+          "doctor",
+          "doctor --json --deep",
+          "drain archive_a --dry-run",
+          FAILING_MAPPING);
 
   @Test
   void noCommandRevealsAPassword() throws Exception {
@@ -176,6 +182,8 @@ class RedactionTest {
     commands.add(new String[] {"grants"});
     commands.add(new String[] {"grants", "--json"});
     commands.add(new String[] {"grants", "--apply"});
+    commands.add(new String[] {"move", "emp", "emp_2019", "--to", "archive_a", "--dry-run"});
+    commands.add(new String[] {"drain", "archive_a", "--dry-run"});
     commands.add(new String[] {"restore", "emp", "emp_2019", "--json"});
     commands.add(new String[] {"resume"});
     commands.add(new String[] {"abort", "999999"});

@@ -63,7 +63,10 @@ record CoordinatorSnapshot(
     return foreignServer == null ? Map.of() : foreignServer.options();
   }
 
-  /** The last finished archive that put this partition on its server, with its verified figures. */
+  /**
+   * The last finished archive, or move between servers, that put this partition on its server, with
+   * its verified figures.
+   */
   Optional<Operation> lastArchive(ArchivedPartition archived) {
     Optional<Operation> last =
         operations.stream()
@@ -73,7 +76,7 @@ record CoordinatorSnapshot(
     // A later restore means the rows came back and may have changed since: no recorded figures.
     return last.filter(
         op ->
-            op.kind() == OperationKind.ARCHIVE
+            (op.kind() == OperationKind.ARCHIVE || op.kind() == OperationKind.MOVE)
                 && op.server().equals(archived.server())
                 && op.remoteTable().equals(archived.remoteTable()));
   }

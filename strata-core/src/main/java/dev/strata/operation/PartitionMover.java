@@ -248,6 +248,81 @@ public final class PartitionMover {
     }
   }
 
+  // ---------------------------------------------------------------- drain
+
+  /**
+   * One move of a drain: a foreign partition on the drained server and where it goes.
+   *
+   * @param table its parent
+   * @param partition the foreign partition
+   * @param from the drained server
+   * @param to where it goes: {@code --to}, else the first server of the table's {@code archive_to}
+   *     that is not the drained one
+   */
+  public record DrainMove(QualifiedName table, QualifiedName partition, String from, String to) {}
+
+  /**
+   * The moves that take every foreign partition off {@code server}, in table and key order; refuses
+   * (changing nothing) when some partition has nowhere to go.
+   */
+  public List<DrainMove> drainPlan(String server, Optional<String> to) {
+    config.server(server);
+    to.ifPresent(
+        target -> {
+          config.server(target);
+          if (target.equals(server)) {
+            throw new StrataException(
+                ErrorCode.USAGE,
+                "--to " + target + " is the server being drained",
+                "name another configured server, or leave --to out to use each table's"
+                    + " archive_to");
+          }
+        });
+    List<DrainMove> moves = new ArrayList<>();
+    List<String> homeless = new ArrayList<>();
+    try (Database control = coordinator()) {
+      CatalogReader catalog = new CatalogReader(control);
+      for (QualifiedName name : catalog.partitionedTables()) {
+        PartitionedTable table = catalog.partitionedTable(name);
+        for (Partition partition : table.partitions()) {
+          Optional<Tier.Foreign> foreign = partition.foreign();
+          if (foreign.isEmpty() || !foreign.get().server().equals(server)) {
+            continue;
+          }
+          Optional<String> target =
+              to.or(
+                  () ->
+                      config
+                          .findTable(name)
+                          .flatMap(TableConfig::archiveTo)
+                          .flatMap(
+                              placement ->
+                                  placement.servers().stream()
+                                      .filter(candidate -> !candidate.equals(server))
+                                      .findFirst()));
+          if (target.isEmpty()) {
+            homeless.add(partition.name().display());
+          } else {
+            moves.add(new DrainMove(name, partition.name(), server, target.get()));
+          }
+        }
+      }
+    }
+    if (!homeless.isEmpty()) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "no server to move "
+              + String.join(", ", homeless)
+              + " to: "
+              + (homeless.size() == 1 ? "its table's" : "their tables'")
+              + " archive_to names no server but "
+              + server,
+          "name one with --to SERVER, or add a server to the table's archive_to. Nothing was"
+              + " changed.");
+    }
+    return moves;
+  }
+
   // ---------------------------------------------------------------- dry runs
 
   /**
@@ -594,7 +669,9 @@ public final class PartitionMover {
         Optional<Operation> archived =
             journal.all().stream()
                 .filter(
-                    op -> op.kind() == OperationKind.ARCHIVE && op.state() == OperationState.DONE)
+                    op ->
+                        (op.kind() == OperationKind.ARCHIVE || op.kind() == OperationKind.MOVE)
+                            && op.state() == OperationState.DONE)
                 .filter(
                     op ->
                         op.partition().equals(partition.name())

@@ -95,6 +95,18 @@ class DryRunIsWhatRunsTest {
         () -> mover.restore(EVENTS, partition(2003), false, 1));
   }
 
+  @Test
+  void aMoveBetweenServersRunsWhatItsDryRunPrinted() {
+    mover.archive(EVENTS, partition(2002), "archive_b", 1);
+    assertThat(
+            mover.planMove(EVENTS, partition(2002), "archive_a", 1).stream()
+                .flatMap(step -> step.lines().stream()))
+        .contains("-- on archive_b (copy)", "-- on archive_a (copy)");
+    assertRunsAsPlanned(
+        mover.moveActions(EVENTS, partition(2002), "archive_a"),
+        () -> mover.move(EVENTS, partition(2002), "archive_a", 1));
+  }
+
   static void assertRunsAsPlanned(List<Action> planned, Supplier<MoveResult> run) {
     List<ActionRunner.Executed> executed = Collections.synchronizedList(new ArrayList<>());
     Failpoints.Observation observation = ActionRunner.observe(executed::add);

@@ -1,0 +1,99 @@
+package dev.strata.cli;
+
+import dev.strata.operation.MoveResult;
+import dev.strata.operation.PartitionMover;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "drain",
+    description = {
+      "Move every archived partition off a server, one verified move after another, so that it"
+          + " can be decommissioned.",
+      "Each partition goes to --to, or else to the first server of its table's archive_to that is"
+          + " not the drained one; a partition with nowhere to go stops the command before"
+          + " anything moves. A failure stops the drain; what moved stays moved, and running the"
+          + " command again continues (the interrupted move resumes).",
+      "",
+      "Example: strata drain archive_2019 --to archive_2025"
+    })
+final class DrainCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
+  @Mixin JsonOption json;
+
+  @Parameters(index = "0", paramLabel = "SERVER", description = "The server to empty.")
+  String server;
+
+  @Option(
+      names = "--to",
+      paramLabel = "SERVER",
+      description = "Where every partition goes (default: each table's archive_to).")
+  String to;
+
+  @Option(
+      names = "--jobs",
+      defaultValue = "1",
+      paramLabel = "N",
+      description = "Parallel copy streams per move. Default: ${DEFAULT-VALUE}.")
+  int jobs;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress output.")
+  boolean quiet;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (jobs < 1 || jobs > 64) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--jobs must be between 1 and 64");
+    }
+    PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
+    List<PartitionMover.DrainMove> moves = mover.drainPlan(server, Optional.ofNullable(to));
+    PrintWriter out = spec.commandLine().getOut();
+    if (moves.isEmpty()) {
+      out.println("No archived partition is on server " + server + "; nothing to do.");
+      return 0;
+    }
+    if (dryRun.enabled) {
+      for (PartitionMover.DrainMove move : moves) {
+        DryRuns.print(
+            out,
+            "move " + move.partition().display() + " from " + move.from() + " to " + move.to(),
+            mover.planMove(move.table(), move.partition(), move.to(), jobs));
+        out.println();
+      }
+      return 0;
+    }
+    List<Map<String, Object>> documents = new ArrayList<>();
+    for (PartitionMover.DrainMove move : moves) {
+      MoveResult result = mover.move(move.table(), move.partition(), move.to(), jobs);
+      if (json.enabled) {
+        Map<String, Object> document = new LinkedHashMap<>(MoveCommands.document(result));
+        document.put("from", move.from());
+        document.put("to", move.to());
+        documents.add(document);
+      } else {
+        MoveCommands.print(out, result, false);
+      }
+    }
+    if (json.enabled) {
+      Json.print(out, Map.of("server", server, "moves", documents));
+    } else {
+      out.println("Server " + server + " holds no archived partition any more.");
+    }
+    return 0;
+  }
+}
