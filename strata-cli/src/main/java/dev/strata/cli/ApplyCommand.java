@@ -5,14 +5,17 @@ import dev.strata.plan.LifecycleAction;
 import dev.strata.plan.LifecycleExecutor;
 import dev.strata.plan.LifecyclePlan;
 import dev.strata.plan.LifecyclePlanner;
+import dev.strata.plan.SavedPlan;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,7 +31,15 @@ import picocli.CommandLine.Option;
           + " retirements (oldest first), cleanups and decommissions. Each action is its own"
           + " transaction or journaled operation; the first failure stops the run and says what"
           + " state things are in; a rerun continues. A second apply right after changes nothing.",
-      "On a terminal, without --yes, the plan is shown and confirmation asked first."
+      "On a terminal, without --yes, the plan is shown and confirmation asked first; what runs is"
+          + " then exactly the plan shown, or nothing if the state changed meanwhile.",
+      "Given a PLAN file (`strata plan --out FILE`), executes exactly that plan at the clock and"
+          + " kinds it was made with, or refuses with what changed and changes nothing. The SQL"
+          + " in the file is only compared, never executed: what runs is always planned afresh.",
+      "",
+      "Examples:",
+      "  strata apply --dry-run",
+      "  strata plan --out tonight.plan && strata apply tonight.plan"
     })
 final class ApplyCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
@@ -59,13 +70,30 @@ final class ApplyCommand implements Callable<Integer> {
       description = "No progress output for moves.")
   boolean quiet;
 
+  @picocli.CommandLine.Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "PLAN",
+      description = "A plan saved by `strata plan --out FILE`.")
+  java.nio.file.Path planFile;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     // Flags first: a usage error is reported before the configuration is read.
+    if (planFile != null && (now != null || !only.isEmpty())) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "a saved plan carries its own clock and kinds: give PLAN or --now/--only, not both");
+    }
     LocalDateTime instant = PlanCommand.instant(now, spec);
     Set<String> kinds = LifecycleOutput.parseKinds(only, spec.commandLine());
+    Optional<SavedPlan> approved = Optional.ofNullable(planFile).map(SavedPlan::read);
+    if (approved.isPresent()) {
+      instant = approved.get().clock();
+      kinds = LifecycleOutput.parseKinds(approved.get().only(), spec.commandLine());
+    }
     Connections connections = new Connections(configOptions.load(spec));
     PrintWriter out = spec.commandLine().getOut();
     LifecycleExecutor executor =
@@ -75,33 +103,41 @@ final class ApplyCommand implements Callable<Integer> {
     if (dryRun.enabled) {
       LifecyclePlan plan =
           LifecycleExecutor.filter(new LifecyclePlanner(connections).plan(instant), kinds);
+      if (approved.isPresent()) {
+        List<String> differences = approved.get().differences(executor.snapshot(plan, kinds));
+        if (!differences.isEmpty()) {
+          throw LifecycleExecutor.outOfDate(differences);
+        }
+      }
       if (json.enabled) {
         Json.print(out, LifecycleOutput.document(plan, executor, true, null));
       } else {
-        out.println("-- dry run: nothing was executed");
+        out.println(
+            "-- dry run: nothing was executed"
+                + (approved.isPresent() ? "; " + planFile + " still matches the coordinator" : ""));
         LifecycleOutput.printPlan(out, plan, executor, true);
       }
       return 0;
     }
     Console console = System.console();
-    if (!yes && console != null && !json.enabled) {
+    if (approved.isEmpty() && !yes && console != null && !json.enabled) {
       LifecyclePlan plan =
           LifecycleExecutor.filter(new LifecyclePlanner(connections).plan(instant), kinds);
       LifecycleOutput.printPlan(out, plan, executor, false);
       if (plan.actions().isEmpty()) {
         return 0;
       }
+      SavedPlan shown = executor.snapshot(plan, kinds);
       String answer = console.readLine("Apply these %d actions? [y/N] ", plan.actions().size());
       if (answer == null || !answer.strip().equalsIgnoreCase("y")) {
         out.println("Nothing was changed.");
         return 0;
       }
+      approved = Optional.of(shown);
     }
     AtomicReference<LifecyclePlan> executed = new AtomicReference<>();
     List<LifecycleAction> applied = new ArrayList<>();
-    executor.apply(
-        instant,
-        kinds,
+    Consumer<LifecyclePlan> beforeRun =
         plan -> {
           executed.set(plan);
           if (!json.enabled) {
@@ -111,14 +147,20 @@ final class ApplyCommand implements Callable<Integer> {
             }
             out.flush();
           }
-        },
+        };
+    Consumer<LifecycleAction> done =
         action -> {
           applied.add(action);
           if (!json.enabled) {
             out.println("applied: " + action.description() + "  (" + action.reason() + ")");
             out.flush();
           }
-        });
+        };
+    if (approved.isPresent()) {
+      executor.apply(approved.get(), beforeRun, done);
+    } else {
+      executor.apply(instant, kinds, beforeRun, done);
+    }
     if (json.enabled) {
       Json.print(out, LifecycleOutput.document(executed.get(), executor, false, applied));
     } else if (!applied.isEmpty()) {

@@ -39,13 +39,14 @@ final class LifecycleOutput {
               + " UTC: "
               + plan.actions().size()
               + (plan.actions().size() == 1 ? " action" : " actions"));
-      int index = 1;
-      for (LifecycleAction action : plan.actions()) {
+      List<List<String>> statements = withSql ? sql.sql(plan) : List.of();
+      for (int i = 0; i < plan.actions().size(); i++) {
+        LifecycleAction action = plan.actions().get(i);
         out.printf(
             "%3d. [%s] %s%n       why: %s%n",
-            index++, action.kind(), action.description(), action.reason());
+            i + 1, action.kind(), action.description(), action.reason());
         if (withSql) {
-          sql.sql(action).forEach(line -> out.println("       " + line));
+          statements.get(i).forEach(line -> out.println("       " + line));
         }
       }
     }
@@ -58,7 +59,9 @@ final class LifecycleOutput {
     Map<String, Object> document = new LinkedHashMap<>();
     document.put("now", plan.now().toString());
     List<Map<String, Object>> actions = new ArrayList<>();
-    for (LifecycleAction action : plan.actions()) {
+    List<List<String>> statements = withSql ? sql.sql(plan) : List.of();
+    for (int i = 0; i < plan.actions().size(); i++) {
+      LifecycleAction action = plan.actions().get(i);
       Map<String, Object> item = new LinkedHashMap<>();
       item.put("kind", action.kind());
       item.put("description", action.description());
@@ -67,7 +70,7 @@ final class LifecycleOutput {
         item.put("applied", applied.contains(action));
       }
       if (withSql) {
-        item.put("sql", sql.sql(action));
+        item.put("sql", statements.get(i));
       }
       actions.add(item);
     }

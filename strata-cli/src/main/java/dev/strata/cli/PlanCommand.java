@@ -25,8 +25,13 @@ import picocli.CommandLine.Option;
           + " partitions to archive (whole range older than hot); partitions to retire (whole range"
           + " older than retention); detached copies past their grace period; servers to"
           + " decommission; and warnings.",
+      "With --out FILE the plan is also saved, with its SQL and a fingerprint of the state it was"
+          + " made from; `strata apply FILE` then executes exactly that plan, or refuses and changes"
+          + " nothing if anything it was made from has changed.",
       "",
-      "Example: strata plan --now 2026-02-01 --sql"
+      "Examples:",
+      "  strata plan --now 2026-02-01 --sql",
+      "  strata plan --out tonight.plan && strata apply tonight.plan"
     })
 final class PlanCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
@@ -40,6 +45,12 @@ final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--sql", description = "Show the SQL of each action.")
   boolean sql;
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Also save the plan to FILE (JSON, no secrets) for `strata apply FILE`.")
+  java.nio.file.Path out;
 
   @Option(
       names = "--only",
@@ -60,12 +71,24 @@ final class PlanCommand implements Callable<Integer> {
     LifecyclePlan plan =
         LifecycleExecutor.filter(new LifecyclePlanner(connections).plan(instant), kinds);
     LifecycleExecutor renderer = new LifecycleExecutor(connections, MoveProgress.NONE);
-    PrintWriter out = spec.commandLine().getOut();
-    if (json.enabled) {
-      Json.print(out, LifecycleOutput.document(plan, renderer, sql, null));
-    } else {
-      LifecycleOutput.printPlan(out, plan, renderer, sql);
+    PrintWriter printer = spec.commandLine().getOut();
+    if (out != null) {
+      renderer.snapshot(plan, kinds).write(out);
     }
+    if (json.enabled) {
+      java.util.Map<String, Object> document = LifecycleOutput.document(plan, renderer, sql, null);
+      if (out != null) {
+        document.put("saved_to", out.toString());
+      }
+      Json.print(printer, document);
+    } else {
+      LifecycleOutput.printPlan(printer, plan, renderer, sql);
+      if (out != null) {
+        printer.println(
+            "Saved to " + out + "; `strata apply " + out + "` executes exactly this plan.");
+      }
+    }
+    printer.flush();
     return 0;
   }
 

@@ -39,14 +39,19 @@ final class MovePlanner {
 
   // ---------------------------------------------------------------- pre-flight
 
-  /** P0 of an archive of a local partition to {@code server}; {@code id} names what it creates. */
+  /**
+   * P0 of an archive of a local partition to {@code server}; {@code id} names what it creates.
+   * {@code serverCreatedFirst}: the foreign server does not exist yet, and an earlier action of the
+   * same plan creates it (a lifecycle plan rendered before it runs).
+   */
   Checked preflightArchive(
       Database control,
       QualifiedName table,
       QualifiedName partitionName,
       String server,
       int jobs,
-      long id) {
+      long id,
+      boolean serverCreatedFirst) {
     ServerConfig target = config.server(server);
     CatalogReader catalog = new CatalogReader(control);
     PartitionedTable parent = catalog.partitionedTable(table);
@@ -76,7 +81,9 @@ final class MovePlanner {
     keyColumn(parent);
     PartitionManager.refuseUniqueIndexes(parent);
     refuseGeneratedColumns(catalog, parent, partitionName);
-    requireForeignServer(catalog, target.name());
+    if (!serverCreatedFirst) {
+      requireForeignServer(catalog, target.name());
+    }
     QualifiedName remoteTable = partitionName;
     try (Database remote = open(target.name())) {
       CatalogReader remoteCatalog = new CatalogReader(remote);

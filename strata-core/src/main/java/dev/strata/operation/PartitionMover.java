@@ -83,7 +83,7 @@ public final class PartitionMover {
           }
           long id = Journal.nextId(control);
           MovePlanner.Checked checked =
-              planner.preflightArchive(control, table, partition, server, jobs, id);
+              planner.preflightArchive(control, table, partition, server, jobs, id, false);
           return runner.start(control, journal, checked.operation());
         });
   }
@@ -355,6 +355,25 @@ public final class PartitionMover {
    */
   public List<PlannedStep> planArchive(
       QualifiedName table, QualifiedName partition, String server, int jobs) {
+    return planArchive(table, partition, server, jobs, Ahead.NONE);
+  }
+
+  /**
+   * What the earlier actions of a lifecycle plan will have done by the time one of its archives
+   * runs: how many operations they journal first (each takes an id), and which foreign servers they
+   * create.
+   */
+  public record Ahead(int operationsBefore, java.util.Set<String> serversCreated) {
+    public static final Ahead NONE = new Ahead(0, java.util.Set.of());
+
+    public Ahead {
+      serversCreated = java.util.Set.copyOf(serversCreated);
+    }
+  }
+
+  /** An archive planned as one action of a lifecycle plan, after the actions {@code ahead}. */
+  public List<PlannedStep> planArchive(
+      QualifiedName table, QualifiedName partition, String server, int jobs, Ahead ahead) {
     config.server(server);
     try (Database control = coordinator()) {
       Optional<MoveResult> fulfilled =
@@ -364,7 +383,13 @@ public final class PartitionMover {
       }
       MovePlanner.Checked checked =
           planner.preflightArchive(
-              control, table, partition, server, jobs, Journal.predictedNextId(control));
+              control,
+              table,
+              partition,
+              server,
+              jobs,
+              Journal.predictedNextId(control) + ahead.operationsBefore(),
+              ahead.serversCreated().contains(server));
       return plan(control, checked.operation());
     }
   }
@@ -423,7 +448,7 @@ public final class PartitionMover {
           control,
           planner
               .preflightArchive(
-                  control, table, partition, server, jobs, Journal.predictedNextId(control))
+                  control, table, partition, server, jobs, Journal.predictedNextId(control), false)
               .operation());
     }
   }

@@ -93,6 +93,11 @@ public final class ForeignServerPlanner {
     return actions;
   }
 
+  /** The description of the action that creates foreign server {@code server}. */
+  static String creating(String server) {
+    return "create foreign server " + server;
+  }
+
   private static Optional<SqlAction> planServer(
       ServerConfig server, Optional<ForeignServer> existing) {
     Map<String, String> desired = new TreeMap<>(server.fdwOptions());
@@ -100,7 +105,7 @@ public final class ForeignServerPlanner {
       return Optional.of(
           new SqlAction(
               "foreign_server",
-              "create foreign server " + server.name(),
+              creating(server.name()),
               "not on the coordinator",
               List.of(
                   SqlStatement.of(

@@ -48,6 +48,43 @@ public final class LifecycleExecutor {
       Set<String> onlyKinds,
       Consumer<LifecyclePlan> beforeRun,
       Consumer<LifecycleAction> done) {
+    return apply(now, onlyKinds, Optional.empty(), beforeRun, done);
+  }
+
+  /**
+   * Runs exactly the plan that was approved (saved with {@code strata plan --out}, or shown by an
+   * interactive apply): takes the apply lock, plans again at the approved plan's clock and kinds,
+   * and goes ahead only if the new plan and the state it is made from are the same as the approved
+   * ones. Otherwise it changes nothing and says what differs.
+   */
+  public List<LifecycleAction> apply(
+      SavedPlan approved, Consumer<LifecyclePlan> beforeRun, Consumer<LifecycleAction> done) {
+    return apply(
+        approved.clock(), Set.copyOf(approved.only()), Optional.of(approved), beforeRun, done);
+  }
+
+  /** The refusal of an approved plan that no longer matches: nothing was changed. */
+  public static StrataException outOfDate(List<String> differences) {
+    return new StrataException(
+        ErrorCode.CHECK_FAILED,
+        "the approved plan no longer matches the coordinator; nothing was changed:\n  "
+            + String.join("\n  ", differences),
+        "make a new plan (`strata plan --out FILE`), review it, and apply that file");
+  }
+
+  /** The plan as it would be saved: every action with its SQL, and the state it is made from. */
+  public SavedPlan snapshot(LifecyclePlan plan, Set<String> onlyKinds) {
+    try (Database coordinator = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      return SavedPlan.of(plan, onlyKinds, this, StateFingerprint.read(config, coordinator));
+    }
+  }
+
+  private List<LifecycleAction> apply(
+      java.time.LocalDateTime now,
+      Set<String> onlyKinds,
+      Optional<SavedPlan> approved,
+      Consumer<LifecyclePlan> beforeRun,
+      Consumer<LifecycleAction> done) {
     try (Database control = new Database(Connections.COORDINATOR, connections.coordinator())) {
       boolean locked =
           control
@@ -64,6 +101,12 @@ public final class LifecycleExecutor {
       }
       try {
         LifecyclePlan plan = filter(new LifecyclePlanner(connections).plan(now), onlyKinds);
+        if (approved.isPresent()) {
+          List<String> differences = approved.get().differences(snapshot(plan, onlyKinds));
+          if (!differences.isEmpty()) {
+            throw outOfDate(differences);
+          }
+        }
         beforeRun.accept(plan);
         List<LifecycleAction> applied = new ArrayList<>();
         for (LifecycleAction action : plan.actions()) {
@@ -160,8 +203,33 @@ public final class LifecycleExecutor {
     return statements;
   }
 
-  /** The SQL each action runs, for {@code strata plan --sql}. */
-  public List<String> sql(LifecycleAction action) {
+  /**
+   * The SQL each action of {@code plan} runs, in order, for {@code strata plan --sql} and saved
+   * plans: each action rendered as it will run after the ones before it (the journal ids they take,
+   * the foreign servers they create).
+   */
+  public List<List<String>> sql(LifecyclePlan plan) {
+    Set<String> serversCreated =
+        plan.actions().stream()
+            .filter(LifecycleAction.ServerSetup.class::isInstance)
+            .map(LifecycleAction::description)
+            .flatMap(
+                description ->
+                    config.servers().keySet().stream()
+                        .filter(name -> description.equals(ForeignServerPlanner.creating(name))))
+            .collect(Collectors.toSet());
+    List<List<String>> rendered = new ArrayList<>();
+    int journaled = 0;
+    for (LifecycleAction action : plan.actions()) {
+      rendered.add(sql(action, new PartitionMover.Ahead(journaled, serversCreated)));
+      if (action instanceof LifecycleAction.Archive || action instanceof LifecycleAction.Retire) {
+        journaled++;
+      }
+    }
+    return rendered;
+  }
+
+  private List<String> sql(LifecycleAction action, PartitionMover.Ahead ahead) {
     if (action instanceof LifecycleAction.ServerSetup setup) {
       return render(setup.action().statements());
     }
@@ -192,7 +260,7 @@ public final class LifecycleExecutor {
       List<String> lines = new ArrayList<>();
       for (PartitionMover.PlannedStep step :
           new PartitionMover(connections, MoveProgress.NONE)
-              .planArchive(archive.table(), archive.partition(), archive.server(), 1)) {
+              .planArchive(archive.table(), archive.partition(), archive.server(), 1, ahead)) {
         lines.add("-- " + step.step());
         lines.addAll(step.lines());
       }
