@@ -35,6 +35,7 @@ class ProgressPrinterTest {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
+          Optional.empty(),
           OffsetDateTime.now(),
           OffsetDateTime.now());
 

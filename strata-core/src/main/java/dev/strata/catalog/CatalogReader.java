@@ -225,6 +225,27 @@ public final class CatalogReader {
         .map(r -> columns(r.oid()));
   }
 
+  /**
+   * Columns of {@code table} with a collation other than the database default, {@code C} or {@code
+   * POSIX}: one that may be nondeterministic, so that equal values need not be equal bytes.
+   */
+  public List<String> columnsWithOtherCollations(QualifiedName table) {
+    return database.query(
+        """
+        SELECT a.attname FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = (SELECT c.oid FROM pg_catalog.pg_class c
+                            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                            WHERE n.nspname = ? AND c.relname = ?)
+          AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attcollation <> 0
+          AND a.attcollation NOT IN ('pg_catalog.default'::regcollation, 'pg_catalog."C"'::regcollation,
+                                     'pg_catalog."POSIX"'::regcollation)
+        ORDER BY a.attnum""",
+        row -> row.getString(1),
+        table.schema(),
+        table.name());
+  }
+
   /** Columns of {@code table} whose values are generated ({@code GENERATED ALWAYS AS ...}). */
   public List<String> generatedColumns(QualifiedName table) {
     return database.query(

@@ -6,9 +6,9 @@ import dev.strata.catalog.Column;
 import dev.strata.connect.Database;
 import dev.strata.operation.Operation;
 import dev.strata.operation.RangeBounds;
+import dev.strata.operation.Verifier;
 import dev.strata.sql.Identifiers;
 import dev.strata.verify.Fingerprint;
-import dev.strata.verify.Fingerprints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -305,18 +305,13 @@ final class ArchivedPartitionChecks {
     }
     if (options.deep() && bounds.isPresent() && keyPresent) {
       RangeBounds range = bounds.get();
-      Fingerprint now =
-          Fingerprints.of(
-              remote,
-              archived.remoteTable(),
-              archived.parent().columns(),
-              range.outsideCondition(),
-              range.parameters());
+      Verifier.Check check =
+          Verifier.check(
+              remote, archived.remoteTable(), archived.parent().columns(), range, operation);
+      Fingerprint now = check.now();
       String recordedChecksum = operation.sourceChecksum().orElse("");
-      boolean same =
-          !recordedChecksum.isEmpty()
-              && now.checksum().compareTo(Fingerprints.parseChecksum(recordedChecksum)) == 0
-              && now.rows() == expectedRows;
+      // Rows outside the bounds have a check of their own (PARTITION_OUT_OF_BOUNDS).
+      boolean same = check.recorded().map(now::sameRowsAs).orElse(false);
       if (same) {
         results.add(
             CheckResult.ok(

@@ -64,8 +64,21 @@ public sealed interface Action {
     }
   }
 
-  /** Binary COPY out of one session streamed into COPY in on another. */
-  record Relay(Session source, String copyOut, Session target, String copyIn) implements Action {}
+  /**
+   * Binary COPY out of one session streamed into COPY in on another. With {@code digest}, Strata
+   * hashes each row as it passes ({@link dev.strata.verify.RowDigest}) and adds the rows'
+   * fingerprint to the digest's slot: the source's fingerprint without a second scan of it.
+   */
+  record Relay(
+      Session source, String copyOut, Session target, String copyIn, Optional<Digest> digest)
+      implements Action {}
+
+  /** Where a {@link Relay} keeps the fingerprint of the rows it relayed, and how it hashes them. */
+  record Digest(Slot slot, List<dev.strata.verify.ColumnHash> columns) {
+    public Digest {
+      columns = List.copyOf(columns);
+    }
+  }
 
   /**
    * {@code actions} run only when {@code table} exists on the session's server and, with {@code

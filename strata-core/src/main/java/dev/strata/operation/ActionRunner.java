@@ -355,6 +355,8 @@ final class ActionRunner implements AutoCloseable {
     Database source = session(relay.source());
     Database target = session(relay.target());
     Operation current = operation.get();
+    dev.strata.verify.RowDigest digest =
+        relay.digest().map(d -> new dev.strata.verify.RowDigest(d.columns())).orElse(null);
     CopyRelay.Result result =
         CopyRelay.relay(
             source,
@@ -365,7 +367,29 @@ final class ActionRunner implements AutoCloseable {
             (rowsDelta, bytesDelta) ->
                 progress.copied(
                     rows.addAndGet(rowsDelta), bytes.addAndGet(bytesDelta), expectedRows),
-            Failpoints.enabled() ? current.kind().label() + ".copy_rows" : null);
+            Failpoints.enabled() ? current.kind().label() + ".copy_rows" : null,
+            digest);
+    if (digest != null) {
+      if (digest.rows() != result.rows()) {
+        throw new StrataException(
+            ErrorCode.INTERNAL,
+            "the copy's digest saw "
+                + digest.rows()
+                + " rows, the server sent "
+                + result.rows()
+                + "; nothing was swapped",
+            "report this; a rerun copies again");
+      }
+      Fingerprint relayed = new Fingerprint(digest.rows(), digest.checksum(), 0);
+      measured.merge(
+          relay.digest().orElseThrow().slot(),
+          relayed,
+          (a, b) ->
+              new Fingerprint(
+                  a.rows() + b.rows(),
+                  a.checksum().add(b.checksum()),
+                  a.outOfRange() + b.outOfRange()));
+    }
     tell(relay.source(), SqlStatement.of(relay.copyOut()));
     tell(relay.target(), SqlStatement.of(relay.copyIn()));
     LOG.debug("relayed {} rows, {} bytes", result.rows(), result.bytes());

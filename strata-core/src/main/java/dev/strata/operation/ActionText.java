@@ -138,7 +138,13 @@ final class ActionText {
         }
         current = null;
       } else if (action instanceof Action.Relay relay) {
-        statement(relay.source(), SqlStatement.of(relay.copyOut()), "streamed, row by row, into:");
+        statement(
+            relay.source(),
+            SqlStatement.of(relay.copyOut()),
+            relay.digest().isPresent()
+                ? "streamed, row by row, into the next statement; Strata hashes each row on the"
+                    + " way (the source's fingerprint):"
+                : "streamed, row by row, into:");
         statement(relay.target(), SqlStatement.of(relay.copyIn()), "");
       } else if (action instanceof Action.IfTable ifTable) {
         lines.add(

@@ -53,6 +53,7 @@ final class CopyRelay {
    * @param progress called with the number of rows relayed since the last call, from the writing
    *     thread, about every 10,000 rows
    * @param failpoint a counting failpoint hit once per relayed row
+   * @param digest fed every message, on the reading thread, before it is written; or null
    */
   static Result relay(
       Database source,
@@ -61,7 +62,8 @@ final class CopyRelay {
       String copyInSql,
       Duration stallTimeout,
       Progress progress,
-      String failpoint) {
+      String failpoint,
+      dev.strata.verify.RowDigest digest) {
     BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     AtomicReference<Throwable> readFailure = new AtomicReference<>();
     AtomicLong lastProgress = new AtomicLong(System.nanoTime());
@@ -86,6 +88,9 @@ final class CopyRelay {
                 byte[] message;
                 while ((message = copyOut.readFromCopy()) != null) {
                   lastProgress.set(System.nanoTime());
+                  if (digest != null) {
+                    digest.accept(message);
+                  }
                   while (!queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
                     if (Thread.currentThread().isInterrupted()) {
                       return;
@@ -161,6 +166,9 @@ final class CopyRelay {
             ? source.failure(copyOutSql, sql)
             : new StrataException(
                 ErrorCode.INTERNAL, "copy reader failed: " + failure, null, failure);
+      }
+      if (digest != null) {
+        digest.finish();
       }
       copyIn.endCopy();
       finished = true;

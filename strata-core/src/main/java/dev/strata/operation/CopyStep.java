@@ -2,14 +2,19 @@ package dev.strata.operation;
 
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
+import dev.strata.verify.ColumnHash;
+import dev.strata.verify.Fingerprints;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * P4: binary COPY from the source's server into the target's, in one stream (TRUNCATE and COPY in
  * one transaction, so the rows are written frozen) or in {@code jobs} streams over block ranges of
- * the source's heap. The source is frozen, so its fingerprint is measured while it is copied and
- * journaled with the copy; verification then only reads the target.
+ * the source's heap. The source is frozen, so its fingerprint is taken while it is copied and
+ * journaled with the copy, in the form the journal records: hashed by Strata from the stream itself
+ * (columns form), or measured by a query on the source running alongside; verification then only
+ * reads the target.
  */
 final class CopyStep implements MoveStep {
   @Override
@@ -42,10 +47,20 @@ final class CopyStep implements MoveStep {
     int streams = (int) Math.max(1, Math.min(operation.jobs(), context.sourcePages()));
     List<Action> actions = new ArrayList<>();
     List<List<Action>> branches = new ArrayList<>();
-    branches.add(
-        List.of(
-            context.fingerprint(
-                Session.bulk(sourceServer, "fingerprint"), source, Action.Slot.SOURCE)));
+    // In the columns form the relay hashes the rows it streams; otherwise the source is
+    // fingerprinted in SQL while it is copied.
+    Optional<Action.Digest> digest =
+        context.form() == Fingerprints.Form.COLUMNS
+            ? Optional.of(
+                new Action.Digest(
+                    Action.Slot.SOURCE, ColumnHash.forColumns(context.columns()).orElseThrow()))
+            : Optional.empty();
+    if (digest.isEmpty()) {
+      branches.add(
+          List.of(
+              context.fingerprint(
+                  Session.bulk(sourceServer, "fingerprint"), source, Action.Slot.SOURCE)));
+    }
     if (streams == 1) {
       Session copyIn = Session.bulk(targetServer, "copy");
       branches.add(
@@ -58,7 +73,8 @@ final class CopyStep implements MoveStep {
                           Session.bulk(sourceServer, "copy"),
                           MoveStatements.copyOut(source, context.columns(), ""),
                           copyIn,
-                          MoveStatements.copyIn(target, context.columns(), true))),
+                          MoveStatements.copyIn(target, context.columns(), true),
+                          digest)),
                   Action.Ending.COMMIT)));
     } else {
       actions.add(
@@ -81,7 +97,8 @@ final class CopyStep implements MoveStep {
                                 MoveStatements.blockRange(
                                     from, i == streams - 1 ? -1 : from + perStream)),
                             copyIn,
-                            MoveStatements.copyIn(target, context.columns(), false))),
+                            MoveStatements.copyIn(target, context.columns(), false),
+                            digest)),
                     Action.Ending.COMMIT)));
       }
     }
@@ -92,7 +109,8 @@ final class CopyStep implements MoveStep {
             Journal.copiedStatements(
                     operation,
                     new RunValue(Action.Slot.SOURCE, false),
-                    new RunValue(Action.Slot.SOURCE, true))
+                    new RunValue(Action.Slot.SOURCE, true),
+                    context.form())
                 .stream()
                 .map(statement -> (Action) new Action.Run(Session.CONTROL, statement))
                 .toList(),

@@ -23,7 +23,7 @@ public final class Journal {
       """
       id, kind, parent_schema, parent_name, partition_schema, partition_name, bound, server,
       remote_schema, remote_table, staging_name, detached_name, state, jobs, keep_remote,
-      source_rows, source_checksum::text, drop_after, last_error, freeze_marker, from_server,
+      source_rows, source_checksum::text, checksum_form, drop_after, last_error, freeze_marker, from_server,
       from_schema, from_table, created_at, updated_at""";
 
   private final Database coordinator;
@@ -156,14 +156,18 @@ public final class Journal {
 
   /** P4's completion, with the source's fingerprint measured during the copy. */
   static List<SqlStatement> copiedStatements(
-      Operation operation, SqlStatement.Deferred rows, SqlStatement.Deferred checksum) {
+      Operation operation,
+      SqlStatement.Deferred rows,
+      SqlStatement.Deferred checksum,
+      dev.strata.verify.Fingerprints.Form form) {
     return List.of(
         SqlStatement.of(
             "UPDATE strata.operation SET state = 'copied', source_rows = ?,"
-                + " source_checksum = ?::numeric, last_error = NULL, updated_at = now()"
-                + " WHERE id = ?",
+                + " source_checksum = ?::numeric, checksum_form = ?, last_error = NULL,"
+                + " updated_at = now() WHERE id = ?",
             rows,
             checksum,
+            form.label(),
             operation.id()),
         eventStatement(operation.id(), OperationState.COPIED.label(), "rows copied"));
   }
@@ -227,6 +231,7 @@ public final class Journal {
         jobs,
         keepRemote,
         OptionalLong.empty(),
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),
@@ -362,6 +367,7 @@ public final class Journal {
         row.getBoolean("keep_remote"),
         hasRows ? OptionalLong.of(sourceRows) : OptionalLong.empty(),
         Optional.ofNullable(row.getString("source_checksum")),
+        Optional.ofNullable(row.getString("checksum_form")),
         Optional.ofNullable(row.getObject("drop_after", OffsetDateTime.class)),
         Optional.ofNullable(row.getString("last_error")),
         Optional.ofNullable(row.getString("freeze_marker")),

@@ -82,7 +82,11 @@ public final class JournalSchema {
                   ALTER TABLE strata.operation
                     ADD COLUMN from_server text,
                     ADD COLUMN from_schema text,
-                    ADD COLUMN from_table text""")));
+                    ADD COLUMN from_table text""")),
+          new Migration(
+              5,
+              "the form of the verified checksum",
+              List.of("ALTER TABLE strata.operation ADD COLUMN checksum_form text")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

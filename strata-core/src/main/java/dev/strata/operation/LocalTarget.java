@@ -76,4 +76,9 @@ record LocalTarget(QualifiedName table) implements Target {
     // The restored partition takes writes at once: nothing proves it unchanged since the swap.
     return false;
   }
+
+  @Override
+  public QualifiedName tableAfterSwap(MoveContext context) {
+    return context.operation().partition();
+  }
 }

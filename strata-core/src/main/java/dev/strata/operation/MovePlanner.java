@@ -14,6 +14,7 @@ import dev.strata.config.TableConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.sql.QualifiedName;
+import dev.strata.verify.ColumnHash;
 import dev.strata.verify.Fingerprints;
 import java.time.Duration;
 import java.util.List;
@@ -297,10 +298,45 @@ final class MovePlanner {
         source,
         target,
         indexes,
-        Fingerprints.formFor(control, parent.columns()),
+        operation
+            .checksumForm()
+            .map(Fingerprints.Form::ofLabel)
+            .orElseGet(() -> form(control, coordinator, parent, source.server(), target.server())),
         pages,
         () -> coordinator.ownership(operation.partition()),
         settings);
+  }
+
+  /**
+   * How a move that has not copied yet fingerprints rows: in the columns form when every column's
+   * type has a {@link ColumnHash}, no column has a collation that might be nondeterministic, and
+   * both servers hash sample values exactly as Strata does (so the relay can hash the source as it
+   * streams it); otherwise hashed in SQL by record (or by text, for types without an extended hash
+   * function).
+   */
+  private Fingerprints.Form form(
+      Database control,
+      CatalogReader coordinator,
+      PartitionedTable parent,
+      String sourceServer,
+      String targetServer) {
+    Optional<List<ColumnHash>> hashes = ColumnHash.forColumns(parent.columns());
+    if (hashes.isPresent() && coordinator.columnsWithOtherCollations(parent.name()).isEmpty()) {
+      boolean agree = true;
+      for (String server : new java.util.LinkedHashSet<>(List.of(sourceServer, targetServer))) {
+        if (server.equals(Connections.COORDINATOR)) {
+          agree &= Fingerprints.streamHashingAgrees(control, hashes.get());
+        } else {
+          try (Database remote = open(server)) {
+            agree &= Fingerprints.streamHashingAgrees(remote, hashes.get());
+          }
+        }
+      }
+      if (agree) {
+        return Fingerprints.Form.COLUMNS;
+      }
+    }
+    return Fingerprints.formFor(control, parent.columns());
   }
 
   /** The swap's lock timeout: {@code timeouts.lock}, at most 200 ms (docs/decisions.md). */

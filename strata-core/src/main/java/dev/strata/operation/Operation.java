@@ -23,6 +23,10 @@ import java.util.OptionalLong;
  * @param keepRemote restore only: keep the remote table after the swap
  * @param sourceRows verified row count
  * @param sourceChecksum verified checksum (decimal text)
+ * @param checksumForm how {@code sourceChecksum} hashed rows ({@link
+ *     dev.strata.verify.Fingerprints.Form#label()}); empty for operations journaled before Strata
+ *     recorded it, whose checksums are in the record form (or text, for types without an extended
+ *     hash)
  * @param dropAfter when the detached old copy may be dropped
  * @param lastError the last failure, without secrets
  * @param freezeMarker the freeze triggers' identity when the source was frozen on the coordinator
@@ -48,6 +52,7 @@ public record Operation(
     boolean keepRemote,
     OptionalLong sourceRows,
     Optional<String> sourceChecksum,
+    Optional<String> checksumForm,
     Optional<OffsetDateTime> dropAfter,
     Optional<String> lastError,
     Optional<String> freezeMarker,
@@ -73,6 +78,7 @@ public record Operation(
         keepRemote,
         sourceRows,
         sourceChecksum,
+        checksumForm,
         dropAfter,
         lastError,
         freezeMarker,

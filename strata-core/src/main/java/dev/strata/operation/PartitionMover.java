@@ -15,7 +15,6 @@ import dev.strata.connect.Database;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import dev.strata.verify.Fingerprint;
-import dev.strata.verify.Fingerprints;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -715,28 +714,16 @@ public final class PartitionMover {
         Operation operation = archived.get();
         RangeBounds bounds = RangeBounds.of((PartitionBound.Range) partition.bound(), key);
         try (Database remote = open(foreign.get().server())) {
-          Fingerprint now =
-              Fingerprints.of(
-                  remote,
-                  operation.remoteTable(),
-                  parent.columns(),
-                  bounds.outsideCondition(),
-                  bounds.parameters());
-          Fingerprint recorded =
-              new Fingerprint(
-                  operation.sourceRows().orElse(-1),
-                  Fingerprints.parseChecksum(operation.sourceChecksum().orElse("0")),
-                  0);
+          Verifier.Check check =
+              Verifier.check(remote, operation.remoteTable(), parent.columns(), bounds, operation);
           String verdict =
-              now.sameRowsAs(recorded) && now.outOfRange() == 0
-                  ? "ok"
-                  : "MISMATCH: the remote rows differ from what was archived";
+              check.holds() ? "ok" : "MISMATCH: the remote rows differ from what was archived";
           outcomes.add(
               new VerifyOutcome(
                   partition.name().display(),
                   foreign.get().server(),
-                  Optional.of(recorded),
-                  Optional.of(now),
+                  check.recorded(),
+                  Optional.of(check.now()),
                   verdict));
         }
       }

@@ -105,4 +105,9 @@ record RemoteTarget(String server, QualifiedName table) implements Target {
   public boolean reversible(MoveContext context) {
     return !context.settings().archivedUpdatable();
   }
+
+  @Override
+  public QualifiedName tableAfterSwap(MoveContext context) {
+    return table();
+  }
 }

@@ -13,6 +13,12 @@ interface Target {
   /** The table the copy is written to, on {@link #server()}. */
   QualifiedName table();
 
+  /**
+   * The copy after the swap, on {@link #server()}: the same table on a server; the partition itself
+   * for a local copy, which the swap renames to the partition's name.
+   */
+  QualifiedName tableAfterSwap(MoveContext context);
+
   /** Whether the new partition is a foreign table on the coordinator. */
   boolean foreign();
 
