@@ -120,6 +120,8 @@ public sealed interface Action {
     TRUE,
     /** The row count the journal recorded as verified. */
     VERIFIED_ROWS,
+    /** 1 when the journal recorded rows as verified, 0 when it recorded none. */
+    ANY_VERIFIED_ROW,
     /** The freeze triggers' identity the journal recorded at the freeze. */
     FREEZE_MARKER
   }
@@ -144,8 +146,10 @@ public sealed interface Action {
     COUNT_MISMATCH,
     /** The freeze triggers changed since the freeze. */
     FREEZE_CHANGED,
-    /** The copy does not hold the source's rows. */
+    /** The copy does not hold the source's rows, or the coordinator would not serve them. */
     COPY_MISMATCH,
+    /** Row-level security is enabled on the copy: a role may see fewer rows than were verified. */
+    ROW_SECURITY,
     /** The old copy changed after verification. */
     OLD_COPY_CHANGED,
     /** A table of the name the move needs exists and the operation did not create it. */

@@ -104,6 +104,7 @@ final class ActionText {
             switch (expect.expected()) {
               case TRUE -> "must be true";
               case VERIFIED_ROWS -> "must equal the verified row count";
+              case ANY_VERIFIED_ROW -> "must be 1 if any row was verified (the copy is readable)";
               case FREEZE_MARKER -> "must equal the freeze triggers recorded at the freeze";
             });
       } else if (action instanceof Action.Measure measure) {
@@ -182,5 +183,29 @@ final class ActionText {
         case VERIFIED -> "rows recorded as verified";
       };
     }
+  }
+
+  /** One line naming an action, for logs: its kind, session and the start of its statement. */
+  static String summary(Action action) {
+    String text;
+    if (action instanceof Action.Run run) {
+      text = run.session().label() + " " + run.statement().sql();
+    } else if (action instanceof Action.Expect expect) {
+      text = "check on " + expect.session().label() + " " + expect.query().sql();
+    } else if (action instanceof Action.Measure measure) {
+      text = "fingerprint on " + measure.session().label();
+    } else if (action instanceof Action.Relay relay) {
+      text = "copy " + relay.source().label() + " -> " + relay.target().label();
+    } else if (action instanceof Action.Probe probe) {
+      text = "probe of " + probe.server();
+    } else if (action instanceof Action.IfTable ifTable) {
+      text = "if " + ifTable.table().display() + " exists";
+    } else if (action instanceof Action.BestEffort bestEffort) {
+      text = bestEffort.what();
+    } else {
+      text = action.getClass().getSimpleName();
+    }
+    String line = text.replaceAll("\\s+", " ");
+    return line.length() > 100 ? line.substring(0, 100) + "..." : line;
   }
 }

@@ -1,5 +1,6 @@
 package dev.strata.operation;
 
+import dev.strata.connect.Connections;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
@@ -8,8 +9,8 @@ import java.util.List;
 /**
  * P8: the old copy is re-hashed and must still hold the verified rows before it is dropped (or
  * kept, when it is not Strata's); the freeze and the swap's check stop every way of writing we know
- * of, and this catches any other before the only other copy of a row could be dropped. The new
- * copy's statistics are gathered meanwhile.
+ * of, and this catches any other before the only other copy of a row could be dropped. The
+ * coordinator's statistics of a new foreign partition are gathered meanwhile.
  */
 final class CleanupStep implements MoveStep {
   @Override
@@ -34,19 +35,30 @@ final class CleanupStep implements MoveStep {
 
   @Override
   public List<Action> actions(MoveContext context) {
-    // The copy's statistics, gathered where its rows live, alongside the old copy's check.
-    String server = context.target().server();
-    QualifiedName copy = context.target().tableAfterSwap(context);
-    List<Action> statistics =
-        List.of(
-            new Action.BestEffort(
-                "ANALYZE of " + copy.display() + " on " + server,
-                List.of(
-                    new Action.Run(
-                        Session.bulk(server, "analyze"),
-                        SqlStatement.of("ANALYZE " + copy.quoted())))));
+    // The coordinator's statistics of a foreign partition, alongside the old copy's check:
+    // postgres_fdw samples the server using its row count (the verification's ANALYZE there took
+    // it). A small sample (3,000 rows) keeps this short: archived partitions need row counts and
+    // rough distributions.
+    List<Action> statistics = new ArrayList<>();
+    if (context.target().foreign()) {
+      String server = context.target().server();
+      Session coordinator = Session.of(Connections.COORDINATOR, "analyze");
+      QualifiedName partition = context.operation().partition();
+      statistics.add(
+          new Action.BestEffort(
+              "ANALYZE of " + partition.display(),
+              List.of(
+                  new Action.Probe(coordinator, server, context.settings().timeouts().connect()),
+                  new Action.Run(
+                      coordinator, SqlStatement.of("SET default_statistics_target = 10")),
+                  new Action.Run(coordinator, SqlStatement.of("ANALYZE " + partition.quoted())))));
+    }
     List<Action> actions = new ArrayList<>();
-    actions.add(new Action.Parallel(List.of(statistics, context.source().cleanUp(context))));
+    if (statistics.isEmpty()) {
+      actions.addAll(context.source().cleanUp(context));
+    } else {
+      actions.add(new Action.Parallel(List.of(statistics, context.source().cleanUp(context))));
+    }
     actions.add(new Action.Point(context.operation().kind().label() + ".after_cleanup"));
     actions.add(context.journal(OperationState.DONE, "old copy dropped"));
     return actions;

@@ -18,8 +18,9 @@ import org.postgresql.copy.CopyOut;
 /**
  * Streams {@code COPY ... TO STDOUT (FORMAT binary)} from one server into {@code COPY ... FROM
  * STDIN (FORMAT binary)} on another, pipelined: a reader thread pulls CopyData messages (one per
- * row) into a bounded queue while the calling thread writes them, so both servers and the network
- * work at once and memory stays bounded.
+ * row), hashes them when asked, and packs them into 64 KiB chunks on a bounded queue while the
+ * calling thread writes each chunk as one message, so both servers and the network work at once,
+ * memory stays bounded (64 chunks), and neither side pays per row for the hand-off.
  *
  * <p>Failure handling: whichever side fails, the target's COPY is cancelled ({@code cancelCopy})
  * and the source's COPY is cancelled with a cancel request in {@code finally}, and the reader is
@@ -35,8 +36,12 @@ import org.postgresql.copy.CopyOut;
  * target with the source's column types.
  */
 final class CopyRelay {
-  private static final byte[] END = new byte[0];
-  private static final int QUEUE_CAPACITY = 4096;
+  /** Messages packed into one buffer by the reader: one queue hand-off and one write for many. */
+  private record Chunk(byte[] data, int length, int messages) {}
+
+  private static final Chunk END = new Chunk(new byte[0], 0, 0);
+  private static final int QUEUE_CAPACITY = 64;
+  private static final int CHUNK_BYTES = 64 * 1024;
 
   /** Receives rows and bytes relayed since its previous call. */
   @FunctionalInterface
@@ -64,7 +69,7 @@ final class CopyRelay {
       Progress progress,
       String failpoint,
       dev.strata.verify.RowDigest digest) {
-    BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     AtomicReference<Throwable> readFailure = new AtomicReference<>();
     AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     AtomicBoolean stalled = new AtomicBoolean();
@@ -86,16 +91,34 @@ final class CopyRelay {
             () -> {
               try {
                 byte[] message;
+                byte[] chunk = new byte[CHUNK_BYTES];
+                int length = 0;
+                int messages = 0;
                 while ((message = copyOut.readFromCopy()) != null) {
                   lastProgress.set(System.nanoTime());
                   if (digest != null) {
                     digest.accept(message);
                   }
-                  while (!queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
-                    if (Thread.currentThread().isInterrupted()) {
+                  if (length + message.length > chunk.length && messages > 0) {
+                    if (!offer(queue, new Chunk(chunk, length, messages))) {
                       return;
                     }
+                    chunk = new byte[CHUNK_BYTES];
+                    length = 0;
+                    messages = 0;
                   }
+                  if (message.length > chunk.length) {
+                    if (!offer(queue, new Chunk(message, message.length, 1))) {
+                      return;
+                    }
+                    continue;
+                  }
+                  System.arraycopy(message, 0, chunk, length, message.length);
+                  length += message.length;
+                  messages++;
+                }
+                if (messages > 0 && !offer(queue, new Chunk(chunk, length, messages))) {
+                  return;
                 }
                 queue.put(END);
               } catch (SQLException | RuntimeException e) {
@@ -136,22 +159,25 @@ final class CopyRelay {
     boolean finished = false;
     try {
       while (true) {
-        byte[] message = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (message == null || stalled.get()) {
+        Chunk chunk = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (chunk == null || stalled.get()) {
           throw stall(source, target, stallTimeout);
         }
-        if (message == END) {
+        if (chunk == END) {
           break;
         }
-        copyIn.writeToCopy(message, 0, message.length);
+        copyIn.writeToCopy(chunk.data(), 0, chunk.length());
         lastProgress.set(System.nanoTime());
-        rows++;
-        bytes += message.length;
-        unreportedBytes += message.length;
+        rows += chunk.messages();
+        bytes += chunk.length();
+        unreportedBytes += chunk.length();
         if (failpoint != null) {
-          Failpoints.hit(failpoint);
+          for (int i = 0; i < chunk.messages(); i++) {
+            Failpoints.hit(failpoint);
+          }
         }
-        if (++unreported == 10_000) {
+        unreported += chunk.messages();
+        if (unreported >= 10_000) {
           progress.moved(unreported, unreportedBytes);
           unreported = 0;
           unreportedBytes = 0;
@@ -173,7 +199,7 @@ final class CopyRelay {
       copyIn.endCopy();
       finished = true;
       // The binary format's trailer arrives as a message of its own: it is not a row.
-      progress.moved(rows > 0 ? unreported - 1 : unreported, unreportedBytes);
+      progress.moved(Math.max(0, rows > 0 ? unreported - 1 : unreported), unreportedBytes);
       // The binary format's header travels with the first row and its trailer in a message of
       // its own, so the message count is one more than the row count when any row was sent.
       long sourceRows = copyOut.getHandledRowCount();
@@ -201,6 +227,17 @@ final class CopyRelay {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** Queues {@code chunk}; false when the reading thread was interrupted meanwhile. */
+  private static boolean offer(BlockingQueue<Chunk> queue, Chunk chunk)
+      throws InterruptedException {
+    while (!queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+      if (Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static StrataException stall(Database source, Database target, Duration stallTimeout) {

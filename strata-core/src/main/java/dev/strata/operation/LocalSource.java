@@ -112,21 +112,6 @@ record LocalSource(QualifiedName partition) implements Source {
   public List<Action> cleanUp(MoveContext context) {
     Operation operation = context.operation();
     QualifiedName detached = operation.detachedName();
-    // Statistics for the coordinator's planner, gathered while the old copy is re-hashed:
-    // postgres_fdw samples the remote table over the network, so a small sample (3,000 rows)
-    // keeps this short; archived partitions need row counts and rough distributions.
-    Session analyze = Session.of(Connections.COORDINATOR, "analyze");
-    List<Action> statistics =
-        List.of(
-            new Action.BestEffort(
-                "ANALYZE of " + partition.display(),
-                List.of(
-                    new Action.Probe(
-                        analyze,
-                        context.target().server(),
-                        context.settings().timeouts().connect()),
-                    new Action.Run(analyze, SqlStatement.of("SET default_statistics_target = 10")),
-                    new Action.Run(analyze, SqlStatement.of("ANALYZE " + partition.quoted())))));
     List<Action> oldCopy =
         List.of(
             new Action.IfTable(
@@ -146,6 +131,6 @@ record LocalSource(QualifiedName partition) implements Source {
                     new Action.Run(
                         Session.CONTROL,
                         SqlStatement.of("DROP TABLE IF EXISTS " + detached.quoted())))));
-    return List.of(new Action.Parallel(List.of(statistics, oldCopy)));
+    return oldCopy;
   }
 }

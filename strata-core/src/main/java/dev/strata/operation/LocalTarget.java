@@ -57,6 +57,12 @@ record LocalTarget(QualifiedName table) implements Target {
   }
 
   @Override
+  public List<Action> servesRows(MoveContext context) {
+    // The swap counts the local copy itself, in its transaction.
+    return List.of();
+  }
+
+  @Override
   public List<Action> beforeSwap(MoveContext context) {
     return List.of();
   }
@@ -75,10 +81,5 @@ record LocalTarget(QualifiedName table) implements Target {
   public boolean reversible(MoveContext context) {
     // The restored partition takes writes at once: nothing proves it unchanged since the swap.
     return false;
-  }
-
-  @Override
-  public QualifiedName tableAfterSwap(MoveContext context) {
-    return context.operation().partition();
   }
 }

@@ -85,7 +85,7 @@ record MoveContext(
     SqlStatement query =
         Fingerprints.statement(
             table, columns, bounds.outsideCondition(), bounds.parameters(), form);
-    if (form == Fingerprints.Form.RECORD) {
+    if (form != Fingerprints.Form.TEXT) {
       return new Action.Measure(session, query, slot);
     }
     // Rows hashed by their text: both sides print them with the same settings.

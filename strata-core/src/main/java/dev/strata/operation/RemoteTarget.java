@@ -1,5 +1,6 @@
 package dev.strata.operation;
 
+import dev.strata.connect.Connections;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
@@ -67,24 +68,44 @@ record RemoteTarget(String server, QualifiedName table) implements Target {
   }
 
   @Override
-  public List<Action> beforeSwap(MoveContext context) {
+  public List<Action> servesRows(MoveContext context) {
+    // The copy's rows were counted and hashed as Strata's role; the coordinator reads them as the
+    // user mapping's. Without row-level security on the copy every role that can read it reads
+    // every row, so one row read through the foreign server proves the mapping can (a count of
+    // them all would scan the copy once more, and serially: postgres_fdw reads through a cursor).
     QualifiedName counted = QualifiedName.of("pg_temp", "strata_count");
+    Session session = Session.of(Connections.COORDINATOR, "count");
     return List.of(
-        new Action.Probe(Session.CONTROL, server, context.settings().timeouts().connect()),
+        new Action.Expect(
+            session(),
+            SqlStatement.of(
+                "SELECT coalesce((SELECT NOT c.relrowsecurity FROM pg_catalog.pg_class c"
+                    + " WHERE c.oid = pg_catalog.to_regclass(?)), false)",
+                table.quoted()),
+            Action.Expected.TRUE,
+            Action.Failure.ROW_SECURITY),
+        new Action.Probe(session, server, context.settings().timeouts().connect()),
         new Action.Transaction(
-            Session.CONTROL,
+            session,
             List.of(
                 new Action.Run(
-                    Session.CONTROL,
+                    session,
                     SqlStatement.of(
                         MoveStatements.createIncomingForeignTable(
                             counted, context.columns(), server, table, false))),
                 new Action.Expect(
-                    Session.CONTROL,
-                    SqlStatement.of(MoveStatements.countRows(counted)),
-                    Action.Expected.VERIFIED_ROWS,
-                    Action.Failure.COUNT_MISMATCH)),
+                    session,
+                    SqlStatement.of(
+                        "SELECT count(*) FROM (SELECT 1 FROM " + counted.quoted() + " LIMIT 1) s"),
+                    Action.Expected.ANY_VERIFIED_ROW,
+                    Action.Failure.COPY_MISMATCH)),
             Action.Ending.ROLLBACK));
+  }
+
+  @Override
+  public List<Action> beforeSwap(MoveContext context) {
+    return List.of(
+        new Action.Probe(Session.CONTROL, server, context.settings().timeouts().connect()));
   }
 
   @Override
@@ -104,10 +125,5 @@ record RemoteTarget(String server, QualifiedName table) implements Target {
   @Override
   public boolean reversible(MoveContext context) {
     return !context.settings().archivedUpdatable();
-  }
-
-  @Override
-  public QualifiedName tableAfterSwap(MoveContext context) {
-    return table();
   }
 }

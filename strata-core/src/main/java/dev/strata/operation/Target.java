@@ -13,12 +13,6 @@ interface Target {
   /** The table the copy is written to, on {@link #server()}. */
   QualifiedName table();
 
-  /**
-   * The copy after the swap, on {@link #server()}: the same table on a server; the partition itself
-   * for a local copy, which the swap renames to the partition's name.
-   */
-  QualifiedName tableAfterSwap(MoveContext context);
-
   /** Whether the new partition is a foreign table on the coordinator. */
   boolean foreign();
 
@@ -28,7 +22,14 @@ interface Target {
   /** Drops the table if the operation created it (a move rolled back before its swap). */
   List<Action> drop(MoveContext context);
 
-  /** Before the swap's transaction: what proves the new partition will serve its rows. */
+  /**
+   * Alongside the verification, on sessions of its own: what proves the coordinator will serve the
+   * copy's rows once it is the partition (for a foreign partition, its rows counted through the
+   * foreign server, as the user mapping sees them).
+   */
+  List<Action> servesRows(MoveContext context);
+
+  /** Right before the swap's transaction: what proves the new partition can be reached now. */
   List<Action> beforeSwap(MoveContext context);
 
   /** First in the swap's transaction: the relation that is attached under the partition's name. */

@@ -222,6 +222,31 @@ class PartitionMoverTest {
   }
 
   @Test
+  void aCopyUnderRowLevelSecurityIsNotSwappedIn() {
+    createYear(2043, 500);
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals("archive.after_indexes")) {
+                layout.sql(layout.archiveA(), "ALTER TABLE emp_2043 ENABLE ROW LEVEL SECURITY");
+              }
+            });
+    try {
+      expect(
+          () -> mover.archive(EMP, partition(2043), "archive_a", 1),
+          ErrorCode.CHECK_FAILED,
+          "row-level security is enabled on the copy");
+    } finally {
+      observation.close();
+    }
+    assertThat(tier(2043)).isEqualTo("local");
+    layout.sql(layout.archiveA(), "ALTER TABLE emp_2043 DISABLE ROW LEVEL SECURITY");
+    assertThat(mover.archive(EMP, partition(2043), "archive_a", 1).operation().state())
+        .isEqualTo(OperationState.DONE);
+    assertThat(tier(2043)).isEqualTo("archive_a");
+  }
+
+  @Test
   void verifyReportsRowsChangedOnTheServerAfterTheArchive() {
     mover.archive(EMP, partition(2021), "archive_b", 1);
     assertThat(mover.verify(EMP, java.util.Optional.of(partition(2021))))
