@@ -42,9 +42,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The archive benchmark of DESIGN.md's performance targets: moves the same rows of the seed's
@@ -60,8 +62,12 @@ import java.util.Map;
  *   <li>(d) {@code PartitionMover.archive}, which {@code strata archive} runs: freeze, copy,
  *       verify, swap and cleanup, end to end, on a partition without indexes and on one with the
  *       seed's two indexes;
- *   <li>(e) five archives of small partitions while a reader queries another partition through the
- *       parent in a loop; its worst latency is the lock window the swap imposes.
+ *   <li>(e) the swap under load: four clients of the benchmark's own {@link LoadGenerator} insert
+ *       into a hot partition and read another through the parent in a loop while five partitions of
+ *       20,000 rows, and then one of {@code --rows} rows, are archived; their slowest transaction
+ *       during a swap is the stall the swap imposes;
+ *   <li>(f) {@code PartitionMover.move}, which {@code strata move} runs: the partition (d) archived
+ *       moved on to a second archive server, verified, server to server.
  * </ol>
  *
  * <p>The baselines (a) to (c) run three times each, interleaved, and report the median (every run
@@ -78,11 +84,16 @@ import java.util.Map;
  * archive, the partition foreign afterwards) before it is reported.
  *
  * <p>Everything runs in a new temporary directory that is deleted at the end; the servers listen on
- * loopback only. Results go to {@code archive.json} and {@code archive.md} in {@code --out}.
+ * loopback only. Results go to {@code archive-SIZE.json} and {@code archive-SIZE.md} in {@code
+ * --out}, SIZE naming the rows ({@code 1m} for 1,000,000).
  */
 public final class ArchiveBenchmark {
   private static final String MAIN = "main";
   private static final String ARCHIVE = "archive";
+
+  /** The target of the server-to-server move (f). */
+  private static final String SECOND_ARCHIVE = "archive2";
+
   private static final String SEED_SERVER = "seed_archive";
 
   /** The big partitions: one read by (a), (b), (c) and the first (d); one with indexes. */
@@ -90,16 +101,24 @@ public final class ArchiveBenchmark {
 
   private static final int INDEXED_YEAR = 2012;
 
-  /** (e): five small partitions archived in turn, and the partition the reader queries. */
+  /** (e): five small partitions archived in turn under load. */
   private static final int FIRST_SWAP_YEAR = 2013;
 
   private static final int SWAPS = 5;
   private static final long SWAP_PARTITION_ROWS = 20_000;
+
+  /** (e): a partition of {@code --rows} rows archived under load. */
+  private static final int LOADED_YEAR = 2019;
+
+  /** The load: every client inserts into the hot partition and reads the reader partition. */
   private static final int READER_YEAR = 2020;
+
   private static final long READER_PARTITION_ROWS = 20_000;
-  private static final Duration READER_BASELINE = Duration.ofSeconds(2);
-  private static final Duration READER_LIMIT = Duration.ofMinutes(15);
-  private static final int READER_MAXIMUM_SAMPLES = 2_000_000;
+  private static final int HOT_YEAR = 2021;
+  private static final int LOAD_CLIENTS = 4;
+  private static final Duration LOAD_BASELINE = Duration.ofSeconds(3);
+  private static final Duration LOAD_LIMIT = Duration.ofMinutes(15);
+  private static final int LOAD_MAXIMUM_SAMPLES_PER_CLIENT = 1_000_000;
 
   private static final int WORST_SAMPLES_REPORTED = 5;
   private static final Duration QUIET_WAIT = Duration.ofMinutes(5);
@@ -130,6 +149,7 @@ public final class ArchiveBenchmark {
 
   static final double TARGET_STRATA_VS_SEED = 20;
   static final double TARGET_READER_MAX_MILLIS = 100;
+  static final double TARGET_SWAP_STALL_MILLIS = 50;
 
   private final BenchmarkOptions options;
   private final ProgressLog progress;
@@ -163,15 +183,23 @@ public final class ArchiveBenchmark {
                     threshold),
             progress::say);
     Path base = Files.createTempDirectory("strata-bench-");
-    progress.say("starting embedded servers main and archive in " + base);
+    progress.say("starting embedded servers main, archive and archive2 in " + base);
     try (LocalServers servers =
         LocalServers.start(
             base.resolve("servers"),
             false,
-            List.of(ServerSpec.of(MAIN, "appdb"), ServerSpec.of(ARCHIVE, "archive_db")))) {
+            List.of(
+                ServerSpec.of(MAIN, "appdb"),
+                ServerSpec.of(ARCHIVE, "archive_db"),
+                ServerSpec.of(SECOND_ARCHIVE, "archive_db")))) {
       ObjectNode report = measure(servers, base);
       report.put("waited_for_quiet_machine_s", round(quietWaitSeconds, 1));
-      writeResults(options.out(), "archive", report, ArchiveReport::markdown, progress::say);
+      writeResults(
+          options.out(),
+          ArchiveReport.name(options.rows()),
+          report,
+          ArchiveReport::markdown,
+          progress::say);
     } finally {
       deleteRecursively(base);
     }
@@ -181,6 +209,10 @@ public final class ArchiveBenchmark {
       throws IOException, SQLException, InterruptedException {
     LocalServer main = servers.server(MAIN);
     LocalServer archive = servers.server(ARCHIVE);
+    LocalServer secondArchive = servers.server(SECOND_ARCHIVE);
+    Map<String, LocalServer> archives = new LinkedHashMap<>();
+    archives.put(ARCHIVE, archive);
+    archives.put(SECOND_ARCHIVE, secondArchive);
     StrataConfig config =
         loadConfig(
             writeConfig(
@@ -189,7 +221,7 @@ public final class ArchiveBenchmark {
                     + " superuser\n# postgres is trusted, so neither connections nor the user"
                     + " mapping need a password.\n",
                 main,
-                Map.of(ARCHIVE, archive)),
+                archives),
             progress::say);
     Connections connections = new Connections(config);
     applyForeignServers(
@@ -261,6 +293,7 @@ public final class ArchiveBenchmark {
             seedRuns);
     ObjectNode strata = strataArchive(connections, main, archive, PLAIN_YEAR, false);
     ObjectNode strataIndexed = strataArchive(connections, main, archive, INDEXED_YEAR, true);
+    ObjectNode strataMove = strataMove(connections, main, archive, secondArchive);
 
     methods.set("seed_fdw_insert", seed);
     methods.set("fdw_batch_1000", batch);
@@ -268,10 +301,25 @@ public final class ArchiveBenchmark {
     methods.set("raw_copy_relay_row_messages", rawRows);
     methods.set("strata_archive", strata);
     methods.set("strata_archive_with_indexes", strataIndexed);
+    methods.set("strata_move", strataMove);
 
-    ObjectNode swaps = swapReader(connections, main, archive);
-    report.put("swap_reader_latency_ms_max", swaps.get("during_moves").get("max_ms").asDouble());
-    report.set("swap_reader", swaps);
+    ObjectNode underLoad = report.putObject("swap_under_load");
+    underLoad.put("clients", LOAD_CLIENTS);
+    ArrayNode transaction = underLoad.putArray("transaction");
+    loadTransaction().forEach(transaction::add);
+    ObjectNode small =
+        underLoad(
+            connections,
+            main,
+            archive,
+            IntStream.range(0, SWAPS).map(i -> FIRST_SWAP_YEAR + i).toArray(),
+            SWAP_PARTITION_ROWS);
+    ObjectNode large = underLoad(connections, main, archive, new int[] {LOADED_YEAR}, rows);
+    underLoad.set("small_partitions", small);
+    underLoad.set("large_partition", large);
+    report.put("swap_reader_latency_ms_max", small.get("during_moves").get("max_ms").asDouble());
+    report.put("swap_stall_ms_max_small", small.get("max_ms_during_swap_steps").asDouble());
+    report.put("swap_stall_ms_max_large", large.get("max_ms_during_swap_steps").asDouble());
 
     double strataRate = strata.get("rows_per_s").asDouble();
     ObjectNode ratios = report.putObject("ratios");
@@ -290,6 +338,12 @@ public final class ArchiveBenchmark {
     ratios.put(
         "strata_archive_vs_fdw_batch_1000",
         ratio(strataRate, batch.get("rows_per_s").asDouble(), RATIO_DIGITS));
+    ratios.put(
+        "strata_move_vs_raw_copy_relay",
+        ratio(
+            strataMove.get("rows_per_s").asDouble(),
+            raw.get("rows_per_s").asDouble(),
+            RATIO_DIGITS));
     ratios.put(
         "raw_copy_relay_row_messages_vs_raw_copy_relay",
         ratio(
@@ -310,10 +364,25 @@ public final class ArchiveBenchmark {
         ratios.get("strata_archive_vs_seed_fdw_insert").asDouble());
     addTarget(
         targets,
-        "reader latency during 5 swaps, max (ms)",
+        "slowest transaction of the load during 5 moves of 20,000 rows, whole moves (ms)",
         "<=",
         TARGET_READER_MAX_MILLIS,
         report.get("swap_reader_latency_ms_max").asDouble());
+    addTarget(
+        targets,
+        "slowest transaction of the load during the swaps of 20,000-row partitions (ms)",
+        "<=",
+        TARGET_SWAP_STALL_MILLIS,
+        report.get("swap_stall_ms_max_small").asDouble());
+    addTarget(
+        targets,
+        String.format(
+            Locale.ROOT,
+            "slowest transaction of the load during the swap of a %,d-row partition (ms)",
+            rows),
+        "<=",
+        TARGET_SWAP_STALL_MILLIS,
+        report.get("swap_stall_ms_max_large").asDouble());
     report.put("targets_met", allTargetsMet(targets));
     report.put("load_average_at_end", loadAverage());
     report.put("benchmark_seconds", round(progress.elapsedSeconds(), 1));
@@ -325,10 +394,19 @@ public final class ArchiveBenchmark {
   private void load(LocalServer main) throws SQLException {
     long rows = options.rows();
     progress.say(
-        "loading " + rows + " rows into each of emp_" + PLAIN_YEAR + " and emp_" + INDEXED_YEAR);
+        "loading "
+            + rows
+            + " rows into each of emp_"
+            + PLAIN_YEAR
+            + ", emp_"
+            + INDEXED_YEAR
+            + " and emp_"
+            + LOADED_YEAR);
     execute(main, EmpData.createParent());
     execute(main, EmpData.createYearPartition(PLAIN_YEAR), EmpData.fill(PLAIN_YEAR, rows));
     execute(main, EmpData.createYearPartition(INDEXED_YEAR), EmpData.fill(INDEXED_YEAR, rows));
+    execute(main, EmpData.createYearPartition(LOADED_YEAR), EmpData.fill(LOADED_YEAR, rows));
+    execute(main, EmpData.createYearPartition(HOT_YEAR));
     execute(main, EmpData.createIndexes(INDEXED_YEAR).toArray(String[]::new));
     for (int i = 0; i < SWAPS; i++) {
       int year = FIRST_SWAP_YEAR + i;
@@ -338,6 +416,8 @@ public final class ArchiveBenchmark {
         main,
         EmpData.createYearPartition(READER_YEAR),
         EmpData.fill(READER_YEAR, READER_PARTITION_ROWS));
+    // The load reads one day of it, as an application would: through an index.
+    execute(main, EmpData.createIndexes(READER_YEAR).get(0));
     progress.say("VACUUM ANALYZE");
     execute(main, "VACUUM ANALYZE");
     execute(main, "CHECKPOINT");
@@ -544,29 +624,117 @@ public final class ArchiveBenchmark {
     return new Move(result, clock);
   }
 
-  // (e) the swap's lock window ----------------------------------------------------------------
+  // (f) server to server ------------------------------------------------------------------------
 
-  private ObjectNode swapReader(Connections connections, LocalServer main, LocalServer archive)
+  /** Moves the partition (d) archived, without indexes, from the archive to the second one. */
+  private ObjectNode strataMove(
+      Connections connections, LocalServer main, LocalServer archive, LocalServer secondArchive)
       throws SQLException, InterruptedException {
-    quiesce(main, archive);
-    String sql =
+    quiesce(main, archive, secondArchive);
+    progress.say(
+        "(f) strata move of emp_"
+            + PLAIN_YEAR
+            + " ("
+            + options.rows()
+            + " rows) from "
+            + ARCHIVE
+            + " to "
+            + SECOND_ARCHIVE
+            + ", jobs 1");
+    StepClock clock = new StepClock();
+    MoveResult result =
+        new PartitionMover(connections, clock)
+            .move(
+                QualifiedName.of("public", "emp"),
+                QualifiedName.of("public", EmpData.partitionName(PLAIN_YEAR)),
+                SECOND_ARCHIVE,
+                1);
+    clock.end();
+    if (result.operation().state() != OperationState.DONE
+        || result.rowsCopied() != options.rows()) {
+      throw new IllegalStateException(
+          "move of emp_"
+              + PLAIN_YEAR
+              + " ended at "
+              + result.operation().state().label()
+              + " after copying "
+              + result.rowsCopied()
+              + " rows");
+    }
+    requireArchived(main, PLAIN_YEAR, options.rows());
+    requireRows(secondArchive, EmpData.partition(PLAIN_YEAR), options.rows());
+    double seconds = (clock.endedNanos() - clock.startedNanos()) / 1e9;
+    ObjectNode node =
+        method(
+            "PartitionMover.move (what `strata move` runs), end to end: the archived partition"
+                + " of (d), without indexes, from archive to archive2: preflight, journal, target"
+                + " table, freeze of the source table, binary COPY relay between the two servers,"
+                + " verification, swap of the foreign partition, cleanup",
+            result.rowsCopied(),
+            seconds);
+    node.put("statistic", "single run");
+    node.put("indexes", 0);
+    node.put("jobs", 1);
+    ObjectNode phases = node.putObject("phases_s");
+    clock.phaseSeconds().forEach((phase, value) -> phases.put(phase, round(value, 3)));
+    node.put(
+        "copy_rows_per_s",
+        Math.round(result.rowsCopied() / Math.max(1e-9, result.copy().toNanos() / 1e9)));
+    return node;
+  }
+
+  // (e) the swap under load ------------------------------------------------------------------
+
+  /**
+   * One transaction of the load: an insert into the hot partition, and a read of one day of another
+   * (an index scan), both through the parent.
+   */
+  private static List<String> loadTransaction() {
+    return List.of(
+        "INSERT INTO "
+            + EmpData.PARENT
+            + " ("
+            + EmpData.COLUMNS
+            + ") VALUES (0, 'load', timestamp "
+            + EmpData.yearStart(HOT_YEAR)
+            + " + interval '1 day', 'Load', 1.00)",
         "SELECT count(*) FROM "
             + EmpData.PARENT
-            + " WHERE time >= "
+            + " WHERE time >= timestamp "
             + EmpData.yearStart(READER_YEAR)
-            + " AND time < "
-            + EmpData.yearStart(READER_YEAR + 1);
+            + " + interval '150 days' AND time < timestamp "
+            + EmpData.yearStart(READER_YEAR)
+            + " + interval '151 days'");
+  }
+
+  /**
+   * Archives the partitions of {@code years} one after another while {@link #LOAD_CLIENTS} clients
+   * run {@link #loadTransaction()} in a loop, and reports how long their transactions took before
+   * the moves, during them, and during each swap step.
+   */
+  private ObjectNode underLoad(
+      Connections connections,
+      LocalServer main,
+      LocalServer archive,
+      int[] years,
+      long rowsPerPartition)
+      throws SQLException, InterruptedException {
+    quiesce(main, archive);
     progress.say(
         "(e) archiving "
-            + SWAPS
-            + " partitions of "
-            + SWAP_PARTITION_ROWS
-            + " rows while a reader runs: "
-            + sql);
+            + years.length
+            + " partition(s) of "
+            + rowsPerPartition
+            + " rows while "
+            + LOAD_CLIENTS
+            + " clients insert into emp_"
+            + HOT_YEAR
+            + " and read emp_"
+            + READER_YEAR
+            + " through the parent");
     ObjectNode node = json.createObjectNode();
-    node.put("reader_query", sql);
-    node.put("moves", SWAPS);
-    node.put("rows_per_moved_partition", SWAP_PARTITION_ROWS);
+    node.put("moves", years.length);
+    node.put("rows_per_moved_partition", rowsPerPartition);
     node.put("rows_in_reader_partition", READER_PARTITION_ROWS);
     ArrayNode swaps = json.createArrayNode();
     List<Move> moves = new ArrayList<>();
@@ -574,82 +742,92 @@ public final class ArchiveBenchmark {
     long movesEnded;
     long[] gcBefore;
     long[] gcAfter;
-    ReaderProbe.Sample[] samples;
-    try (Connection connection = main.connect()) {
-      ReaderProbe probe = new ReaderProbe(connection, sql, READER_MAXIMUM_SAMPLES, READER_LIMIT);
+    LoadGenerator.Sample[] samples;
+    List<Connection> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < LOAD_CLIENTS; i++) {
+        clients.add(main.connect());
+      }
+      LoadGenerator load =
+          new LoadGenerator(
+              clients, loadTransaction(), LOAD_MAXIMUM_SAMPLES_PER_CLIENT, LOAD_LIMIT);
       try {
-        probe.start();
-        Thread.sleep(READER_BASELINE.toMillis());
+        load.start();
+        Thread.sleep(LOAD_BASELINE.toMillis());
         gcBefore = garbageCollection();
         movesStarted = System.nanoTime();
-        for (int i = 0; i < SWAPS; i++) {
-          moves.add(archive(connections, FIRST_SWAP_YEAR + i));
+        for (int year : years) {
+          moves.add(archive(connections, year));
         }
         movesEnded = System.nanoTime();
         gcAfter = garbageCollection();
         Thread.sleep(500);
       } finally {
-        probe.close();
+        load.close();
       }
-      samples = probe.samples();
-      node.put("reader_errors", probe.errors());
-      if (probe.errors() > 0) {
-        node.put("reader_first_error", probe.firstError());
+      samples = load.samples();
+      node.put("errors", load.errors());
+      if (load.errors() > 0) {
+        node.put("first_error", load.firstError());
+      }
+    } finally {
+      for (Connection client : clients) {
+        client.close();
       }
     }
-    for (int i = 0; i < SWAPS; i++) {
-      requireArchived(main, FIRST_SWAP_YEAR + i, SWAP_PARTITION_ROWS);
+    for (int year : years) {
+      requireArchived(main, year, rowsPerPartition);
     }
-    node.set("baseline", latency(ReaderProbe.statistics(samples, 0, movesStarted)));
-    node.set("during_moves", latency(ReaderProbe.statistics(samples, movesStarted, movesEnded)));
+    node.set("baseline", latency(LoadGenerator.statistics(samples, 0, movesStarted)));
+    node.set("during_moves", latency(LoadGenerator.statistics(samples, movesStarted, movesEnded)));
     double worstInSwap = 0;
     for (int i = 0; i < moves.size(); i++) {
       Move move = moves.get(i);
       long[] window = move.clock().window("swap");
       ObjectNode swap = swaps.addObject();
-      swap.put("partition", EmpData.partitionName(FIRST_SWAP_YEAR + i));
+      swap.put("partition", EmpData.partitionName(years[i]));
       swap.put("move_s", round((move.clock().endedNanos() - move.clock().startedNanos()) / 1e9, 3));
       swap.put("swap_ms", round(move.result().swap().toNanos() / 1e6, 1));
       swap.put("swap_attempts", move.result().swapAttempts());
-      ReaderProbe.LatencyStatistics inMove =
-          ReaderProbe.statistics(samples, move.clock().startedNanos(), move.clock().endedNanos());
-      swap.put("reader_max_ms_during_move", round(inMove.maxMillis(), 1));
+      LoadGenerator.LatencyStatistics inMove =
+          LoadGenerator.statistics(samples, move.clock().startedNanos(), move.clock().endedNanos());
+      swap.put("max_ms_during_move", round(inMove.maxMillis(), 1));
       if (window != null) {
-        ReaderProbe.LatencyStatistics inSwap =
-            ReaderProbe.statistics(samples, window[0], window[1]);
-        swap.put("reader_samples_during_swap", inSwap.samples());
-        swap.put("reader_max_ms_during_swap", round(inSwap.maxMillis(), 1));
+        LoadGenerator.LatencyStatistics inSwap =
+            LoadGenerator.statistics(samples, window[0], window[1]);
+        swap.put("samples_during_swap", inSwap.samples());
+        swap.put("max_ms_during_swap", round(inSwap.maxMillis(), 1));
         worstInSwap = Math.max(worstInSwap, inSwap.maxMillis());
       }
     }
     node.put("max_ms_during_swap_steps", round(worstInSwap, 1));
     node.set("swaps", swaps);
-    node.set("worst_samples", worstSamples(samples, movesStarted, movesEnded, moves));
-    // The reader runs in this JVM: a collection pause would show up as reader latency.
+    node.set("worst_samples", worstSamples(samples, movesStarted, movesEnded, moves, years));
+    // The clients run in this JVM: a collection pause would show up as their latency.
     node.put("jvm_gc_collections_during_moves", gcAfter[0] - gcBefore[0]);
     node.put("jvm_gc_ms_during_moves", gcAfter[1] - gcBefore[1]);
-    node.put(
-        "note",
-        "during_moves covers the five moves end to end (preflight to cleanup), so its maximum"
-            + " includes more than the swap's lock window; max_ms_during_swap_steps covers the"
-            + " swap steps only. The reader runs in the benchmark's JVM and competes for the same"
-            + " cores as both servers.");
     progress.say(
-        "reader: max "
+        "load: slowest transaction "
             + node.get("during_moves").get("max_ms")
-            + " ms during the moves (baseline max "
+            + " ms during the moves, "
+            + node.get("max_ms_during_swap_steps")
+            + " ms during the swap steps (baseline max "
             + node.get("baseline").get("max_ms")
             + " ms)");
     return node;
   }
 
-  /** The slowest reader queries during the moves and the move phases each overlapped. */
+  /** The slowest transactions during the moves and the move phases each overlapped. */
   private ArrayNode worstSamples(
-      ReaderProbe.Sample[] samples, long movesStarted, long movesEnded, List<Move> moves) {
+      LoadGenerator.Sample[] samples,
+      long movesStarted,
+      long movesEnded,
+      List<Move> moves,
+      int[] years) {
     ArrayNode worst = json.createArrayNode();
     Arrays.stream(samples)
         .filter(sample -> sample.overlaps(movesStarted, movesEnded))
-        .sorted(Comparator.comparingDouble(ReaderProbe.Sample::latencyMillis).reversed())
+        .sorted(Comparator.comparingDouble(LoadGenerator.Sample::latencyMillis).reversed())
         .limit(WORST_SAMPLES_REPORTED)
         .forEach(
             sample -> {
@@ -660,7 +838,7 @@ public final class ArchiveBenchmark {
                   round((sample.startNanos() - movesStarted) / 1e9, 3));
               ArrayNode phases = node.putArray("overlapped");
               for (int i = 0; i < moves.size(); i++) {
-                String partition = EmpData.partitionName(FIRST_SWAP_YEAR + i);
+                String partition = EmpData.partitionName(years[i]);
                 moves
                     .get(i)
                     .clock()
@@ -682,7 +860,7 @@ public final class ArchiveBenchmark {
     return new long[] {count, millis};
   }
 
-  private ObjectNode latency(ReaderProbe.LatencyStatistics statistics) {
+  private ObjectNode latency(LoadGenerator.LatencyStatistics statistics) {
     ObjectNode node = json.createObjectNode();
     node.put("samples", statistics.samples());
     node.put("p50_ms", round(statistics.p50Millis(), 2));
@@ -749,17 +927,18 @@ public final class ArchiveBenchmark {
    * Lets the next measurement start on quiet servers: waits (bounded) for running autovacuum
    * workers, then checkpoints both servers, so no method pays for another's writes.
    */
-  private void quiesce(LocalServer main, LocalServer archive)
-      throws SQLException, InterruptedException {
+  private void quiesce(LocalServer... servers) throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + AUTOVACUUM_WAIT.toNanos();
     String workers =
         "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'";
-    while ((queryLong(main, workers) > 0 || queryLong(archive, workers) > 0)
-        && System.nanoTime() < deadline) {
-      Thread.sleep(200);
+    for (LocalServer server : servers) {
+      while (queryLong(server, workers) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
     }
-    execute(main, "CHECKPOINT");
-    execute(archive, "CHECKPOINT");
+    for (LocalServer server : servers) {
+      execute(server, "CHECKPOINT");
+    }
   }
 
   private static double seconds(Duration duration) {

@@ -24,12 +24,24 @@ final class ArchiveReport {
     METHODS.put("raw_copy_relay_row_messages", "(c′) raw relay, one message per row (diagnostic)");
     METHODS.put("strata_archive", "(d) strata archive, verified, no indexes");
     METHODS.put("strata_archive_with_indexes", "(d) strata archive, verified, 2 indexes");
+    METHODS.put("strata_move", "(f) strata move, archive → archive2, verified, no indexes");
   }
 
   private static final List<String> PHASES =
       List.of("preflight", "target", "freeze", "copy", "indexes", "verify", "swap", "cleanup");
 
   private ArchiveReport() {}
+
+  /** The results' file name for a run of {@code rows}: {@code archive-1m}, {@code archive-20k}. */
+  static String name(long rows) {
+    if (rows % 1_000_000 == 0) {
+      return "archive-" + rows / 1_000_000 + "m";
+    }
+    if (rows % 1_000 == 0) {
+      return "archive-" + rows / 1_000 + "k";
+    }
+    return "archive-" + rows;
+  }
 
   static String markdown(JsonNode report) {
     StringBuilder md = new StringBuilder();
@@ -39,8 +51,8 @@ final class ArchiveReport {
         String.format(
             Locale.ROOT,
             "%,d rows of the seed's `emp` shape (id int, name text, time timestamp, department"
-                + " text, salary numeric(10,2)) moved from `main` to `archive`, two embedded"
-                + " PostgreSQL servers on one machine, in one run.%n%n",
+                + " text, salary numeric(10,2)) moved from `main` to `archive` (and on to"
+                + " `archive2`), embedded PostgreSQL servers on one machine, in one run.%n%n",
             rows));
     md.append(
         ReportHeader.runParagraph(
@@ -50,7 +62,7 @@ final class ArchiveReport {
                 Locale.ROOT,
                 " (after waiting %.0f s for a quieter machine)",
                 report.path("waited_for_quiet_machine_s").asDouble()),
-            "archive.json"));
+            name(rows) + ".json"));
 
     md.append("## Throughput\n\n");
     md.append("| method | rows | seconds | rows/s | vs raw relay | every run, rows/s |\n");
@@ -86,17 +98,21 @@ final class ArchiveReport {
     md.append(
         "(a) to (c) report the median of "
             + methods.get("raw_copy_relay").get("runs").size()
-            + " interleaved runs; (d) is one run of each, timed end to end around"
-            + " `PartitionMover.archive`, the call `strata archive` makes.\n\n");
+            + " interleaved runs; (d) and (f) are one run each, timed end to end around"
+            + " `PartitionMover.archive` and `PartitionMover.move`, the calls `strata archive` and"
+            + " `strata move` make.\n\n");
 
-    md.append("## Where `strata archive` spends its time (seconds)\n\n");
+    md.append("## Where the verified moves spend their time (seconds)\n\n");
     md.append("| move | ");
     md.append(String.join(" | ", PHASES));
     md.append(" | total | copy rows/s |\n|---|");
     md.append("---:|".repeat(PHASES.size() + 2));
     md.append('\n');
-    for (String key : List.of("strata_archive", "strata_archive_with_indexes")) {
+    for (String key : List.of("strata_archive", "strata_archive_with_indexes", "strata_move")) {
       JsonNode node = methods.get(key);
+      if (node == null) {
+        continue;
+      }
       JsonNode phases = node.get("phases_s");
       List<String> cells = new ArrayList<>();
       for (String phase : PHASES) {
@@ -107,50 +123,80 @@ final class ArchiveReport {
           String.format(
               Locale.ROOT,
               "| %s | %s | %.2f | %,d |%n",
-              node.get("indexes").asInt() == 0 ? "no indexes" : "2 indexes",
+              key.equals("strata_move")
+                  ? "move, archive → archive2"
+                  : node.get("indexes").asInt() == 0 ? "archive, no indexes" : "archive, 2 indexes",
               String.join(" | ", cells),
               node.get("seconds").asDouble(),
               node.get("copy_rows_per_s").asLong()));
     }
     md.append('\n');
 
-    JsonNode swaps = report.get("swap_reader");
-    md.append("## The parent's lock window during the swap\n\n");
+    JsonNode load = report.get("swap_under_load");
+    md.append("## The swap under load\n\n");
+    List<String> statements = new ArrayList<>();
+    load.get("transaction").forEach(sql -> statements.add("`" + sql.asText() + "`"));
     md.append(
         String.format(
             Locale.ROOT,
-            "A reader loops `%s` (another partition, through the parent) on its own connection"
-                + " while %d partitions of %,d rows are archived one after another.%n%n",
-            swaps.get("reader_query").asText(),
-            swaps.get("moves").asInt(),
-            swaps.get("rows_per_moved_partition").asLong()));
-    md.append("| reader latency | samples | p50 ms | p99 ms | max ms |\n");
-    md.append("|---|---:|---:|---:|---:|\n");
-    latencyRow(md, "before the moves (baseline)", swaps.get("baseline"));
-    latencyRow(md, "during the moves", swaps.get("during_moves"));
-    md.append('\n');
-    List<String> swapTimes = new ArrayList<>();
-    for (JsonNode swap : swaps.get("swaps")) {
-      swapTimes.add(
-          String.format(
-              Locale.ROOT,
-              "%.1f (reader max %.1f)",
-              swap.get("swap_ms").asDouble(),
-              swap.path("reader_max_ms_during_swap").asDouble()));
-    }
-    md.append("Swap transactions, ms: ").append(String.join("; ", swapTimes)).append(".\n");
-    JsonNode worst = swaps.path("worst_samples").path(0);
-    if (!worst.isMissingNode()) {
-      List<String> overlapped = new ArrayList<>();
-      worst.get("overlapped").forEach(phase -> overlapped.add(phase.asText()));
+            "%d clients (the benchmark's own load generator, each on its own connection) run one"
+                + " transaction in a loop: %s, then COMMIT. The insert goes to a hot partition and"
+                + " the read (an index scan of one day) to another, both through the parent. Meanwhile partitions are"
+                + " archived one after another; a transaction's latency is from its first"
+                + " statement to its COMMIT's reply.%n%n",
+            load.get("clients").asInt(),
+            String.join("; ", statements)));
+    md.append(
+        "| partitions archived | transactions | baseline p50 ms | baseline max ms | during the moves"
+            + " p99 ms | during the moves max ms | during the swap steps max ms | errors |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (String key : List.of("small_partitions", "large_partition")) {
+      JsonNode part = load.get(key);
       md.append(
           String.format(
               Locale.ROOT,
-              "The slowest reader query (%.1f ms) overlapped: %s.%n",
-              worst.get("latency_ms").asDouble(),
-              String.join(", ", overlapped)));
+              "| %d × %,d rows | %,d | %.2f | %.1f | %.2f | %.1f | %.1f | %d |%n",
+              part.get("moves").asInt(),
+              part.get("rows_per_moved_partition").asLong(),
+              part.get("during_moves").get("samples").asLong(),
+              part.get("baseline").get("p50_ms").asDouble(),
+              part.get("baseline").get("max_ms").asDouble(),
+              part.get("during_moves").get("p99_ms").asDouble(),
+              part.get("during_moves").get("max_ms").asDouble(),
+              part.get("max_ms_during_swap_steps").asDouble(),
+              part.get("errors").asInt()));
     }
     md.append('\n');
+    for (String key : List.of("small_partitions", "large_partition")) {
+      JsonNode part = load.get(key);
+      List<String> swapTimes = new ArrayList<>();
+      for (JsonNode swap : part.get("swaps")) {
+        swapTimes.add(
+            String.format(
+                Locale.ROOT,
+                "%.1f (slowest transaction %.1f)",
+                swap.get("swap_ms").asDouble(),
+                swap.path("max_ms_during_swap").asDouble()));
+      }
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Swap steps of the %,d-row partitions, ms: %s.",
+              part.get("rows_per_moved_partition").asLong(),
+              String.join("; ", swapTimes)));
+      JsonNode worst = part.path("worst_samples").path(0);
+      if (!worst.isMissingNode()) {
+        List<String> overlapped = new ArrayList<>();
+        worst.get("overlapped").forEach(phase -> overlapped.add(phase.asText()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                " The slowest transaction during the moves (%.1f ms) overlapped: %s.",
+                worst.get("latency_ms").asDouble(),
+                String.join(", ", overlapped)));
+      }
+      md.append("\n\n");
+    }
 
     md.append("## Targets\n\n");
     md.append("| target | threshold | measured | met |\n|---|---:|---:|---|\n");
@@ -179,18 +225,6 @@ final class ArchiveReport {
     runs.forEach(
         run -> rates.add(String.format(Locale.ROOT, "%,d", run.get("rows_per_s").asLong())));
     return String.join(" · ", rates);
-  }
-
-  private static void latencyRow(StringBuilder md, String label, JsonNode statistics) {
-    md.append(
-        String.format(
-            Locale.ROOT,
-            "| %s | %,d | %.2f | %.2f | %.1f |%n",
-            label,
-            statistics.get("samples").asLong(),
-            statistics.get("p50_ms").asDouble(),
-            statistics.get("p99_ms").asDouble(),
-            statistics.get("max_ms").asDouble()));
   }
 
   private static String number(double value) {
