@@ -29,7 +29,8 @@ final class AbortCommand implements Callable<Integer> {
       DryRuns.print(
           spec.commandLine().getOut(),
           "abort operation " + operationId,
-          MoveCommands.mover(configOptions, spec, true).planAbort(operationId));
+          MoveCommands.mover(configOptions, spec, true).planAbort(operationId),
+          false);
       return 0;
     }
     Operation operation = MoveCommands.mover(configOptions, spec, true).abort(operationId);

@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
     })
 final class AnalyzeCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
   @Mixin JsonOption json;
 
   @Parameters(
@@ -34,9 +35,13 @@ final class AnalyzeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Optional<QualifiedName> only = Optional.ofNullable(table).map(ConfigOptions::tableName);
-    List<ForeignStatistics.Analyzed> outcomes =
-        new ForeignStatistics(new Connections(configOptions.load(spec))).analyze(only);
+    ForeignStatistics statistics = new ForeignStatistics(new Connections(configOptions.load(spec)));
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled) {
+      printPlan(out, statistics.plan(only));
+      return 0;
+    }
+    List<ForeignStatistics.Analyzed> outcomes = statistics.analyze(only);
     if (json.enabled) {
       Json.print(out, outcomes);
     } else if (outcomes.isEmpty()) {
@@ -53,5 +58,25 @@ final class AnalyzeCommand implements Callable<Integer> {
       rows.print(out);
     }
     return outcomes.stream().allMatch(ForeignStatistics.Analyzed::ok) ? 0 : 1;
+  }
+
+  private static void printPlan(PrintWriter out, List<ForeignStatistics.Target> targets) {
+    if (targets.isEmpty()) {
+      out.println("-- analyze: no foreign partitions; dry run, nothing was executed");
+      return;
+    }
+    out.println("-- analyze: dry run, nothing was executed");
+    out.println(
+        "-- on coordinator; each server is first probed with a bounded read of one row through"
+            + " its foreign server (timeouts.connect), and a server that does not answer is"
+            + " skipped");
+    String server = null;
+    for (ForeignStatistics.Target target : targets) {
+      if (!target.server().equals(server)) {
+        server = target.server();
+        out.println("-- through foreign server " + server);
+      }
+      out.println(target.statement().render());
+    }
   }
 }

@@ -13,14 +13,30 @@ final class DryRuns {
 
   static void print(
       PrintWriter out, String title, java.util.List<PartitionMover.PlannedStep> steps) {
+    print(out, title, steps, true);
+  }
+
+  /**
+   * @param newOperation whether the command journals a new operation, whose id (the next one) the
+   *     statements name
+   */
+  static void print(
+      PrintWriter out,
+      String title,
+      java.util.List<PartitionMover.PlannedStep> steps,
+      boolean newOperation) {
     if (steps.size() == 1 && steps.get(0).nothingToDo()) {
       out.println("-- " + title + ": " + steps.get(0).step());
       return;
     }
     out.println("-- " + title + ": checks passed; dry run, nothing was executed");
     out.println(
-        "-- these are the statements the command runs, in order; names carry the operation id it"
-            + " will get (the next one: should another operation start first, they shift with it)");
+        newOperation
+            ? "-- these are the statements the command runs, in order; names carry the operation id"
+                + " it will get (the next one: should another operation start first, they shift"
+                + " with it)"
+            : "-- these are the statements the command runs, in order, from the step where the"
+                + " operation stopped");
     for (PartitionMover.PlannedStep step : steps) {
       out.println();
       out.println("-- " + step.step());

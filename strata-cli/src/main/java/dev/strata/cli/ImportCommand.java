@@ -51,6 +51,25 @@ final class ImportCommand implements Callable<Integer> {
     try (Database coordinator =
         new Database(
             Connections.COORDINATOR, new Connections(configOptions.load(spec)).coordinator())) {
+      if (dryRun.enabled) {
+        Exports.ImportPlan plan =
+            Exports.planImport(
+                coordinator,
+                file,
+                Optional.ofNullable(into).map(ConfigOptions::tableName),
+                Optional.ofNullable(name));
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        out.println(
+            "-- import "
+                + plan.partition().display()
+                + " into "
+                + plan.table().display()
+                + ": checks passed (manifest, data file sha256, columns, name free); dry run,"
+                + " nothing was executed");
+        out.println("-- on coordinator");
+        plan.statements().forEach(out::println);
+        return 0;
+      }
       result =
           Exports.importFile(
               coordinator,

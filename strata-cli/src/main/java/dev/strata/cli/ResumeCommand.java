@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
     })
 final class ResumeCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
   @Mixin JsonOption json;
 
   @Parameters(
@@ -46,6 +47,15 @@ final class ResumeCommand implements Callable<Integer> {
       mover.resumable().stream().map(Operation::id).forEach(ids::add);
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled) {
+      if (ids.isEmpty()) {
+        out.println("-- resume: nothing to resume; dry run, nothing was executed");
+      }
+      for (long id : ids) {
+        DryRuns.print(out, "resume operation " + id, mover.planResume(id), false);
+      }
+      return 0;
+    }
     List<Object> documents = new ArrayList<>();
     for (long id : ids) {
       MoveResult result = mover.resume(id);

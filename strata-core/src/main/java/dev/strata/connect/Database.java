@@ -67,7 +67,30 @@ public final class Database implements AutoCloseable {
     return rows.stream().findFirst();
   }
 
+  /**
+   * Statements executed (not queries), in order, as the tests that hold dry runs against runs see
+   * them: the server's name and the SQL text, never the bound values (which may be secrets).
+   */
+  public record Executed(String server, String sql) {}
+
+  private static final java.util.List<java.util.function.Consumer<Executed>> OBSERVERS =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Calls {@code observer} with every statement executed from now until the handle is closed. */
+  public static AutoCloseable observe(java.util.function.Consumer<Executed> observer) {
+    OBSERVERS.add(observer);
+    return () -> OBSERVERS.remove(observer);
+  }
+
+  private void observed(String sql) {
+    if (!OBSERVERS.isEmpty()) {
+      Executed executed = new Executed(serverName, sql);
+      OBSERVERS.forEach(observer -> observer.accept(executed));
+    }
+  }
+
   public int update(String sql, Object... parameters) {
+    observed(sql);
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       bind(statement, parameters);
       return statement.executeUpdate();
@@ -81,6 +104,7 @@ public final class Database implements AutoCloseable {
    * set_config(...)}.
    */
   public void execute(String sql, Object... parameters) {
+    observed(sql);
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       bind(statement, parameters);
       statement.execute();
@@ -112,6 +136,7 @@ public final class Database implements AutoCloseable {
    */
   public void execute(SqlStatement statement) {
     if (statement.copyData().isPresent()) {
+      observed(statement.sql());
       try {
         connection
             .unwrap(PGConnection.class)

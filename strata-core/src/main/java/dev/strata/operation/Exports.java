@@ -26,6 +26,7 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -88,6 +89,31 @@ public final class Exports {
       long operation,
       String createdAt) {}
 
+  /**
+   * The export's file names without their endings: {@code schema.partition.opID}, every character
+   * but letters, digits, {@code _}, {@code -} and {@code .} replaced by {@code _}, and never
+   * starting with a dot: a name may hold {@code /} or {@code ..}, and must not put a file outside
+   * the export directory. The operation id keeps names that map to the same text apart.
+   */
+  static String baseName(Operation operation) {
+    String text =
+        operation.partition().schema()
+            + "."
+            + operation.partition().name()
+            + ".op"
+            + operation.id();
+    StringBuilder safe = new StringBuilder();
+    text.codePoints()
+        .forEach(
+            c ->
+                safe.appendCodePoint(
+                    Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.' ? c : '_'));
+    if (safe.charAt(0) == '.') {
+      safe.setCharAt(0, '_');
+    }
+    return safe.toString();
+  }
+
   static Manifest write(
       Database source,
       QualifiedName table,
@@ -95,12 +121,7 @@ public final class Exports {
       Operation operation,
       RangeBounds bounds,
       Path directory) {
-    String base =
-        operation.partition().schema()
-            + "."
-            + operation.partition().name()
-            + ".op"
-            + operation.id();
+    String base = baseName(operation);
     Path data = directory.resolve(base + ".copy.gz");
     Path manifestPath = directory.resolve(base + ".manifest.json");
     try {
@@ -211,16 +232,27 @@ public final class Exports {
 
     /** The statements the import runs, in one transaction, for {@code --dry-run}. */
     public List<String> statements() {
-      return List.of(
-          "BEGIN",
-          createPartition(),
-          copyIn() + "  -- from " + data,
-          "-- row count and checksum compared with the manifest ("
+      List<String> lines = new ArrayList<>();
+      lines.add("BEGIN;");
+      lines.add(createPartition() + ";");
+      Fingerprints.SESSION_SETTINGS.forEach(setting -> lines.add(setting + ";"));
+      lines.add(copyIn() + ";  -- data: " + data + " (gzip)");
+      lines.add(
+          "-- the rows' count and checksum, which must equal the manifest's ("
               + manifest.rows()
               + " rows, checksum "
               + manifest.checksum()
-              + ")",
-          "COMMIT");
+              + "; the text hash where a column type has no extended hash):");
+      lines.add(
+          Fingerprints.statement(
+                  partition,
+                  parent.columns(),
+                  bounds.outsideCondition(),
+                  bounds.parameters(),
+                  Fingerprints.Form.RECORD)
+              .render());
+      lines.add("COMMIT;");
+      return lines;
     }
   }
 
@@ -448,9 +480,44 @@ public final class Exports {
   }
 
   private static void applySessionSettings(Database source) {
-    for (String setting : Fingerprints.SESSION_SETTINGS) {
-      source.execute(setting.replace("SET LOCAL", "SET"));
+    for (String setting : sessionSettings()) {
+      source.execute(setting);
     }
+  }
+
+  /** The export's session settings: how values print in its text COPY and checksum. */
+  private static List<String> sessionSettings() {
+    return Fingerprints.SESSION_SETTINGS.stream()
+        .map(setting -> setting.replace("SET LOCAL", "SET"))
+        .toList();
+  }
+
+  /**
+   * What {@link #write} runs on the server it reads {@code source} from, for dry runs: the session
+   * settings, the rows' fingerprint in one transaction (shown in the record form; a column type
+   * without an extended hash makes it the text form), and the COPY whose output is compressed into
+   * the data file.
+   */
+  static List<String> plannedReads(Database control, Operation operation, QualifiedName source) {
+    PartitionedTable parent = new CatalogReader(control).partitionedTable(operation.parent());
+    Column key = parent.column(parent.keyColumns().get(0)).orElseThrow();
+    RangeBounds bounds =
+        RangeBounds.of((PartitionBound.Range) PartitionBound.parse(operation.bound()), key);
+    List<String> lines = new ArrayList<>();
+    sessionSettings().forEach(setting -> lines.add(setting + ";"));
+    lines.add("BEGIN;");
+    Fingerprints.SESSION_SETTINGS.forEach(setting -> lines.add(setting + ";"));
+    lines.add(
+        Fingerprints.statement(
+                source,
+                parent.columns(),
+                bounds.outsideCondition(),
+                bounds.parameters(),
+                Fingerprints.Form.RECORD)
+            .render());
+    lines.add("COMMIT;");
+    lines.add(MoveStatements.copyOutText(source, parent.columns(), "") + ";");
+    return lines;
   }
 
   private static MessageDigest sha256() {

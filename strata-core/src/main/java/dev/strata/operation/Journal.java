@@ -34,50 +34,6 @@ public final class Journal {
   }
 
   /** Records the intent (P1) and returns the new operation. */
-  public Operation begin(
-      OperationKind kind,
-      QualifiedName parent,
-      QualifiedName partition,
-      String bound,
-      String server,
-      QualifiedName remoteTable,
-      java.util.function.LongFunction<QualifiedName> stagingName,
-      java.util.function.LongFunction<QualifiedName> detachedName,
-      int jobs,
-      boolean keepRemote) {
-    return coordinator.inTransaction(
-        db -> {
-          long id =
-              db.queryOne(
-                      """
-                      INSERT INTO strata.operation (kind, parent_schema, parent_name, partition_schema,
-                        partition_name, bound, server, remote_schema, remote_table, staging_name,
-                        detached_name, state, jobs, keep_remote)
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 'intent', ?, ?)
-                      RETURNING id""",
-                      row -> row.getLong(1),
-                      kind.label(),
-                      parent.schema(),
-                      parent.name(),
-                      partition.schema(),
-                      partition.name(),
-                      bound,
-                      server,
-                      remoteTable.schema(),
-                      remoteTable.name(),
-                      jobs,
-                      keepRemote)
-                  .orElseThrow();
-          db.update(
-              "UPDATE strata.operation SET staging_name = ?, detached_name = ? WHERE id = ?",
-              stagingName.apply(id).name(),
-              detachedName.apply(id).name(),
-              id);
-          event(db, id, OperationState.INTENT, "intent recorded");
-          return find(db, id).orElseThrow();
-        });
-  }
-
   // Statements for the move engine: journal writes are actions of their steps, so dry runs show
   // them and they commit with what they record.
 
@@ -287,20 +243,17 @@ public final class Journal {
   public Operation advance(Operation operation, OperationState state, String detail) {
     coordinator.inTransaction(
         db -> {
-          db.update(
-              "UPDATE strata.operation SET state = ?, last_error = NULL, updated_at = now(),"
-                  + " finished_at = CASE WHEN ? IN ('done', 'aborted') THEN now() END WHERE id = ?",
-              state.label(),
-              state.label(),
-              operation.id());
-          event(db, operation.id(), state, detail);
+          for (SqlStatement statement : advanceStatements(operation, state, detail)) {
+            db.execute(statement);
+          }
           return null;
         });
     return find(operation.id()).orElseThrow();
   }
 
-  public void recordExport(Operation operation, String file) {
-    coordinator.update(
+  /** Where a retire's export was written. */
+  static SqlStatement exportStatement(Operation operation, String file) {
+    return SqlStatement.of(
         "UPDATE strata.operation SET export_file = ?, updated_at = now() WHERE id = ?",
         file,
         operation.id());

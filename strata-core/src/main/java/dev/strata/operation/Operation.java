@@ -61,6 +61,33 @@ public record Operation(
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt) {
 
+  /** The same operation with other staging and detached names. */
+  Operation withNames(QualifiedName staging, QualifiedName detached) {
+    return new Operation(
+        id,
+        kind,
+        parent,
+        partition,
+        bound,
+        server,
+        remoteTable,
+        staging,
+        detached,
+        state,
+        jobs,
+        keepRemote,
+        sourceRows,
+        sourceChecksum,
+        checksumForm,
+        dropAfter,
+        lastError,
+        freezeMarker,
+        fromServer,
+        fromTable,
+        createdAt,
+        updatedAt);
+  }
+
   /** The same operation in {@code next} (for planning a step before the journal reaches it). */
   public Operation withState(OperationState next) {
     return new Operation(

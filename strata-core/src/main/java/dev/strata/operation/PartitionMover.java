@@ -14,6 +14,7 @@ import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
+import dev.strata.sql.SqlStatement;
 import dev.strata.verify.Fingerprint;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -168,8 +169,7 @@ public final class PartitionMover {
       return MoveResult.of(operation);
     }
     if (operation.kind() == OperationKind.RETIRE) {
-      Optional<java.nio.file.Path> exportDirectory =
-          config.findTable(operation.parent()).flatMap(TableConfig::exportBeforeRetire);
+      Optional<java.nio.file.Path> exportDirectory = exportDirectory(operation);
       return withControl(
           operation.partition(),
           (control, journal) ->
@@ -426,14 +426,92 @@ public final class PartitionMover {
   }
 
   private List<PlannedStep> plan(Database control, Operation operation) {
-    MoveContext context = planner.context(control, operation);
     List<PlannedStep> steps = new ArrayList<>();
     steps.add(new PlannedStep("P1 intent", ActionText.lines(MoveRunner.intentActions(operation))));
+    steps.addAll(planFrom(control, operation));
+    return steps;
+  }
+
+  /**
+   * The steps that run from where {@code operation} stands to its end, as {@link MoveRunner#run}
+   * plans them: each step from the state before it. A swapped operation whose grace period has not
+   * ended stops there, as the run does.
+   */
+  private List<PlannedStep> planFrom(Database control, Operation operation) {
+    MoveContext context = planner.context(control, operation);
+    List<PlannedStep> steps = new ArrayList<>();
+    boolean reached = false;
     for (MoveStep step : MoveStep.PROTOCOL) {
+      reached |= step.from() == operation.state();
+      if (!reached) {
+        continue;
+      }
+      if (step.from() == OperationState.SWAPPED
+          && operation.dropAfter().map(at -> at.isAfter(OffsetDateTime.now())).orElse(false)) {
+        steps.add(
+            new PlannedStep(
+                "keeping the old copy until " + operation.dropAfter().get() + ": nothing runs",
+                List.of()));
+        break;
+      }
       MoveContext at = context.withOperation(operation.withState(step.from()));
       steps.add(new PlannedStep(step.title(), ActionText.lines(step.actions(at))));
     }
     return steps;
+  }
+
+  /**
+   * What {@link #resume} would run for {@code operationId}, from the step where it stopped, built
+   * as the run builds it; changes nothing.
+   */
+  public List<PlannedStep> planResume(long operationId) {
+    try (Database control = coordinator()) {
+      Operation operation =
+          new Journal(control).find(operationId).orElseThrow(() -> Journal.notFound(operationId));
+      if (operation.state().isTerminal()) {
+        return List.of(
+            new PlannedStep(
+                PlannedStep.NOTHING_TO_DO
+                    + "operation "
+                    + operationId
+                    + " is "
+                    + operation.state().label(),
+                List.of()));
+      }
+      if (operation.kind() == OperationKind.RETIRE) {
+        return Retirer.plan(connections, control, operation, false, exportDirectory(operation));
+      }
+      return planFrom(control, operation);
+    }
+  }
+
+  /** The actions {@link #abort} would run for a move: what {@link #planAbort} renders. */
+  List<Action> abortActions(long operationId) {
+    try (Database control = coordinator()) {
+      Operation operation = new Journal(control).find(operationId).orElseThrow();
+      return MoveRunner.rollbackActions(planner.context(control, operation), "aborted");
+    }
+  }
+
+  /** The actions {@link #resume} would run for a move: what {@link #planResume} renders. */
+  List<Action> resumeActions(long operationId) {
+    try (Database control = coordinator()) {
+      Operation operation = new Journal(control).find(operationId).orElseThrow();
+      MoveContext context = planner.context(control, operation);
+      List<Action> actions = new ArrayList<>();
+      boolean reached = false;
+      for (MoveStep step : MoveStep.PROTOCOL) {
+        reached |= step.from() == operation.state();
+        if (reached) {
+          actions.addAll(step.actions(context.withOperation(operation.withState(step.from()))));
+        }
+      }
+      return actions;
+    }
+  }
+
+  private Optional<java.nio.file.Path> exportDirectory(Operation operation) {
+    return config.findTable(operation.parent()).flatMap(TableConfig::exportBeforeRetire);
   }
 
   /**
@@ -495,7 +573,8 @@ public final class PartitionMover {
       refuseAbortAfterSwap(operation);
       if (operation.kind() == OperationKind.RETIRE) {
         return List.of(
-            new PlannedStep("roll back the retire", Retirer.rollbackLines(control, operation)));
+            new PlannedStep(
+                "roll back the retire", Retirer.rollbackLines(connections, control, operation)));
       }
       MoveContext context = planner.context(control, operation);
       return List.of(
@@ -618,7 +697,13 @@ public final class PartitionMover {
   /** Makes a foreign table read-only or writable ({@code updatable} option, ADD or SET). */
   static void setUpdatable(Database db, QualifiedName foreignTable, boolean updatable) {
     boolean present = new CatalogReader(db).foreignTableHasOption(foreignTable, "updatable");
-    db.execute(
+    db.execute(updatableStatement(foreignTable, present, updatable));
+  }
+
+  /** Sets the foreign table's {@code updatable} option; {@code present}: whether it has one. */
+  static SqlStatement updatableStatement(
+      QualifiedName foreignTable, boolean present, boolean updatable) {
+    return SqlStatement.of(
         "ALTER FOREIGN TABLE "
             + foreignTable.quoted()
             + " OPTIONS ("
@@ -633,7 +718,8 @@ public final class PartitionMover {
     String base = partition.name();
     while ((base + suffix).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
         > Identifiers.MAX_IDENTIFIER_BYTES) {
-      base = base.substring(0, base.length() - 1);
+      // Whole characters only: cutting a surrogate pair would leave half a character.
+      base = base.substring(0, base.offsetByCodePoints(base.length(), -1));
     }
     return QualifiedName.of(partition.schema(), base + suffix);
   }

@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A table on a server that becomes a foreign partition (archive, a move between servers). Before
- * the swap the coordinator counts its rows through the foreign server, in a transaction of its own:
- * the swap's transaction, which locks the parent, then opens no remote transaction, whose COMMIT
- * would wait for the server without any timeout.
+ * A table on a server that becomes a foreign partition (archive, a move between servers). During
+ * the verification the coordinator reads one of its rows through the foreign server, in a
+ * transaction of its own (and refuses a copy with row-level security); right before the swap a
+ * bounded probe checks that the server answers. The swap's transaction, which locks the parent,
+ * then reads no rows and opens no remote transaction, whose COMMIT would wait for the server
+ * without any timeout.
  */
 record RemoteTarget(String server, QualifiedName table) implements Target {
   private Session session() {

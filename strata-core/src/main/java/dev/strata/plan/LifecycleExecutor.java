@@ -157,13 +157,7 @@ public final class LifecycleExecutor {
     } else if (action instanceof LifecycleAction.Resume resume) {
       new PartitionMover(connections, progress).resume(resume.operation());
     } else if (action instanceof LifecycleAction.CreatePartition create) {
-      PartitionManager manager = new PartitionManager(connections);
-      manager.create(
-          manager.planCreate(
-              create.table(),
-              create.bounds().from(),
-              create.bounds().to(),
-              Optional.of(create.partition())));
+      new PartitionManager(connections).create(createPlan(create));
     } else if (action instanceof LifecycleAction.MoveDefaultRows move) {
       PartitionedTable parent = new CatalogReader(control).partitionedTable(move.table());
       DefaultRowsMover.move(
@@ -234,14 +228,10 @@ public final class LifecycleExecutor {
       return render(setup.action().statements());
     }
     if (action instanceof LifecycleAction.CreatePartition create) {
-      return List.of(
-          "CREATE TABLE "
-              + create.partition().quoted()
-              + " PARTITION OF "
-              + create.table().quoted()
-              + " "
-              + create.bounds().toSql()
-              + ";");
+      List<String> lines = new ArrayList<>(List.of("BEGIN;"));
+      lines.addAll(render(createPlan(create).statements()));
+      lines.add("COMMIT;");
+      return lines;
     }
     if (action instanceof LifecycleAction.MoveDefaultRows move) {
       try (Database coordinator =
@@ -257,58 +247,50 @@ public final class LifecycleExecutor {
       }
     }
     if (action instanceof LifecycleAction.Archive archive) {
-      List<String> lines = new ArrayList<>();
-      for (PartitionMover.PlannedStep step :
+      return stepLines(
           new PartitionMover(connections, MoveProgress.NONE)
-              .planArchive(archive.table(), archive.partition(), archive.server(), 1, ahead)) {
-        lines.add("-- " + step.step());
-        lines.addAll(step.lines());
-      }
-      return lines;
+              .planArchive(archive.table(), archive.partition(), archive.server(), 1, ahead));
     }
     if (action instanceof LifecycleAction.Retire retire) {
-      List<String> lines = new ArrayList<>();
-      lines.add(
-          "-- freeze, then"
-              + retire
-                  .exportDirectory()
-                  .map(
-                      d ->
-                          " COPY the rows (text format, gzip) to "
-                              + d
-                              + " with a sha256 manifest, then")
-                  .orElse(""));
-      lines.add(
-          "ALTER TABLE "
-              + retire.table().quoted()
-              + " DETACH PARTITION "
-              + retire.partition().quoted()
-              + ";");
-      lines.add(
-          "DROP "
-              + (retire.tier().equals("local") ? "TABLE " : "FOREIGN TABLE ")
-              + retire.partition().quoted()
-              + ";");
-      if (!retire.tier().equals("local")) {
-        lines.add("-- on " + retire.tier() + ", if Strata created it: DROP TABLE <remote table>;");
-      }
-      return lines;
+      return stepLines(
+          new Retirer(connections, MoveProgress.NONE)
+              .planRetire(
+                  retire.table(),
+                  retire.partition(),
+                  retire.cutoff(),
+                  retire.exportDirectory(),
+                  ahead.operationsBefore()));
     }
     if (action instanceof LifecycleAction.Cleanup cleanup) {
-      return List.of(
-          "-- operation "
-              + cleanup.operation()
-              + ": DROP TABLE IF EXISTS <detached copy>; ANALYZE "
-              + cleanup.partition().quoted()
-              + ";");
+      return stepLines(
+          new PartitionMover(connections, MoveProgress.NONE).planResume(cleanup.operation()));
     }
     if (action instanceof LifecycleAction.Resume resume) {
-      return List.of("-- strata resume " + resume.operation());
+      return stepLines(
+          new PartitionMover(connections, MoveProgress.NONE).planResume(resume.operation()));
     }
     if (action instanceof LifecycleAction.Decommission decommission) {
       return render(decommissionStatements(decommission));
     }
     return List.of();
+  }
+
+  private static List<String> stepLines(List<PartitionMover.PlannedStep> steps) {
+    List<String> lines = new ArrayList<>();
+    for (PartitionMover.PlannedStep step : steps) {
+      lines.add("-- " + step.step());
+      lines.addAll(step.lines());
+    }
+    return lines;
+  }
+
+  private PartitionManager.CreatePlan createPlan(LifecycleAction.CreatePartition create) {
+    return new PartitionManager(connections)
+        .planCreate(
+            create.table(),
+            create.bounds().from(),
+            create.bounds().to(),
+            Optional.of(create.partition()));
   }
 
   private static List<String> render(List<SqlStatement> statements) {

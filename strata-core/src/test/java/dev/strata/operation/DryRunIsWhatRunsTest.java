@@ -49,7 +49,7 @@ class DryRunIsWhatRunsTest {
             + " PARTITION BY RANGE (time)",
         "CREATE ROLE dry_run_reader",
         "GRANT SELECT ON events TO dry_run_reader");
-    for (int year = 2001; year <= 2003; year++) {
+    for (int year = 2001; year <= 2005; year++) {
       layout.sql(
           layout.main(),
           "CREATE TABLE events_"
@@ -107,7 +107,59 @@ class DryRunIsWhatRunsTest {
         () -> mover.move(EVENTS, partition(2002), "archive_a", 1));
   }
 
+  @Test
+  void aResumeRunsWhatItsDryRunPrinted() {
+    for (String stop : List.of("archive.after_freeze", "archive.after_verify")) {
+      long id = stopAt(stop, () -> mover.archive(EVENTS, partition(2004), "archive_a", 1));
+      assertThat(mover.planResume(id)).isNotEmpty();
+      assertRunsAsPlanned(mover.resumeActions(id), () -> mover.resume(id));
+      mover.restore(EVENTS, partition(2004), false, 1);
+    }
+  }
+
+  @Test
+  void anAbortRunsWhatItsDryRunPrinted() {
+    long id =
+        stopAt("archive.after_copy", () -> mover.archive(EVENTS, partition(2005), "archive_b", 1));
+    assertThat(mover.planAbort(id)).isNotEmpty();
+    assertRunsAsPlanned(
+        mover.abortActions(id), () -> MoveResult.of(mover.abort(id)), OperationState.ABORTED);
+  }
+
+  /** Runs {@code move} until the failpoint {@code point} is reached; returns the operation's id. */
+  static long stopAt(String point, Runnable move) {
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals(point)) {
+                throw new StopHere();
+              }
+            });
+    try {
+      move.run();
+    } catch (StopHere expected) {
+      // the operation stays where it stopped
+    } finally {
+      observation.close();
+    }
+    return Long.parseLong(
+        layout.queryString(
+            layout.main(),
+            "SELECT max(id) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"));
+  }
+
+  static final class StopHere extends RuntimeException {
+    StopHere() {
+      super("stopped by the test", null, false, false);
+    }
+  }
+
   static void assertRunsAsPlanned(List<Action> planned, Supplier<MoveResult> run) {
+    assertRunsAsPlanned(planned, run, OperationState.DONE);
+  }
+
+  static void assertRunsAsPlanned(
+      List<Action> planned, Supplier<MoveResult> run, OperationState ending) {
     List<ActionRunner.Executed> executed = Collections.synchronizedList(new ArrayList<>());
     Failpoints.Observation observation = ActionRunner.observe(executed::add);
     MoveResult result;
@@ -116,7 +168,7 @@ class DryRunIsWhatRunsTest {
     } finally {
       observation.close();
     }
-    assertThat(result.operation().state()).isEqualTo(OperationState.DONE);
+    assertThat(result.operation().state()).isEqualTo(ending);
     Map<Session, List<ActionText.Planned>> promised = new LinkedHashMap<>();
     ActionText.statements(planned)
         .forEach(p -> promised.computeIfAbsent(p.session(), s -> new ArrayList<>()).add(p));

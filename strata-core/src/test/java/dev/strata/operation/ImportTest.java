@@ -156,7 +156,7 @@ class ImportTest {
       assertThat(plan.statements())
           .contains(
               "CREATE TABLE \"public\".\"events_2020_back\" PARTITION OF \"public\".\"events\""
-                  + " FOR VALUES FROM ('2020-01-01 00:00:00') TO ('2021-01-01 00:00:00')");
+                  + " FOR VALUES FROM ('2020-01-01 00:00:00') TO ('2021-01-01 00:00:00');");
       Exports.importFile(coordinator, manifest, Optional.empty(), Optional.of("events_2020_back"));
     }
     assertThat(layout.queryString(layout.main(), "SELECT count(*) FROM events_2020_back"))
