@@ -3,9 +3,7 @@ package dev.strata.catalog;
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.connect.Database;
-import dev.strata.secret.Secret;
 import dev.strata.sql.QualifiedName;
-import dev.strata.sql.SecretChannel;
 import dev.strata.sql.SqlStatement;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -19,15 +17,27 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Every catalog query Strata runs, on the coordinator or on any server. Read-only; every name is
- * bound as a parameter and resolved through {@code pg_namespace}/{@code pg_class}, never through a
- * {@code ::regclass} cast of user text.
+ * Relations and partitions, on the coordinator or on any server: what a name is, partitioned tables
+ * with their partitions, bounds and tiers, columns, indexes, constraints, ownership and grants, the
+ * objects a table depends on, Strata's tags. Read-only; every name is bound as a parameter and
+ * resolved through {@code pg_namespace}/{@code pg_class}, never through a {@code ::regclass} cast
+ * of user text. Server facts are {@link ServerFacts}', a table's rows {@link TableData}'s.
  */
 public final class CatalogReader {
   private final Database database;
 
   public CatalogReader(Database database) {
     this.database = database;
+  }
+
+  /** The same server's facts (extensions, foreign servers, settings, roles, sessions). */
+  public ServerFacts server() {
+    return new ServerFacts(database);
+  }
+
+  /** The same server's table data (sizes, estimates, counts). */
+  public TableData data() {
+    return new TableData(database);
   }
 
   /**
@@ -448,51 +458,6 @@ public final class CatalogReader {
     return new Ownership(owner, grants, tableComment(table));
   }
 
-  /** The size of a table's heap in pages (for splitting a copy into block ranges). */
-  public long pages(QualifiedName table) {
-    return database
-        .queryOne(
-            """
-            SELECT pg_catalog.pg_relation_size(c.oid)
-                   / pg_catalog.current_setting('block_size')::bigint
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = ? AND c.relname = ?""",
-            row -> row.getLong(1),
-            table.schema(),
-            table.name())
-        .orElse(1L);
-  }
-
-  /** Estimated rows and total size of a table on this server, for tables that live here. */
-  public record TableSize(OptionalLong estimatedRows, long totalBytes) {}
-
-  public Optional<TableSize> tableSize(QualifiedName name) {
-    return database.queryOne(
-        """
-        SELECT c.reltuples::bigint, pg_catalog.pg_total_relation_size(c.oid)
-        FROM pg_catalog.pg_class c
-        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')
-        """,
-        row -> {
-          long tuples = row.getLong(1);
-          return new TableSize(
-              tuples < 0 ? OptionalLong.empty() : OptionalLong.of(tuples), row.getLong(2));
-        },
-        name.schema(),
-        name.name());
-  }
-
-  /**
-   * Exact row count of a relation ({@code count(*)}; postgres_fdw pushes it down for foreign
-   * tables).
-   */
-  public long exactRowCount(QualifiedName name) {
-    return database
-        .queryOne("SELECT count(*) FROM " + name.quoted(), row -> row.getLong(1))
-        .orElseThrow();
-  }
-
   /** The comment on a relation, if it exists and has one. */
   public Optional<String> tableComment(QualifiedName table) {
     return database
@@ -538,88 +503,6 @@ public final class CatalogReader {
             table.name(),
             option)
         .orElse(false);
-  }
-
-  public boolean extensionInstalled(String extension) {
-    return database
-        .queryOne("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = ?", row -> true, extension)
-        .isPresent();
-  }
-
-  public boolean extensionAvailable(String extension) {
-    return database
-        .queryOne(
-            "SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = ?",
-            row -> true,
-            extension)
-        .isPresent();
-  }
-
-  public List<ForeignServer> foreignServers() {
-    return database.query(
-        """
-        SELECT s.srvname, w.fdwname, s.srvoptions
-        FROM pg_catalog.pg_foreign_server s
-        JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
-        ORDER BY 1
-        """,
-        row -> new ForeignServer(row.getString(1), row.getString(2), options(row.getArray(3))));
-  }
-
-  public Optional<ForeignServer> foreignServer(String name) {
-    return foreignServers().stream().filter(s -> s.name().equals(name)).findFirst();
-  }
-
-  /**
-   * User mappings, without passwords: the password option is filtered out in SQL, so it never
-   * reaches this process.
-   */
-  public List<UserMapping> userMappings() {
-    return database.query(
-        """
-        SELECT m.srvname, m.usename,
-               ARRAY(SELECT o.option_name || '=' || o.option_value
-                     FROM pg_catalog.pg_options_to_table(m.umoptions) o
-                     WHERE o.option_name <> 'password'
-                     ORDER BY 1),
-               EXISTS (SELECT 1 FROM pg_catalog.pg_options_to_table(m.umoptions) o
-                       WHERE o.option_name = 'password')
-        FROM pg_catalog.pg_user_mappings m
-        ORDER BY 1, 2
-        """,
-        row ->
-            new UserMapping(
-                row.getString(1), row.getString(2), options(row.getArray(3)), row.getBoolean(4)));
-  }
-
-  /**
-   * Whether the mapping's stored password equals {@code candidate}. The comparison runs in SQL, so
-   * the stored password never leaves the server, and the candidate reaches it as COPY data ({@link
-   * SecretChannel}), so it is never logged: this is the one catalog read that writes, into a
-   * temporary table of its own session that it drops again.
-   */
-  public boolean mappingPasswordEquals(String server, String localUser, Secret candidate) {
-    return database.inTransaction(
-        db -> {
-          for (SqlStatement statement : SecretChannel.load(candidate)) {
-            db.execute(statement);
-          }
-          boolean equal =
-              db.queryOne(
-                      """
-                      SELECT o.option_value = %s
-                      FROM pg_catalog.pg_user_mappings m,
-                           pg_catalog.pg_options_to_table(m.umoptions) o
-                      WHERE m.srvname = ? AND m.usename = ? AND o.option_name = 'password'
-                      """
-                          .formatted(SecretChannel.VALUE),
-                      row -> row.getBoolean(1),
-                      server,
-                      localUser)
-                  .orElse(false);
-          db.execute(SecretChannel.unload());
-          return equal;
-        });
   }
 
   // Plan analysis (strata explain) ----------------------------------------------------------
@@ -830,96 +713,12 @@ public final class CatalogReader {
         (Object) names.toArray(String[]::new));
   }
 
-  /** The value of a setting in this session, or empty when there is no such setting. */
-  public Optional<String> currentSetting(String name) {
-    return database
-        .queryOne(
-            "SELECT pg_catalog.current_setting(?, true)",
-            row -> Optional.ofNullable(row.getString(1)),
-            name)
-        .flatMap(value -> value);
-  }
-
   private static String[] schemas(Collection<QualifiedName> relations) {
     return relations.stream().map(QualifiedName::schema).toArray(String[]::new);
   }
 
   private static String[] names(Collection<QualifiedName> relations) {
     return relations.stream().map(QualifiedName::name).toArray(String[]::new);
-  }
-
-  public String currentDatabase() {
-    return database.queryOne("SELECT current_database()", row -> row.getString(1)).orElseThrow();
-  }
-
-  public String serverVersion() {
-    return database.queryOne("SHOW server_version", row -> row.getString(1)).orElseThrow();
-  }
-
-  public String currentUser() {
-    return database.queryOne("SELECT current_user", row -> row.getString(1)).orElseThrow();
-  }
-
-  // ---------------------------------------------------------------- health and least privilege
-
-  /**
-   * A role's attributes that matter for least privilege.
-   *
-   * @param name the role
-   * @param superuser {@code rolsuper}
-   * @param canLogin {@code rolcanlogin}
-   * @param createRole {@code rolcreaterole}
-   * @param createDatabase {@code rolcreatedb}
-   * @param bypassRowSecurity {@code rolbypassrls}
-   */
-  public record RoleAttributes(
-      String name,
-      boolean superuser,
-      boolean canLogin,
-      boolean createRole,
-      boolean createDatabase,
-      boolean bypassRowSecurity) {}
-
-  /** The role's attributes on this server, or empty when there is no such role. */
-  public Optional<RoleAttributes> role(String name) {
-    return database.queryOne(
-        """
-        SELECT rolname, rolsuper, rolcanlogin, rolcreaterole, rolcreatedb, rolbypassrls
-        FROM pg_catalog.pg_roles WHERE rolname = ?
-        """,
-        row ->
-            new RoleAttributes(
-                row.getString(1),
-                row.getBoolean(2),
-                row.getBoolean(3),
-                row.getBoolean(4),
-                row.getBoolean(5),
-                row.getBoolean(6)),
-        name);
-  }
-
-  /**
-   * Which of {@code privileges} ({@code SELECT}, {@code INSERT}, ...) {@code role} holds on the
-   * table, directly, through PUBLIC or through a role it inherits; empty when the role or the table
-   * does not exist.
-   */
-  public List<String> tablePrivileges(String role, QualifiedName table, List<String> privileges) {
-    return database.query(
-        """
-        SELECT p.privilege
-        FROM unnest(?::text[]) WITH ORDINALITY p(privilege, position),
-             pg_catalog.pg_class c
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
-             pg_catalog.pg_roles r
-        WHERE n.nspname = ? AND c.relname = ? AND r.rolname = ?
-          AND pg_catalog.has_table_privilege(r.oid, c.oid, p.privilege)
-        ORDER BY p.position
-        """,
-        row -> row.getString(1),
-        privileges.toArray(String[]::new),
-        table.schema(),
-        table.name(),
-        role);
   }
 
   /** The owner of a relation, or empty when there is no such relation. */
@@ -1031,209 +830,7 @@ public final class CatalogReader {
                 Long.parseLong(row.getString(3))));
   }
 
-  /**
-   * {@code pg_class.reltuples} of a relation: -1 when it was never analyzed (PostgreSQL 14+), which
-   * for a foreign table means the planner knows nothing about it; empty when there is no such
-   * relation.
-   */
-  public OptionalLong reltuples(QualifiedName name) {
-    return database
-        .queryOne(
-            """
-            SELECT c.reltuples::bigint
-            FROM pg_catalog.pg_class c
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = ? AND c.relname = ?
-            """,
-            row -> row.getLong(1),
-            name.schema(),
-            name.name())
-        .map(OptionalLong::of)
-        .orElse(OptionalLong.empty());
-  }
-
-  /**
-   * A session on this server, from {@code pg_stat_activity}.
-   *
-   * @param pid backend process id
-   * @param user the role it is logged in as
-   * @param applicationName its {@code application_name}
-   * @param state e.g. {@code idle in transaction}
-   * @param secondsInState how long it has been in that state
-   * @param clientAddress where it connected from, when known
-   */
-  public record Session(
-      int pid,
-      String user,
-      String applicationName,
-      String state,
-      double secondsInState,
-      Optional<String> clientAddress) {}
-
-  /**
-   * Sessions of {@code applicationName} idle inside a transaction. Other roles' sessions show their
-   * state only to superusers and members of {@code pg_read_all_stats}; see {@link
-   * #canSeeAllSessions}.
-   */
-  public List<Session> sessionsIdleInTransaction(String applicationName) {
-    return database.query(
-        """
-        SELECT pid, usename, application_name, state,
-               extract(epoch FROM now() - state_change)::float8, host(client_addr)
-        FROM pg_catalog.pg_stat_activity
-        WHERE application_name = ? AND state LIKE 'idle in transaction%'
-        ORDER BY state_change
-        """,
-        row ->
-            new Session(
-                row.getInt(1),
-                row.getString(2),
-                row.getString(3),
-                row.getString(4),
-                row.getDouble(5),
-                Optional.ofNullable(row.getString(6))),
-        applicationName);
-  }
-
-  /** Whether the current role sees every session's state in {@code pg_stat_activity}. */
-  public boolean canSeeAllSessions() {
-    return database
-        .queryOne(
-            """
-            SELECT r.rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER')
-            FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
-            """,
-            row -> row.getBoolean(1))
-        .orElse(false);
-  }
-
-  /**
-   * The value of a setting made with {@code ALTER ROLE ... SET} or {@code ALTER DATABASE ... SET}
-   * that applies to {@code role} in the current database, the most specific first (role and
-   * database, role, database), as PostgreSQL applies them; empty when none.
-   */
-  public Optional<String> roleSetting(String role, String setting) {
-    return database.queryOne(
-        """
-        SELECT substring(s.config FROM position('=' IN s.config) + 1)
-        FROM pg_catalog.pg_db_role_setting d
-        CROSS JOIN LATERAL unnest(d.setconfig) s(config)
-        LEFT JOIN pg_catalog.pg_roles r ON r.oid = d.setrole
-        LEFT JOIN pg_catalog.pg_database b ON b.oid = d.setdatabase
-        WHERE (d.setrole = 0 OR r.rolname = ?)
-          AND (d.setdatabase = 0 OR b.datname = current_database())
-          AND s.config LIKE ? || '=%'
-        ORDER BY (d.setrole <> 0) DESC, (d.setdatabase <> 0) DESC
-        LIMIT 1
-        """,
-        row -> row.getString(1), role, setting);
-  }
-
-  /**
-   * The value the server's configuration files give a setting, or empty when they do not set it or
-   * this role may not read {@code pg_file_settings} (superusers only, by default).
-   */
-  public Optional<String> fileSetting(String setting) {
-    boolean readable =
-        database
-            .queryOne(
-                "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()',"
-                    + " 'EXECUTE')",
-                row -> row.getBoolean(1))
-            .orElse(false);
-    if (!readable) {
-      return Optional.empty();
-    }
-    return database.queryOne(
-        """
-        SELECT setting FROM pg_catalog.pg_file_settings
-        WHERE name = ? AND applied AND error IS NULL
-        ORDER BY seqno DESC LIMIT 1
-        """,
-        row -> row.getString(1),
-        setting);
-  }
-
-  /** Whether PUBLIC holds USAGE on the foreign server, so that every role may use it. */
-  public boolean publicHasServerUsage(String server) {
-    return database
-        .queryOne(
-            """
-            SELECT EXISTS (
-              SELECT 1 FROM pg_catalog.pg_foreign_server s,
-                            pg_catalog.aclexplode(s.srvacl) a
-              WHERE s.srvname = ? AND a.grantee = 0 AND a.privilege_type = 'USAGE')
-            """,
-            row -> row.getBoolean(1),
-            server)
-        .orElse(false);
-  }
-
-  /** Whether some session holds the advisory lock {@code hashtextextended(key, 0)}. */
-  public boolean advisoryLockHeld(String key) {
-    return database
-        .queryOne(
-            """
-            SELECT EXISTS (
-              SELECT 1 FROM pg_catalog.pg_locks
-              WHERE locktype = 'advisory' AND granted
-                AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0))
-            """,
-            row -> row.getBoolean(1),
-            key)
-        .orElse(false);
-  }
-
-  /**
-   * Rows of a table for which {@code condition} is true; values in it are {@code ?} placeholders
-   * for {@code parameters}.
-   */
-  public long countWhere(QualifiedName table, String condition, Object... parameters) {
-    return database
-        .queryOne(
-            "SELECT count(*) FROM " + table.quoted() + " WHERE " + condition,
-            row -> row.getLong(1),
-            parameters)
-        .orElseThrow();
-  }
-
-  /** The smallest and largest value of a column, as text; empty when the table has no row. */
-  public Optional<List<String>> keyRange(QualifiedName table, String column) {
-    String quoted = dev.strata.sql.Identifiers.quote(column);
-    return database
-        .queryOne(
-            "SELECT min(" + quoted + ")::text, max(" + quoted + ")::text FROM " + table.quoted(),
-            row ->
-                row.getString(1) == null
-                    ? List.<String>of()
-                    : List.of(row.getString(1), row.getString(2)))
-        .filter(range -> !range.isEmpty());
-  }
-
-  /**
-   * Each value cast to {@code type} (a date or time type from {@code format_type}) as seconds since
-   * the epoch, in the server's session time zone, in order; null for {@code -infinity}.
-   */
-  public List<Double> epochSeconds(String type, List<String> values) {
-    return database.query(
-        "SELECT extract(epoch FROM CAST(v AS "
-            + type
-            + "))::float8 FROM unnest(?::text[]) WITH ORDINALITY x(v, position) ORDER BY position",
-        row -> {
-          double seconds = row.getDouble(1);
-          return row.wasNull() ? null : seconds;
-        },
-        (Object) values.toArray(String[]::new));
-  }
-
-  /** The server's clock, as a local date and time in its session time zone. */
-  public java.time.LocalDateTime localTimestamp() {
-    return database
-        .queryOne("SELECT localtimestamp", row -> row.getObject(1, java.time.LocalDateTime.class))
-        .orElseThrow();
-  }
-
-  private static List<String> textArray(Array array) throws SQLException {
+  static List<String> textArray(Array array) throws SQLException {
     if (array == null) {
       return List.of();
     }
@@ -1250,5 +847,32 @@ public final class CatalogReader {
       }
     }
     return options;
+  }
+
+  /** Foreign partitions per foreign server: what a server still serves. */
+  public Map<String, Integer> foreignPartitionsByServer() {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    database
+        .query(
+            """
+            SELECT s.srvname, count(*) FROM pg_catalog.pg_foreign_table f
+            JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
+            JOIN pg_catalog.pg_class c ON c.oid = f.ftrelid
+            WHERE c.relispartition
+            GROUP BY 1""",
+            row -> Map.entry(row.getString(1), row.getInt(2)))
+        .forEach(e -> counts.put(e.getKey(), e.getValue()));
+    return counts;
+  }
+
+  /**
+   * True when {@code table} exists and has no row-level security enabled: a query for checks that
+   * run as actions of a move (so dry runs show it).
+   */
+  public static SqlStatement rowSecurityOff(QualifiedName table) {
+    return SqlStatement.of(
+        "SELECT coalesce((SELECT NOT c.relrowsecurity FROM pg_catalog.pg_class c"
+            + " WHERE c.oid = pg_catalog.to_regclass(?)), false)",
+        table.quoted());
   }
 }

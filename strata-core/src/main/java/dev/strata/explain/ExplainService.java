@@ -254,10 +254,10 @@ public final class ExplainService {
       CatalogReader catalog, Map<String, String> requested) {
     Map<String, String> settings = new LinkedHashMap<>();
     for (String name : PLANNER_SETTINGS) {
-      catalog.currentSetting(name).ifPresent(value -> settings.put(name, value));
+      catalog.server().currentSetting(name).ifPresent(value -> settings.put(name, value));
     }
     for (String name : requested.keySet()) {
-      catalog.currentSetting(name).ifPresent(value -> settings.put(name, value));
+      catalog.server().currentSetting(name).ifPresent(value -> settings.put(name, value));
     }
     return settings;
   }
@@ -289,7 +289,7 @@ public final class ExplainService {
       }
     }
     Map<String, ForeignServer> servers = new LinkedHashMap<>();
-    catalog.foreignServers().forEach(server -> servers.put(server.name(), server));
+    catalog.server().foreignServers().forEach(server -> servers.put(server.name(), server));
     return new CatalogFacts(
         tables,
         catalog.foreignTableServers(scanned),

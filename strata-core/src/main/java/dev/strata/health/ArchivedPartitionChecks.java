@@ -3,6 +3,7 @@ package dev.strata.health;
 import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
 import dev.strata.catalog.Column;
+import dev.strata.catalog.TableData;
 import dev.strata.connect.Database;
 import dev.strata.operation.Operation;
 import dev.strata.operation.RangeBounds;
@@ -232,7 +233,9 @@ final class ArchivedPartitionChecks {
           "none: the validated CHECK constraint guarantees it");
     }
     long outside =
-        catalog.countWhere(archived.remoteTable(), bounds.outsideCondition(), bounds.parameters());
+        catalog
+            .data()
+            .countWhere(archived.remoteTable(), bounds.outsideCondition(), bounds.parameters());
     if (outside == 0) {
       return CheckResult.ok(
           Check.PARTITION_OUT_OF_BOUNDS, archived.name(), "no row outside " + bounds);
@@ -277,7 +280,7 @@ final class ArchivedPartitionChecks {
     Operation operation = recorded.get();
     long expectedRows = operation.sourceRows().orElse(-1);
     boolean writable = archived.foreign().updatable();
-    long rows = catalog.exactRowCount(archived.remoteTable());
+    long rows = catalog.data().exactRowCount(archived.remoteTable());
     String figures =
         archived.remoteDisplay()
             + " holds "
@@ -359,8 +362,9 @@ final class ArchivedPartitionChecks {
   private CheckResult remoteEstimate(ArchivedPartition archived) {
     java.util.OptionalLong rows =
         catalog
+            .data()
             .tableSize(archived.remoteTable())
-            .map(CatalogReader.TableSize::estimatedRows)
+            .map(TableData.TableSize::estimatedRows)
             .orElse(java.util.OptionalLong.empty());
     long estimate = rows.orElse(0);
     boolean remoteEstimate =

@@ -93,7 +93,7 @@ final class CoordinatorChecks {
     for (String role : roles) {
       boolean everyone = role.equalsIgnoreCase("public");
       Optional<String> fromRole =
-          coordinator.roleSetting(everyone ? "" : role, "statement_timeout");
+          coordinator.server().roleSetting(everyone ? "" : role, "statement_timeout");
       String source;
       String value;
       if (fromRole.isPresent()) {
@@ -101,7 +101,7 @@ final class CoordinatorChecks {
         source = everyone ? "set for the database" : "set for " + role + " or the database";
       } else {
         if (!fileRead) {
-          fromFile = coordinator.fileSetting("statement_timeout");
+          fromFile = coordinator.server().fileSetting("statement_timeout");
           fileRead = true;
         }
         value = fromFile.orElse("0");
@@ -137,7 +137,7 @@ final class CoordinatorChecks {
   }
 
   private String currentDatabase() {
-    return coordinator.currentDatabase();
+    return coordinator.server().currentDatabase();
   }
 
   // ---------------------------------------------------------------- layout
@@ -211,7 +211,7 @@ final class CoordinatorChecks {
       return Optional.empty();
     }
     QualifiedName name = defaultPartition.get().name();
-    long rows = coordinator.exactRowCount(name);
+    long rows = coordinator.data().exactRowCount(name);
     if (rows == 0) {
       return Optional.of(
           CheckResult.ok(
@@ -221,6 +221,7 @@ final class CoordinatorChecks {
     if (table.keyColumns().size() == 1 && table.column(table.keyColumns().get(0)).isPresent()) {
       range =
           coordinator
+              .data()
               .keyRange(name, table.keyColumns().get(0))
               .map(r -> " (keys from " + r.get(0) + " to " + r.get(1) + ")")
               .orElse("");
@@ -348,7 +349,7 @@ final class CoordinatorChecks {
       values.add(boundText(range.from().get(0)));
       values.add(boundText(range.to().get(0)));
     }
-    List<Double> epochs = coordinator.epochSeconds(key.get().type(), values);
+    List<Double> epochs = coordinator.server().epochSeconds(key.get().type(), values);
     List<double[]> covered = new ArrayList<>();
     int offset = periods.size() * 2;
     for (int i = 0; i < ranges.size(); i++) {
@@ -493,7 +494,7 @@ final class CoordinatorChecks {
       if (operation.state().isTerminal()) {
         continue;
       }
-      if (coordinator.advisoryLockHeld(partitionLockKey(operation.partition()))) {
+      if (coordinator.server().advisoryLockHeld(partitionLockKey(operation.partition()))) {
         unfinished.add(
             CheckResult.ok(
                 Check.ORPHAN_OPERATION,

@@ -132,24 +132,24 @@ public final class Doctor {
   private static CoordinatorSnapshot read(Database coordinator) {
     CatalogReader catalog = new CatalogReader(coordinator);
     Map<String, ForeignServer> servers = new LinkedHashMap<>();
-    catalog.foreignServers().forEach(server -> servers.put(server.name(), server));
+    catalog.server().foreignServers().forEach(server -> servers.put(server.name(), server));
     List<PartitionedTable> tables =
         catalog.partitionedTables().stream().map(catalog::partitionedTable).toList();
     Map<String, OptionalLong> reltuples = new LinkedHashMap<>();
     for (PartitionedTable table : tables) {
       for (Partition partition : table.partitions()) {
         if (!partition.isLocal()) {
-          reltuples.put(partition.name().display(), catalog.reltuples(partition.name()));
+          reltuples.put(partition.name().display(), catalog.data().reltuples(partition.name()));
         }
       }
     }
     return new CoordinatorSnapshot(
         servers,
-        catalog.userMappings(),
+        catalog.server().userMappings(),
         tables,
         operations(coordinator, catalog),
         reltuples,
-        catalog.localTimestamp());
+        catalog.server().localTimestamp());
   }
 
   /** The journal, read without creating it: a coordinator Strata never moved data on has none. */

@@ -416,7 +416,7 @@ final class ForeignServerChecks {
   }
 
   private CheckResult publicUsage(String name) {
-    if (!coordinator.publicHasServerUsage(name)) {
+    if (!coordinator.server().publicHasServerUsage(name)) {
       return CheckResult.ok(Check.FDW_PUBLIC_USAGE, name, "PUBLIC has no USAGE on it");
     }
     return CheckResult.warn(

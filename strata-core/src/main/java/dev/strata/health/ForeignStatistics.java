@@ -111,7 +111,10 @@ public final class ForeignStatistics {
           coordinator.execute(target.statement());
           outcomes.add(
               new Analyzed(
-                  partition, server, catalog.reltuples(target.partition()), Optional.empty()));
+                  partition,
+                  server,
+                  catalog.data().reltuples(target.partition()),
+                  Optional.empty()));
         } catch (StrataException e) {
           if (e.code() == dev.strata.ErrorCode.TIMEOUT) {
             unanswered.put(server, e.getMessage());

@@ -3,6 +3,7 @@ package dev.strata.health;
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.ServerFacts;
 import dev.strata.config.ConnectionConfig;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
@@ -143,7 +144,7 @@ final class ServerChecks {
     try {
       double connectMillis = millisSince(started);
       CatalogReader catalog = new CatalogReader(database);
-      String version = catalog.serverVersion();
+      String version = catalog.server().serverVersion();
       long roundTripStarted = System.nanoTime();
       database.queryOne("SELECT 1", row -> row.getInt(1));
       double roundTrip = millisSince(roundTripStarted);
@@ -271,7 +272,7 @@ final class ServerChecks {
 
   private CheckResult mappingRole(CatalogReader catalog) {
     String role = server.mapping().user();
-    Optional<CatalogReader.RoleAttributes> attributes = catalog.role(role);
+    Optional<ServerFacts.RoleAttributes> attributes = catalog.server().role(role);
     if (attributes.isEmpty()) {
       return CheckResult.fail(
           Check.ARCHIVE_MAPPING_ROLE,
@@ -287,7 +288,7 @@ final class ServerChecks {
               + server.name()
               + ".mapping.password");
     }
-    CatalogReader.RoleAttributes found = attributes.get();
+    ServerFacts.RoleAttributes found = attributes.get();
     if (found.superuser()) {
       String evidence =
           "the user mapping's role "
@@ -352,7 +353,7 @@ final class ServerChecks {
   private CheckResult writeAccess(CatalogReader catalog) {
     String role = server.mapping().user();
     boolean superuser =
-        catalog.role(role).map(CatalogReader.RoleAttributes::superuser).orElse(false);
+        catalog.server().role(role).map(ServerFacts.RoleAttributes::superuser).orElse(false);
     List<String> findings = new ArrayList<>();
     List<String> fixes = new ArrayList<>();
     int readOnly = 0;
@@ -362,8 +363,10 @@ final class ServerChecks {
       }
       readOnly++;
       List<String> writes =
-          catalog.tablePrivileges(
-              role, archived.remoteTable(), List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE"));
+          catalog
+              .server()
+              .tablePrivileges(
+                  role, archived.remoteTable(), List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE"));
       if (writes.isEmpty()) {
         continue;
       }
@@ -410,14 +413,14 @@ final class ServerChecks {
   private CheckResult idleInTransaction(CatalogReader catalog) {
     String application =
         snapshot.serverOptions(server.name()).getOrDefault("application_name", "postgres_fdw");
-    List<CatalogReader.Session> sessions =
-        catalog.sessionsIdleInTransaction(application).stream()
+    List<ServerFacts.Session> sessions =
+        catalog.server().sessionsIdleInTransaction(application).stream()
             .filter(
                 s -> s.secondsInState() >= options.idleInTransactionThreshold().toMillis() / 1000.0)
             .toList();
     if (!sessions.isEmpty()) {
       double longest =
-          sessions.stream().mapToDouble(CatalogReader.Session::secondsInState).max().orElse(0);
+          sessions.stream().mapToDouble(ServerFacts.Session::secondsInState).max().orElse(0);
       return CheckResult.warn(
           Check.ARCHIVE_IDLE_IN_TRANSACTION,
           server.name(),
@@ -441,7 +444,7 @@ final class ServerChecks {
               + server.name()
               + ".fdw.idle_in_transaction_session_timeout: 10min so the server ends them");
     }
-    if (!catalog.canSeeAllSessions()) {
+    if (!catalog.server().canSeeAllSessions()) {
       return CheckResult.warn(
           Check.ARCHIVE_IDLE_IN_TRANSACTION,
           server.name(),
@@ -476,7 +479,7 @@ final class ServerChecks {
           fromServer + " ms, from the foreign server's options");
     }
     String role = server.mapping().user();
-    Optional<String> fromRole = catalog.roleSetting(role, setting);
+    Optional<String> fromRole = catalog.server().roleSetting(role, setting);
     if (fromRole.isPresent() && !fromRole.get().equals("0")) {
       return CheckResult.ok(
           Check.ARCHIVE_IDLE_TIMEOUT,
@@ -484,7 +487,7 @@ final class ServerChecks {
           fromRole.get() + ", set for " + role + " or the database on " + server.name());
     }
     Optional<String> fromFile =
-        fromRole.isPresent() ? Optional.empty() : catalog.fileSetting(setting);
+        fromRole.isPresent() ? Optional.empty() : catalog.server().fileSetting(setting);
     if (fromFile.isPresent() && !fromFile.get().equals("0")) {
       return CheckResult.ok(
           Check.ARCHIVE_IDLE_TIMEOUT,

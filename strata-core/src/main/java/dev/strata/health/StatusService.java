@@ -4,6 +4,8 @@ import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
 import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
+import dev.strata.catalog.ServerFacts;
+import dev.strata.catalog.TableData;
 import dev.strata.catalog.Tier;
 import dev.strata.config.ConnectionConfig;
 import dev.strata.config.StrataConfig;
@@ -80,7 +82,7 @@ public final class StatusService {
       } else {
         OptionalLong rows =
             exact
-                ? OptionalLong.of(coordinator.exactRowCount(partition.name()))
+                ? OptionalLong.of(coordinator.data().exactRowCount(partition.name()))
                 : partition.estimatedRows();
         partitions.add(
             new StatusReport.PartitionStatus(
@@ -120,7 +122,7 @@ public final class StatusService {
             remotes.computeIfAbsent(
                 foreign.server(), name -> new Database(name, connections.server(name)));
         CatalogReader remoteCatalog = new CatalogReader(remote);
-        Optional<CatalogReader.TableSize> measured = remoteCatalog.tableSize(remoteTable);
+        Optional<TableData.TableSize> measured = remoteCatalog.data().tableSize(remoteTable);
         if (measured.isEmpty()) {
           note =
               Optional.of(
@@ -129,7 +131,7 @@ public final class StatusService {
           size = OptionalLong.of(measured.get().totalBytes());
           rows =
               exact
-                  ? OptionalLong.of(remoteCatalog.exactRowCount(remoteTable))
+                  ? OptionalLong.of(remoteCatalog.data().exactRowCount(remoteTable))
                   : measured.get().estimatedRows();
           if (rows.isEmpty()) {
             note = Optional.of("never analyzed on " + foreign.server() + ": use --exact");
@@ -168,7 +170,7 @@ public final class StatusService {
     try (Database database =
         new Database(name, Connections.open(name, target, connections.config().timeouts()))) {
       long connected = System.nanoTime();
-      String version = new CatalogReader(database).serverVersion();
+      String version = new ServerFacts(database).serverVersion();
       long roundTripStart = System.nanoTime();
       database.queryOne("SELECT 1", row -> row.getInt(1));
       double latency = (System.nanoTime() - roundTripStart) / 1_000_000.0;

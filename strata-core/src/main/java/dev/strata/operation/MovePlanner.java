@@ -241,7 +241,7 @@ final class MovePlanner {
         source = new LocalSource(operation.partition());
         target = new RemoteTarget(operation.server(), operation.remoteTable());
         indexes = indexesOn(coordinator, operation.partition(), operation.remoteTable());
-        pages = coordinator.pages(operation.partition());
+        pages = coordinator.data().pages(operation.partition());
       }
       case RESTORE -> {
         try (Database remote = open(operation.server())) {
@@ -253,7 +253,7 @@ final class MovePlanner {
                   coordinator.foreignTableHasOption(operation.partition(), "updatable"),
                   createdByStrata(remoteCatalog, operation.remoteTable()));
           indexes = indexesOn(remoteCatalog, operation.remoteTable(), operation.stagingName());
-          pages = remoteCatalog.pages(operation.remoteTable());
+          pages = remoteCatalog.data().pages(operation.remoteTable());
         }
         target = new LocalTarget(operation.stagingName());
       }
@@ -269,7 +269,7 @@ final class MovePlanner {
                   coordinator.foreignTableHasOption(operation.partition(), "updatable"),
                   createdByStrata(remoteCatalog, fromTable));
           indexes = indexesOn(remoteCatalog, fromTable, operation.remoteTable());
-          pages = remoteCatalog.pages(fromTable);
+          pages = remoteCatalog.data().pages(fromTable);
         }
         target = new RemoteTarget(operation.server(), operation.remoteTable());
       }
@@ -425,7 +425,7 @@ final class MovePlanner {
   }
 
   private static void requireForeignServer(CatalogReader catalog, String server) {
-    if (catalog.foreignServer(server).isEmpty()) {
+    if (catalog.server().foreignServer(server).isEmpty()) {
       throw new StrataException(
           ErrorCode.CHECK_FAILED,
           "foreign server " + server + " does not exist on the coordinator yet",

@@ -127,7 +127,7 @@ final class MoveRunner {
 
   private long estimatedRows(MoveContext context) {
     try (Database source = planner.open(context.source().server())) {
-      return new dev.strata.catalog.CatalogReader(source)
+      return new dev.strata.catalog.TableData(source)
           .tableSize(context.source().table())
           .flatMap(
               size ->

@@ -47,7 +47,7 @@ public final class PartitionManager {
       PartitionedTable parent = catalog.partitionedTable(request.parent());
       Column key = rangeKey(parent);
       refuseUniqueIndexes(parent);
-      if (catalog.foreignServer(server.name()).isEmpty()) {
+      if (catalog.server().foreignServer(server.name()).isEmpty()) {
         throw new StrataException(
             ErrorCode.CHECK_FAILED,
             "foreign server " + server.name() + " does not exist on the coordinator yet",

@@ -80,10 +80,7 @@ record RemoteTarget(String server, QualifiedName table) implements Target {
     return List.of(
         new Action.Expect(
             session(),
-            SqlStatement.of(
-                "SELECT coalesce((SELECT NOT c.relrowsecurity FROM pg_catalog.pg_class c"
-                    + " WHERE c.oid = pg_catalog.to_regclass(?)), false)",
-                table.quoted()),
+            dev.strata.catalog.CatalogReader.rowSecurityOff(table),
             Action.Expected.TRUE,
             Action.Failure.ROW_SECURITY),
         new Action.Probe(session, server, context.settings().timeouts().connect()),

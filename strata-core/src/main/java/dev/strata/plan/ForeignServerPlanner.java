@@ -53,8 +53,8 @@ public final class ForeignServerPlanner {
     if (config.servers().isEmpty()) {
       return actions;
     }
-    if (!coordinator.extensionInstalled("postgres_fdw")) {
-      if (!coordinator.extensionAvailable("postgres_fdw")) {
+    if (!coordinator.server().extensionInstalled("postgres_fdw")) {
+      if (!coordinator.server().extensionAvailable("postgres_fdw")) {
         throw new StrataException(
             ErrorCode.CHECK_FAILED,
             "the postgres_fdw extension is not available on the coordinator",
@@ -69,8 +69,11 @@ public final class ForeignServerPlanner {
               List.of(SqlStatement.of("CREATE EXTENSION IF NOT EXISTS postgres_fdw"))));
     }
     Map<String, ForeignServer> existingServers = new TreeMap<>();
-    coordinator.foreignServers().forEach(server -> existingServers.put(server.name(), server));
-    List<UserMapping> existingMappings = coordinator.userMappings();
+    coordinator
+        .server()
+        .foreignServers()
+        .forEach(server -> existingServers.put(server.name(), server));
+    List<UserMapping> existingMappings = coordinator.server().userMappings();
     for (ServerConfig server : config.servers().values()) {
       if (decommissioned.contains(server.name())) {
         continue;
@@ -208,7 +211,7 @@ public final class ForeignServerPlanner {
         passwordChange = Optional.of(password);
         passwordClause = "ADD password ";
         reasons.add("password missing");
-      } else if (!coordinator.mappingPasswordEquals(server, localUser, password)) {
+      } else if (!coordinator.server().mappingPasswordEquals(server, localUser, password)) {
         passwordChange = Optional.of(password);
         passwordClause = "SET password ";
         reasons.add("password differs from " + password.source());

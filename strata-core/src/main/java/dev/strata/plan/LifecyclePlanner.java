@@ -7,6 +7,7 @@ import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionBound;
 import dev.strata.catalog.PartitionStrategy;
 import dev.strata.catalog.PartitionedTable;
+import dev.strata.catalog.TableData;
 import dev.strata.catalog.Tier;
 import dev.strata.config.Placement;
 import dev.strata.config.StrataConfig;
@@ -77,7 +78,8 @@ public final class LifecyclePlanner {
           .tables()
           .values()
           .forEach(t -> t.archiveTo().ifPresent(p -> placementTargets.addAll(p.servers())));
-      Map<String, Integer> foreignPartitionsByServer = foreignPartitionsByServer(coordinator);
+      Map<String, Integer> foreignPartitionsByServer =
+          new CatalogReader(coordinator).foreignPartitionsByServer();
       Set<String> decommissioned = new TreeSet<>(journal.retiredServers());
       decommissioned.removeIf(
           server ->
@@ -135,7 +137,7 @@ public final class LifecyclePlanner {
           config.tables().values().stream().anyMatch(TableConfig::decommission);
       if (anyDecommission) {
         Set<String> existing = new TreeSet<>();
-        catalog.foreignServers().forEach(s -> existing.add(s.name()));
+        catalog.server().foreignServers().forEach(s -> existing.add(s.name()));
         for (String server : config.servers().keySet()) {
           boolean retiredThere =
               retiredNow.contains(server) || journal.retiredServers().contains(server);
@@ -144,7 +146,7 @@ public final class LifecyclePlanner {
               && remaining.getOrDefault(server, 0) <= 0
               && !placementTargets.contains(server)) {
             List<String> users =
-                catalog.userMappings().stream()
+                catalog.server().userMappings().stream()
                     .filter(m -> m.server().equals(server))
                     .map(m -> m.localUser())
                     .toList();
@@ -430,54 +432,16 @@ public final class LifecyclePlanner {
 
   private static Optional<LocalDateTime> minimumKey(
       Database db, QualifiedName table, Column key, Optional<LocalDateTime> from) {
-    String quotedKey = dev.strata.sql.Identifiers.quote(key.name());
-    String sql =
-        "SELECT min("
-            + quotedKey
-            + ")::timestamp::text FROM "
-            + table.quoted()
-            + (from.isPresent() ? " WHERE " + quotedKey + " >= CAST(? AS " + key.type() + ")" : "");
-    Object[] parameters =
-        from.map(f -> new Object[] {Periods.boundText(f, key.type())}).orElse(new Object[0]);
-    return db.queryOne(sql, row -> Optional.ofNullable(row.getString(1)), parameters)
-        .flatMap(v -> v)
+    return new TableData(db)
+        .minimumKey(table, key, from.map(f -> Periods.boundText(f, key.type())))
         .flatMap(Periods::parseBound);
   }
 
   private static long countBetween(
       Database db, QualifiedName table, Column key, LocalDateTime start, LocalDateTime end) {
-    String quotedKey = dev.strata.sql.Identifiers.quote(key.name());
-    return db.queryOne(
-            "SELECT count(*) FROM "
-                + table.quoted()
-                + " WHERE "
-                + quotedKey
-                + " >= CAST(? AS "
-                + key.type()
-                + ") AND "
-                + quotedKey
-                + " < CAST(? AS "
-                + key.type()
-                + ")",
-            row -> row.getLong(1),
-            Periods.boundText(start, key.type()),
-            Periods.boundText(end, key.type()))
-        .orElse(0L);
-  }
-
-  private static Map<String, Integer> foreignPartitionsByServer(Database coordinator) {
-    Map<String, Integer> counts = new HashMap<>();
-    coordinator
-        .query(
-            """
-            SELECT s.srvname, count(*) FROM pg_catalog.pg_foreign_table f
-            JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
-            JOIN pg_catalog.pg_class c ON c.oid = f.ftrelid
-            WHERE c.relispartition
-            GROUP BY 1""",
-            row -> Map.entry(row.getString(1), row.getInt(2)))
-        .forEach(e -> counts.put(e.getKey(), e.getValue()));
-    return counts;
+    return new TableData(db)
+        .countBetween(
+            table, key, Periods.boundText(start, key.type()), Periods.boundText(end, key.type()));
   }
 
   /** Measures how many bytes this table already keeps on a server (for fill placement). */
@@ -490,9 +454,10 @@ public final class LifecyclePlanner {
         if (foreign.isPresent() && foreign.get().server().equals(server)) {
           total +=
               catalog
+                  .data()
                   .tableSize(
                       QualifiedName.of(foreign.get().remoteSchema(), foreign.get().remoteTable()))
-                  .map(CatalogReader.TableSize::totalBytes)
+                  .map(TableData.TableSize::totalBytes)
                   .orElse(0L);
         }
       }

@@ -40,7 +40,7 @@ public record StateFingerprint(String digest, List<String> lines) {
     List<String> lines = new ArrayList<>();
     lines.add("config " + sha256(ConfigRenderer.toYaml(config, false)));
     CatalogReader catalog = new CatalogReader(coordinator);
-    for (ForeignServer server : catalog.foreignServers()) {
+    for (ForeignServer server : catalog.server().foreignServers()) {
       lines.add(
           "server "
               + server.name()
@@ -49,7 +49,7 @@ public record StateFingerprint(String digest, List<String> lines) {
               + " "
               + new TreeMap<>(server.options()));
     }
-    for (UserMapping mapping : catalog.userMappings()) {
+    for (UserMapping mapping : catalog.server().userMappings()) {
       Map<String, String> options = new TreeMap<>(mapping.options());
       options.remove("password");
       lines.add(

@@ -4,6 +4,7 @@ import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
 import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
+import dev.strata.catalog.ServerFacts;
 import dev.strata.catalog.Tier;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
@@ -109,9 +110,9 @@ public final class GrantPlanner {
     List<String> notes = new ArrayList<>();
     String strata = config.coordinator().user();
     boolean strataSuperuser =
-        catalog.role(strata).map(CatalogReader.RoleAttributes::superuser).orElse(false);
+        catalog.server().role(strata).map(ServerFacts.RoleAttributes::superuser).orElse(false);
     Set<String> foreignServers = new LinkedHashSet<>();
-    catalog.foreignServers().forEach(server -> foreignServers.add(server.name()));
+    catalog.server().foreignServers().forEach(server -> foreignServers.add(server.name()));
     for (ServerConfig server : config.servers().values()) {
       if (!foreignServers.contains(server.name())) {
         notes.add(
@@ -187,16 +188,16 @@ public final class GrantPlanner {
     String strata = server.connection().user();
     String mapping = server.mapping().user();
     String database = server.connection().database();
-    Optional<CatalogReader.RoleAttributes> strataRole = Optional.empty();
-    Optional<CatalogReader.RoleAttributes> mappingRole = Optional.empty();
+    Optional<ServerFacts.RoleAttributes> strataRole = Optional.empty();
+    Optional<ServerFacts.RoleAttributes> mappingRole = Optional.empty();
     Map<QualifiedName, String> owners = new LinkedHashMap<>();
     try (Database remote =
         new Database(
             server.name(),
             Connections.open(server.name(), server.connection(), config.timeouts()))) {
       CatalogReader catalog = new CatalogReader(remote);
-      strataRole = catalog.role(strata);
-      mappingRole = catalog.role(mapping);
+      strataRole = catalog.server().role(strata);
+      mappingRole = catalog.server().role(mapping);
       for (Archived table : archived) {
         catalog
             .owner(table.remoteTable())
@@ -234,7 +235,7 @@ public final class GrantPlanner {
                 + ", e.g. in psql: \\password "
                 + mapping);
       }
-      if (mappingRole.map(CatalogReader.RoleAttributes::superuser).orElse(false)) {
+      if (mappingRole.map(ServerFacts.RoleAttributes::superuser).orElse(false)) {
         notes.add(
             mapping
                 + " is a superuser on "
@@ -295,7 +296,7 @@ public final class GrantPlanner {
       }
     }
 
-    if (strataRole.map(CatalogReader.RoleAttributes::superuser).orElse(false)) {
+    if (strataRole.map(ServerFacts.RoleAttributes::superuser).orElse(false)) {
       notes.add(
           strata
               + " (servers."

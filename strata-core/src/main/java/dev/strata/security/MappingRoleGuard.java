@@ -2,7 +2,7 @@ package dev.strata.security;
 
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
-import dev.strata.catalog.CatalogReader;
+import dev.strata.catalog.ServerFacts;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
@@ -37,12 +37,12 @@ public final class MappingRoleGuard {
       return;
     }
     String role = server.mapping().user();
-    Optional<CatalogReader.RoleAttributes> attributes;
+    Optional<ServerFacts.RoleAttributes> attributes;
     try (Database database =
         new Database(
             server.name(),
             Connections.open(server.name(), server.connection(), config.timeouts()))) {
-      attributes = new CatalogReader(database).role(role);
+      attributes = new ServerFacts(database).role(role);
     } catch (StrataException e) {
       throw new StrataException(
           e.code(),

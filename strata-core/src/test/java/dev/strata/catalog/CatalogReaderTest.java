@@ -137,33 +137,38 @@ class CatalogReaderTest {
 
   @Test
   void readsForeignServersAndMappingsWithoutPasswords() {
-    ForeignServer server = catalog.foreignServer("archive_a").orElseThrow();
+    ForeignServer server = catalog.server().foreignServer("archive_a").orElseThrow();
     assertThat(server.wrapper()).isEqualTo("postgres_fdw");
     assertThat(server.options())
         .containsEntry("fetch_size", "5000")
         .containsEntry("host", "127.0.0.1");
-    List<UserMapping> mappings = catalog.userMappings();
+    List<UserMapping> mappings = catalog.server().userMappings();
     assertThat(mappings).hasSize(1);
     assertThat(mappings.get(0).options()).containsOnlyKeys("user");
     assertThat(mappings.get(0).hasPassword()).isTrue();
     assertThat(mappings.toString()).doesNotContain("never-read-me");
     assertThat(
-            catalog.mappingPasswordEquals(
-                "archive_a", "postgres", dev.strata.secret.Secret.of("never-read-me", "test")))
+            catalog
+                .server()
+                .mappingPasswordEquals(
+                    "archive_a", "postgres", dev.strata.secret.Secret.of("never-read-me", "test")))
         .isTrue();
     assertThat(
-            catalog.mappingPasswordEquals(
-                "archive_a", "postgres", dev.strata.secret.Secret.of("other", "test")))
+            catalog
+                .server()
+                .mappingPasswordEquals(
+                    "archive_a", "postgres", dev.strata.secret.Secret.of("other", "test")))
         .isFalse();
   }
 
   @Test
   void countsRowsExactlyAndMeasuresRemoteTablesOnTheirServer() {
-    assertThat(catalog.exactRowCount(QualifiedName.parse("events_2023"))).isEqualTo(10);
+    assertThat(catalog.data().exactRowCount(QualifiedName.parse("events_2023"))).isEqualTo(10);
     try (Database remote = new Database("archive_a", layout.connections().server("archive_a"))) {
       CatalogReader remoteCatalog = new CatalogReader(remote);
       assertThat(
               remoteCatalog
+                  .data()
                   .tableSize(QualifiedName.parse("remote_2023"))
                   .orElseThrow()
                   .totalBytes())
