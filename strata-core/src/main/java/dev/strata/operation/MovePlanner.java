@@ -339,10 +339,10 @@ final class MovePlanner {
     return Fingerprints.formFor(control, parent.columns());
   }
 
-  /** The swap's lock timeout: {@code timeouts.lock}, at most 200 ms (docs/decisions.md). */
+  /** The swap's lock timeout: {@code timeouts.lock}, at most 40 ms (docs/decisions.md). */
   Duration swapLockTimeout() {
     Duration configured = config.timeouts().lock();
-    Duration cap = Duration.ofMillis(200);
+    Duration cap = Duration.ofMillis(40);
     return configured.compareTo(cap) < 0 ? configured : cap;
   }
 
