@@ -243,14 +243,7 @@ public final class Exports {
               + " rows, checksum "
               + manifest.checksum()
               + "; the text hash where a column type has no extended hash):");
-      lines.add(
-          Fingerprints.statement(
-                  partition,
-                  parent.columns(),
-                  bounds.outsideCondition(),
-                  bounds.parameters(),
-                  Fingerprints.Form.RECORD)
-              .render());
+      lines.add(plannedFingerprint(partition, parent, bounds));
       lines.add("COMMIT;");
       return lines;
     }
@@ -507,17 +500,26 @@ public final class Exports {
     sessionSettings().forEach(setting -> lines.add(setting + ";"));
     lines.add("BEGIN;");
     Fingerprints.SESSION_SETTINGS.forEach(setting -> lines.add(setting + ";"));
-    lines.add(
-        Fingerprints.statement(
-                source,
-                parent.columns(),
-                bounds.outsideCondition(),
-                bounds.parameters(),
-                Fingerprints.Form.RECORD)
-            .render());
+    lines.add(plannedFingerprint(source, parent, bounds));
     lines.add("COMMIT;");
     lines.add(MoveStatements.copyOutText(source, parent.columns(), "") + ";");
     return lines;
+  }
+
+  /**
+   * The rows' fingerprint as a dry run shows it: in the record form, which {@link
+   * Fingerprints#of(Database, QualifiedName, List, String, Object...)} falls back from to the text
+   * form when a column type has no extended hash.
+   */
+  private static String plannedFingerprint(
+      QualifiedName table, PartitionedTable parent, RangeBounds bounds) {
+    return Fingerprints.statement(
+            table,
+            parent.columns(),
+            bounds.outsideCondition(),
+            bounds.parameters(),
+            Fingerprints.Form.RECORD)
+        .render();
   }
 
   private static MessageDigest sha256() {

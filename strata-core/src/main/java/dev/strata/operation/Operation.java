@@ -63,6 +63,15 @@ public record Operation(
 
   /** The same operation with other staging and detached names. */
   Operation withNames(QualifiedName staging, QualifiedName detached) {
+    return with(state, staging, detached);
+  }
+
+  /** The same operation in {@code next} (for planning a step before the journal reaches it). */
+  public Operation withState(OperationState next) {
+    return with(next, stagingName, detachedName);
+  }
+
+  private Operation with(OperationState next, QualifiedName staging, QualifiedName detached) {
     return new Operation(
         id,
         kind,
@@ -73,33 +82,6 @@ public record Operation(
         remoteTable,
         staging,
         detached,
-        state,
-        jobs,
-        keepRemote,
-        sourceRows,
-        sourceChecksum,
-        checksumForm,
-        dropAfter,
-        lastError,
-        freezeMarker,
-        fromServer,
-        fromTable,
-        createdAt,
-        updatedAt);
-  }
-
-  /** The same operation in {@code next} (for planning a step before the journal reaches it). */
-  public Operation withState(OperationState next) {
-    return new Operation(
-        id,
-        kind,
-        parent,
-        partition,
-        bound,
-        server,
-        remoteTable,
-        stagingName,
-        detachedName,
         next,
         jobs,
         keepRemote,
