@@ -57,6 +57,7 @@ class StalledServerTest {
     main = servers.server(SharedServers.MAIN);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
     SharedServers.freshDatabase("stalled", DATABASE);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, DATABASE);
     config =
         TestLayout.config(
             "coordinator: { url: \"postgresql://127.0.0.1:"
@@ -70,6 +71,11 @@ class StalledServerTest {
                 + "/"
                 + DATABASE
                 + "\", user: postgres }\n"
+                + "  other: { url: \"postgresql://127.0.0.1:"
+                + servers.server(SharedServers.ARCHIVE_A).port()
+                + "/"
+                + DATABASE
+                + "\", user: postgres }\n"
                 + "timeouts: { connect: 2s, statement: 10s }\n",
             Map.of());
     try (Database coordinator =
@@ -78,7 +84,7 @@ class StalledServerTest {
           coordinator, ForeignServerPlanner.plan(config, new CatalogReader(coordinator)), a -> {});
       coordinator.execute(
           "CREATE TABLE events (id int NOT NULL, time timestamp NOT NULL) PARTITION BY RANGE (time)");
-      for (int year = 2001; year <= 2004; year++) {
+      for (int year = 2001; year <= 2006; year++) {
         coordinator.execute(
             "CREATE TABLE events_"
                 + year
@@ -110,7 +116,7 @@ class StalledServerTest {
       stalled.resume();
     }
     assertThat(report.results())
-        .filteredOn(r -> r.check() == Check.CONNECT_FDW)
+        .filteredOn(r -> r.check() == Check.CONNECT_FDW && r.subject().equals("stalled"))
         .singleElement()
         .satisfies(
             r -> {
@@ -217,5 +223,58 @@ class StalledServerTest {
     }
     assertThat(mover().archive(EVENTS, partition, "stalled", 1).operation().state())
         .isEqualTo(OperationState.DONE);
+  }
+
+  @Test
+  void aMoveFromAServerThatStopsAnsweringEndsAndARerunConverges() {
+    QualifiedName partition = QualifiedName.parse("events_2005");
+    mover().archive(EVENTS, partition, "stalled", 1);
+    assertMoveEndsAndARerunConverges(partition, "other");
+  }
+
+  @Test
+  void aMoveIntoAServerThatStopsAnsweringEndsAndARerunConverges() {
+    QualifiedName partition = QualifiedName.parse("events_2006");
+    mover().archive(EVENTS, partition, "other", 1);
+    assertMoveEndsAndARerunConverges(partition, "stalled");
+  }
+
+  /**
+   * Moves {@code partition} to {@code to} while the server "stalled" (its source or its target)
+   * stops answering during the copy: the move fails within its bounds naming that server (during
+   * the copy, or at the cleanup's re-hash of the old table when the source had already sent every
+   * row), and once the server answers again a rerun finishes it with every row.
+   */
+  static void assertMoveEndsAndARerunConverges(QualifiedName partition, String to) {
+    String rows = "SELECT count(*) FROM events WHERE time >= '2005-01-01' AND time < '2007-01-01'";
+    AtomicBoolean paused = new AtomicBoolean();
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals("move.copy_rows") && paused.compareAndSet(false, true)) {
+                stalled.pause();
+              }
+            });
+    try {
+      assertThatThrownBy(() -> mover().move(EVENTS, partition, to, 1))
+          .isInstanceOf(StrataException.class)
+          .hasMessageContaining("stalled");
+    } finally {
+      observation.close();
+      if (paused.get()) {
+        stalled.resume();
+      }
+    }
+    assertThat(paused.get()).isTrue();
+    assertThat(mover().move(EVENTS, partition, to, 1).operation().state())
+        .isEqualTo(OperationState.DONE);
+    assertThat(count(rows)).isEqualTo(100_000);
+  }
+
+  static long count(String sql) {
+    try (Database coordinator =
+        new Database(Connections.COORDINATOR, new Connections(config).coordinator())) {
+      return coordinator.queryOne(sql, row -> row.getLong(1)).orElseThrow();
+    }
   }
 }
