@@ -28,10 +28,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * DESIGN invariant 4 against sessions that skip ordinary triggers: a write into a range being
  * moved, made with {@code session_replication_role = replica} (what logical-replication apply
- * workers, {@code pg_restore --disable-triggers} and some ETL tools use) at every step of archive
- * and restore, is either refused or ends up in the partition; it is never accepted and then lost.
- * And a bypass nobody thought of (simulated by changing the rows behind the freeze's back) aborts
- * the move instead of losing a row.
+ * workers, {@code pg_restore --disable-triggers} and some ETL tools use) at every step of archive,
+ * restore and a move between servers, is either refused or ends up in the partition; it is never
+ * accepted and then lost. And a bypass nobody thought of (simulated by changing the rows behind the
+ * freeze's back) aborts the move instead of losing a row.
  */
 class FreezeBypassTest {
   static final String COLUMNS = "(id int NOT NULL, time timestamp NOT NULL, note text)";
@@ -214,6 +214,59 @@ class FreezeBypassTest {
       assertThat(
               layout.queryString(
                   layout.archiveA(), "SELECT count(*) FROM events_" + year + " WHERE id = -1"))
+          .isEqualTo("1");
+    }
+  }
+
+  @ParameterizedTest(name = "move between servers, direct write on the source server at {0}")
+  @ValueSource(
+      strings = {
+        "move.after_intent",
+        "move.after_target",
+        "move.after_freeze",
+        "move.copy_rows",
+        "move.after_copy",
+        "move.after_indexes",
+        "move.after_verify",
+        "move.before_swap_commit",
+        "move.after_swap"
+      })
+  void aDirectWriteOnTheSourceServerDuringAMoveIsRefusedOrKept(String point) throws Exception {
+    int year = newYear();
+    mover.archive(EVENTS, partition(year), "archive_a", 1);
+    AtomicReference<CompletableFuture<String>> write = new AtomicReference<>();
+    StrataException failure = null;
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals(point) && write.get() == null) {
+                write.set(replicaWrite(layout.archiveA(), "events_" + year, year));
+              }
+            });
+    try {
+      mover.move(EVENTS, partition(year), "archive_b", 1);
+    } catch (StrataException e) {
+      failure = e;
+    } finally {
+      observation.close();
+    }
+    assertThat(write.get()).as("the write was attempted at " + point).isNotNull();
+    String outcome = write.get().get(30, TimeUnit.SECONDS);
+    if (!outcome.equals("accepted")) {
+      assertThat(outcome).contains("frozen by Strata operation");
+      assertThat(seen(year)).isEqualTo(ROWS + "/0");
+      assertThat(failure).isNull();
+      return;
+    }
+    // Accepted: the write happened before the freeze (and moved with the rows), or after the
+    // cleanup read the old table, which is then kept on its server and reported.
+    boolean moved = seen(year).equals((ROWS + 1) + "/1");
+    if (!moved) {
+      assertThat(failure).as("a write the move did not carry over is reported").isNotNull();
+      assertThat(
+              layout.queryString(
+                  layout.archiveA(), "SELECT count(*) FROM events_" + year + " WHERE id = -1"))
+          .as("the row written on the old server is still there")
           .isEqualTo("1");
     }
   }
