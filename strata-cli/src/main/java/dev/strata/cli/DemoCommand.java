@@ -67,8 +67,9 @@ import picocli.CommandLine.Option;
       "Then seed steps 8 and 9 by policy: a new server archive_2025, a lifecycle policy, and"
           + " `strata apply --now 2026-02-01`: 2025 archived there (freeze, binary COPY, verify, one"
           + " short swap), 2023 exported and retired and its server decommissioned, the next years"
-          + " premade; the per-year query gives the same answer for the years kept, and after"
-          + " `strata import` of the export, for all of them.",
+          + " premade; the per-year query gives the same answer for the years kept. Then `strata"
+          + " move` takes 2024 from archive_2024 to archive_2025 (same answer), and after `strata"
+          + " import` of the export the answer covers all years again.",
       "With --keep the servers stay up, a ready strata.yaml is written to --dir, and Strata waits"
           + " until interrupted (Ctrl-C), then stops the servers cleanly."
     })
@@ -432,6 +433,44 @@ final class DemoCommand implements Callable<Integer> {
         new StatusService(connections)
             .status(Optional.of(QualifiedName.of("public", "emp")), true));
 
+    section(
+        out,
+        "strata move emp emp_2024 --to archive_2025: between servers, verified, one short swap");
+    List<List<String>> beforeMove;
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      beforeMove = rows(statement, PER_YEAR_QUERY);
+    }
+    var moved =
+        new dev.strata.operation.PartitionMover(connections, new DemoProgress(out))
+            .move(
+                QualifiedName.of("public", "emp"),
+                QualifiedName.of("public", "emp_2024"),
+                "archive_2025",
+                1);
+    out.println(
+        "  moved "
+            + moved.rowsCopied()
+            + " rows, streamed from archive_2024 to archive_2025 without passing through the"
+            + " coordinator; operation "
+            + moved.operation().id()
+            + " is "
+            + moved.operation().state().label());
+    try (Connection coordinator = connections.coordinator();
+        Statement statement = coordinator.createStatement()) {
+      List<List<String>> afterMove = printQuery(out, statement, PER_YEAR_QUERY);
+      if (!afterMove.equals(beforeMove)) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "the per-year summary changed across the move: before "
+                + beforeMove
+                + ", after "
+                + afterMove,
+            "this is a bug in Strata: please report it with the output above");
+      }
+      out.println("  = the same answer; emp_2024 is now read from archive_2025");
+    }
+
     section(out, "strata import: 2023 comes back from its export, verified against the manifest");
     Path manifest;
     try (var files = Files.list(exports)) {
@@ -481,6 +520,22 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Prints a query's result the way psql does and returns its rows as text. */
+  /** The rows of {@code sql} as text, without printing them. */
+  private static List<List<String>> rows(Statement statement, String sql) throws SQLException {
+    List<List<String>> rows = new ArrayList<>();
+    try (ResultSet result = statement.executeQuery(sql)) {
+      int columns = result.getMetaData().getColumnCount();
+      while (result.next()) {
+        List<String> row = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          row.add(result.getString(i));
+        }
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
+
   private static List<List<String>> printQuery(PrintWriter out, Statement statement, String sql)
       throws SQLException {
     List<List<String>> rows = new ArrayList<>();

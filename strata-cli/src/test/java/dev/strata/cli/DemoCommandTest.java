@@ -36,6 +36,10 @@ class DemoCommandTest {
         .contains("= 2024 and 2025 identical before and after the move")
         .contains("a late write into archived 2025 fails instead of vanishing")
         .contains("again: nothing left to do\n  0 actions")
+        .contains("strata move emp emp_2024 --to archive_2025")
+        .contains(
+            "streamed from archive_2024 to archive_2025 without passing through the coordinator")
+        .contains("= the same answer; emp_2024 is now read from archive_2025")
         .contains("= the same answer as before apply");
     assertThat(out)
         .containsPattern(
