@@ -55,10 +55,7 @@ final class ArchiveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (jobs < 1 || jobs > 64) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--jobs must be between 1 and 64");
-    }
+    MoveCommands.requireJobs(spec, jobs);
     QualifiedName parent = ConfigOptions.tableName(table);
     QualifiedName name = MoveCommands.partitionName(parent, partition);
     if (dryRun.enabled) {

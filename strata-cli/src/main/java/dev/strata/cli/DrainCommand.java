@@ -56,10 +56,7 @@ final class DrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (jobs < 1 || jobs > 64) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--jobs must be between 1 and 64");
-    }
+    MoveCommands.requireJobs(spec, jobs);
     PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
     List<PartitionMover.DrainMove> moves = mover.drainPlan(server, Optional.ofNullable(to));
     PrintWriter out = spec.commandLine().getOut();

@@ -127,4 +127,12 @@ final class MoveCommands {
     document.put("updated_at", operation.updatedAt().toString());
     return document;
   }
+
+  /** {@code --jobs}: 1 to 64 parallel copy streams, else a usage error (exit 2). */
+  static void requireJobs(picocli.CommandLine.Model.CommandSpec spec, int jobs) {
+    if (jobs < 1 || jobs > 64) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--jobs must be between 1 and 64");
+    }
+  }
 }

@@ -53,6 +53,7 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    MoveCommands.requireJobs(spec, jobs);
     QualifiedName parent = ConfigOptions.tableName(table);
     if (dryRun.enabled) {
       QualifiedName name = MoveCommands.partitionName(parent, partition);

@@ -121,6 +121,9 @@ class CommandLineTest {
     cases.put(
         withConfig("archive", "emp", "emp_2019", "--to", "archive_2024", "--jobs", "0"),
         "--jobs must be between 1 and 64");
+    cases.put(
+        withConfig("restore", "emp", "emp_2019", "--jobs", "65"),
+        "--jobs must be between 1 and 64");
     cases.put(new String[] {"abort", "abc"}, "'abc' is not a long");
     cases.put(withConfig("plan", "--now", "yesterday"), "--now yesterday is not a date or time");
     cases.put(new String[] {"apply", "--only", "bogus"}, "--only bogus is not an action kind");
