@@ -88,10 +88,7 @@ final class MovePlanner {
     QualifiedName remoteTable = partitionName;
     try (Database remote = open(target.name())) {
       CatalogReader remoteCatalog = new CatalogReader(remote);
-      refuseMissingDependencies(catalog, partitionName, remoteCatalog, "server " + server);
-      refuseTaken(remoteCatalog, remoteTable, "server " + server);
-      refuseTakenIndexNames(
-          catalog, partitionName, remoteCatalog, remoteTable.schema(), "server " + server);
+      refuseOnServer(catalog, partitionName, remoteCatalog, remoteTable, server);
     }
     Operation operation =
         Journal.draft(
@@ -194,10 +191,7 @@ final class MovePlanner {
       CatalogReader fromCatalog = new CatalogReader(from);
       CatalogReader toCatalog = new CatalogReader(to);
       requireRemoteTable(fromCatalog, sourceTable, partitionName, source.name());
-      refuseMissingDependencies(fromCatalog, sourceTable, toCatalog, "server " + server);
-      refuseTaken(toCatalog, targetTable, "server " + server);
-      refuseTakenIndexNames(
-          fromCatalog, sourceTable, toCatalog, targetTable.schema(), "server " + server);
+      refuseOnServer(fromCatalog, sourceTable, toCatalog, targetTable, server);
     }
     Operation operation =
         Journal.draft(
@@ -447,6 +441,22 @@ final class MovePlanner {
               + server,
           "its rows cannot be moved from there. Nothing was changed.");
     }
+  }
+
+  /**
+   * What the copy on {@code server} needs there: every type, function and collation the source's
+   * columns and indexes use, and the table's and its indexes' names free.
+   */
+  private static void refuseOnServer(
+      CatalogReader source,
+      QualifiedName sourceTable,
+      CatalogReader target,
+      QualifiedName targetTable,
+      String server) {
+    String where = "server " + server;
+    refuseMissingDependencies(source, sourceTable, target, where);
+    refuseTaken(target, targetTable, where);
+    refuseTakenIndexNames(source, sourceTable, target, targetTable.schema(), where);
   }
 
   private static void refuseTaken(CatalogReader target, QualifiedName table, String where) {

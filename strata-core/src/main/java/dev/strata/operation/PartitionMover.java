@@ -68,24 +68,13 @@ public final class PartitionMover {
   /** Archives {@code partition} of {@code table} to {@code server}, or resumes that archive. */
   public MoveResult archive(QualifiedName table, QualifiedName partition, String server, int jobs) {
     config.server(server);
-    return withControl(
+    return startOrResume(
         partition,
-        (control, journal) -> {
-          Optional<MoveResult> resumed =
-              resumeSame(control, journal, partition, OperationKind.ARCHIVE, server);
-          if (resumed.isPresent()) {
-            return resumed.get();
-          }
-          Optional<MoveResult> fulfilled =
-              alreadyArchived(control, Optional.of(journal), table, partition, server);
-          if (fulfilled.isPresent()) {
-            return fulfilled.get();
-          }
-          long id = Journal.nextId(control);
-          MovePlanner.Checked checked =
-              planner.preflightArchive(control, table, partition, server, jobs, id, false);
-          return runner.start(control, journal, checked.operation());
-        });
+        OperationKind.ARCHIVE,
+        server,
+        (control, journal) -> alreadyArchived(control, journal, table, partition, server),
+        (control, id) ->
+            planner.preflightArchive(control, table, partition, server, jobs, id, false));
   }
 
   /**
@@ -94,24 +83,12 @@ public final class PartitionMover {
    */
   public MoveResult restore(
       QualifiedName table, QualifiedName partition, boolean keepRemote, int jobs) {
-    return withControl(
+    return startOrResume(
         partition,
-        (control, journal) -> {
-          Optional<MoveResult> resumed =
-              resumeSame(control, journal, partition, OperationKind.RESTORE, null);
-          if (resumed.isPresent()) {
-            return resumed.get();
-          }
-          Optional<MoveResult> fulfilled =
-              alreadyLocal(control, Optional.of(journal), table, partition);
-          if (fulfilled.isPresent()) {
-            return fulfilled.get();
-          }
-          long id = Journal.nextId(control);
-          MovePlanner.Checked checked =
-              planner.preflightRestore(control, table, partition, keepRemote, jobs, id);
-          return runner.start(control, journal, checked.operation());
-        });
+        OperationKind.RESTORE,
+        null,
+        (control, journal) -> alreadyLocal(control, journal, table, partition),
+        (control, id) -> planner.preflightRestore(control, table, partition, keepRemote, jobs, id));
   }
 
   /**
@@ -120,22 +97,46 @@ public final class PartitionMover {
    */
   public MoveResult move(QualifiedName table, QualifiedName partition, String server, int jobs) {
     config.server(server);
+    return startOrResume(
+        partition,
+        OperationKind.MOVE,
+        server,
+        (control, journal) -> alreadyOn(control, journal, table, partition, server),
+        (control, id) -> planner.preflightMove(control, table, partition, server, jobs, id));
+  }
+
+  /** Whether a request is fulfilled already (a rerun after success): what to report if so. */
+  private interface Fulfilled {
+    Optional<MoveResult> check(Database control, Optional<Journal> journal);
+  }
+
+  /** A kind of move's pre-flight, for an operation that will get {@code id}. */
+  private interface Preflight {
+    MovePlanner.Checked check(Database control, long id);
+  }
+
+  /**
+   * Under the partition's lock: resumes an unfinished operation of the same kind, reports a
+   * fulfilled request, or checks and starts a new operation.
+   */
+  private MoveResult startOrResume(
+      QualifiedName partition,
+      OperationKind kind,
+      String server,
+      Fulfilled fulfilled,
+      Preflight preflight) {
     return withControl(
         partition,
         (control, journal) -> {
-          Optional<MoveResult> resumed =
-              resumeSame(control, journal, partition, OperationKind.MOVE, server);
+          Optional<MoveResult> resumed = resumeSame(control, journal, partition, kind, server);
           if (resumed.isPresent()) {
             return resumed.get();
           }
-          Optional<MoveResult> fulfilled =
-              alreadyOn(control, Optional.of(journal), table, partition, server);
-          if (fulfilled.isPresent()) {
-            return fulfilled.get();
+          Optional<MoveResult> done = fulfilled.check(control, Optional.of(journal));
+          if (done.isPresent()) {
+            return done.get();
           }
-          long id = Journal.nextId(control);
-          MovePlanner.Checked checked =
-              planner.preflightMove(control, table, partition, server, jobs, id);
+          MovePlanner.Checked checked = preflight.check(control, Journal.nextId(control));
           return runner.start(control, journal, checked.operation());
         });
   }
@@ -374,54 +375,44 @@ public final class PartitionMover {
   public List<PlannedStep> planArchive(
       QualifiedName table, QualifiedName partition, String server, int jobs, Ahead ahead) {
     config.server(server);
-    try (Database control = coordinator()) {
-      Optional<MoveResult> fulfilled =
-          alreadyArchived(control, Optional.empty(), table, partition, server);
-      if (fulfilled.isPresent()) {
-        return nothingToDo(fulfilled.get());
-      }
-      MovePlanner.Checked checked =
-          planner.preflightArchive(
-              control,
-              table,
-              partition,
-              server,
-              jobs,
-              Journal.predictedNextId(control) + ahead.operationsBefore(),
-              ahead.serversCreated().contains(server));
-      return plan(control, checked.operation());
-    }
+    return planned(
+        (control, journal) -> alreadyArchived(control, journal, table, partition, server),
+        (control, id) ->
+            planner.preflightArchive(
+                control,
+                table,
+                partition,
+                server,
+                jobs,
+                id + ahead.operationsBefore(),
+                ahead.serversCreated().contains(server)));
   }
 
   /** The same for a restore. */
   public List<PlannedStep> planRestore(
       QualifiedName table, QualifiedName partition, boolean keepRemote, int jobs) {
-    try (Database control = coordinator()) {
-      Optional<MoveResult> fulfilled = alreadyLocal(control, Optional.empty(), table, partition);
-      if (fulfilled.isPresent()) {
-        return nothingToDo(fulfilled.get());
-      }
-      MovePlanner.Checked checked =
-          planner.preflightRestore(
-              control, table, partition, keepRemote, jobs, Journal.predictedNextId(control));
-      return plan(control, checked.operation());
-    }
+    return planned(
+        (control, journal) -> alreadyLocal(control, journal, table, partition),
+        (control, id) -> planner.preflightRestore(control, table, partition, keepRemote, jobs, id));
   }
 
   /** The same for a move between servers. */
   public List<PlannedStep> planMove(
       QualifiedName table, QualifiedName partition, String server, int jobs) {
     config.server(server);
+    return planned(
+        (control, journal) -> alreadyOn(control, journal, table, partition, server),
+        (control, id) -> planner.preflightMove(control, table, partition, server, jobs, id));
+  }
+
+  /** A dry run: nothing to do, or every step after the same checks the run makes. */
+  private List<PlannedStep> planned(Fulfilled fulfilled, Preflight preflight) {
     try (Database control = coordinator()) {
-      Optional<MoveResult> fulfilled =
-          alreadyOn(control, Optional.empty(), table, partition, server);
-      if (fulfilled.isPresent()) {
-        return nothingToDo(fulfilled.get());
+      Optional<MoveResult> done = fulfilled.check(control, Optional.empty());
+      if (done.isPresent()) {
+        return nothingToDo(done.get());
       }
-      MovePlanner.Checked checked =
-          planner.preflightMove(
-              control, table, partition, server, jobs, Journal.predictedNextId(control));
-      return plan(control, checked.operation());
+      return plan(control, preflight.check(control, Journal.predictedNextId(control)).operation());
     }
   }
 
@@ -520,36 +511,27 @@ public final class PartitionMover {
    */
   List<Action> archiveActions(
       QualifiedName table, QualifiedName partition, String server, int jobs) {
-    try (Database control = coordinator()) {
-      return actions(
-          control,
-          planner
-              .preflightArchive(
-                  control, table, partition, server, jobs, Journal.predictedNextId(control), false)
-              .operation());
-    }
+    return actions(
+        (control, id) ->
+            planner.preflightArchive(control, table, partition, server, jobs, id, false));
   }
 
   /** The same for a restore. */
   List<Action> restoreActions(QualifiedName table, QualifiedName partition, boolean keepRemote) {
-    try (Database control = coordinator()) {
-      return actions(
-          control,
-          planner
-              .preflightRestore(
-                  control, table, partition, keepRemote, 1, Journal.predictedNextId(control))
-              .operation());
-    }
+    return actions(
+        (control, id) -> planner.preflightRestore(control, table, partition, keepRemote, 1, id));
   }
 
   /** The same for a move between servers. */
   List<Action> moveActions(QualifiedName table, QualifiedName partition, String server) {
+    return actions(
+        (control, id) -> planner.preflightMove(control, table, partition, server, 1, id));
+  }
+
+  private List<Action> actions(Preflight preflight) {
     try (Database control = coordinator()) {
       return actions(
-          control,
-          planner
-              .preflightMove(control, table, partition, server, 1, Journal.predictedNextId(control))
-              .operation());
+          control, preflight.check(control, Journal.predictedNextId(control)).operation());
     }
   }
 
