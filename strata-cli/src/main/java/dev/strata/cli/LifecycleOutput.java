@@ -15,6 +15,7 @@ final class LifecycleOutput {
   static final Set<String> KINDS =
       Set.of(
           "server",
+          "shard",
           "resume",
           "default_rows",
           "premake",

@@ -875,4 +875,27 @@ public final class CatalogReader {
             + " WHERE c.oid = pg_catalog.to_regclass(?)), false)",
         table.quoted());
   }
+
+  /** A partition's parent and bound. */
+  public record PartitionOf(QualifiedName parent, PartitionBound bound) {}
+
+  /** The parent and bound of {@code partition}; empty when it is not a partition. */
+  public Optional<PartitionOf> partitionOf(QualifiedName partition) {
+    return database.queryOne(
+        """
+        SELECT pn.nspname, p.relname, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+        JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+        JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+        WHERE n.nspname = ? AND c.relname = ? AND c.relispartition
+        """,
+        row ->
+            new PartitionOf(
+                QualifiedName.of(row.getString(1), row.getString(2)),
+                PartitionBound.parse(row.getString(3))),
+        partition.schema(),
+        partition.name());
+  }
 }

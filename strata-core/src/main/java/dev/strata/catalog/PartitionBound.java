@@ -104,7 +104,7 @@ public sealed interface PartitionBound {
    *
    * @throws IllegalArgumentException saying where the text stops being a bound
    */
-  static PartitionBound parse(String expression) {
+  public static PartitionBound parse(String expression) {
     String text = expression.strip();
     if (text.equals("DEFAULT")) {
       return new Default();

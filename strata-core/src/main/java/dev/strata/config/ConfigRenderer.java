@@ -70,9 +70,29 @@ public final class ConfigRenderer {
     ObjectNode security = NODES.objectNode();
     for (TableConfig table : config.tables().values()) {
       ObjectNode node = tables.putObject(table.name().display());
-      ObjectNode partitionBy = node.putObject("partition_by");
-      partitionBy.put("column", table.partitionBy().column());
-      partitionBy.put("interval", table.partitionBy().interval().toSql());
+      table
+          .partitionBy()
+          .ifPresent(
+              by -> {
+                ObjectNode partitionBy = node.putObject("partition_by");
+                partitionBy.put("column", by.column());
+                partitionBy.put("interval", by.interval().toSql());
+              });
+      table
+          .shardBy()
+          .ifPresent(
+              by -> {
+                ObjectNode shardBy = node.putObject("shard_by");
+                shardBy.put("column", by.column());
+                shardBy.put("method", by.method().label());
+                if (by.method() == ShardBy.Method.HASH) {
+                  shardBy.put("shards", by.shards());
+                } else {
+                  ObjectNode lists = shardBy.putObject("lists");
+                  by.lists().forEach((shard, values) -> values.forEach(lists.putArray(shard)::add));
+                }
+                table.shardsOn().forEach(node.putArray("shards_on")::add);
+              });
       node.put("premake", table.premake());
       node.put("hot", table.hot().map(Interval::toSql).orElse(null));
       node.set(

@@ -59,9 +59,13 @@ final class ConfigSchema {
 
   static final Keys PARTITION_BY = keys("column", LEAF, "interval", LEAF);
 
+  static final Keys SHARD_BY = keys("column", LEAF, "method", LEAF, "shards", LEAF, "lists", LEAF);
+
   static final Keys TABLE =
       keys(
           "partition_by", PARTITION_BY,
+          "shard_by", SHARD_BY,
+          "shards_on", LEAF,
           "premake", LEAF,
           "hot", LEAF,
           "archive_to", LEAF,

@@ -41,6 +41,9 @@ final class TableBinder {
   static final int DEFAULT_PREMAKE = 2;
   static final int MAXIMUM_PREMAKE = 1000;
 
+  private static final java.util.regex.Pattern SHARD_NAME =
+      java.util.regex.Pattern.compile("[a-z0-9_]{1,30}");
+
   private static final Set<String> FILL_KEYS = Set.of("fill", "max_size_per_server");
 
   /** A server named by {@code archive_to}, checked once the whole table is read. */
@@ -119,7 +122,11 @@ final class TableBinder {
   private Optional<TableConfig> bindTable(
       Mapping table, String path, Optional<QualifiedName> name, Set<String> serverNames) {
     int problemsBefore = findings.problemCount();
-    Optional<PartitionBy> partitionBy = bindPartitionBy(table, path);
+    boolean shardByWritten = table.hasValue("shard_by");
+    Optional<PartitionBy> partitionBy =
+        shardByWritten && !table.hasValue("partition_by")
+            ? Optional.empty()
+            : bindPartitionBy(table, path);
     int premake = bindPremake(table, path);
     Optional<Interval> hot = optionalInterval(table, "hot", path);
     List<ServerReference> references = new ArrayList<>();
@@ -130,6 +137,25 @@ final class TableBinder {
     boolean decommission = bindBoolean(table, "decommission", path, false);
     boolean archivedUpdatable = bindBoolean(table, "archived_updatable", path, false);
     Duration detachedGrace = bindDetachedGrace(table, path);
+    List<ServerReference> shardServers = new ArrayList<>();
+    Optional<ShardBy> shardBy = bindShardBy(table, path);
+    List<String> shardsOn = bindShardsOn(table, path, shardByWritten, shardServers);
+    references.addAll(shardServers);
+    if (shardByWritten && table.hasValue("partition_by")) {
+      findings.problem(
+          path + ".shard_by",
+          reader.originOf(path + ".shard_by"),
+          "cannot be combined with partition_by yet: a table is either range-partitioned with a"
+              + " lifecycle or sharded; shard a table whose periods are sharded by hand with"
+              + " `strata attach`");
+    }
+    if (shardByWritten && (table.hasValue("hot") || table.hasValue("retention"))) {
+      findings.problem(
+          path + ".shard_by",
+          reader.originOf(path + ".shard_by"),
+          "cannot be combined with hot or retention: those retire or archive time ranges, and a"
+              + " sharded table has none (add partition_by for that)");
+    }
 
     boolean hotWritten = table.hasValue("hot");
     boolean archiveToWritten = table.hasValue("archive_to");
@@ -187,13 +213,15 @@ final class TableBinder {
       }
     }
 
-    if (findings.problemCount() != problemsBefore || name.isEmpty() || partitionBy.isEmpty()) {
+    if (findings.problemCount() != problemsBefore
+        || name.isEmpty()
+        || (partitionBy.isEmpty() && shardBy.isEmpty())) {
       return Optional.empty();
     }
     return Optional.of(
         new TableConfig(
             name.get(),
-            partitionBy.get(),
+            partitionBy,
             premake,
             hot,
             archiveTo,
@@ -201,7 +229,220 @@ final class TableBinder {
             exportBeforeRetire,
             decommission,
             archivedUpdatable,
-            detachedGrace));
+            detachedGrace,
+            shardBy,
+            shardsOn));
+  }
+
+  /**
+   * {@code shard_by: {column: city, method: hash, shards: 8}} or {@code {column: region, method:
+   * list, lists: {eu: [de, fr], us: [us]}}}.
+   */
+  private Optional<ShardBy> bindShardBy(Mapping table, String tablePath) {
+    String path = tablePath + ".shard_by";
+    if (!table.hasValue("shard_by")) {
+      return Optional.empty();
+    }
+    Optional<Mapping> shardBy =
+        reader.section(table, "shard_by", path, "column, method, shards (hash) or lists (list)");
+    if (shardBy.isEmpty()) {
+      return Optional.empty();
+    }
+    reader.checkKeys(shardBy.get(), ConfigSchema.SHARD_BY, path);
+    Optional<String> column = bindColumnName(shardBy.get(), path, "the shard key column");
+    Optional<Setting> methodText = reader.optional(shardBy.get(), "method", path + ".method");
+    ShardBy.Method method = ShardBy.Method.HASH;
+    if (methodText.isPresent()) {
+      reader.record(path + ".method", methodText.get().origin());
+      String text = methodText.get().text().strip().toLowerCase(java.util.Locale.ROOT);
+      if (text.equals("list")) {
+        method = ShardBy.Method.LIST;
+      } else if (!text.equals("hash")) {
+        findings.problem(
+            path + ".method",
+            methodText.get().origin(),
+            "is \"" + methodText.get().text().strip() + "\"; write hash or list");
+        return Optional.empty();
+      }
+    } else {
+      reader.record(path + ".method", Origin.DEFAULT);
+    }
+    Map<String, List<String>> lists = new LinkedHashMap<>();
+    int shards;
+    if (method == ShardBy.Method.HASH) {
+      if (shardBy.get().hasValue("lists")) {
+        findings.problem(
+            path + ".lists",
+            reader.originOf(path + ".lists"),
+            "is for method: list; a hash-sharded table has shards: N");
+        return Optional.empty();
+      }
+      Optional<Setting> count =
+          reader.required(
+              shardBy.get(),
+              "shards",
+              path + ".shards",
+              "how many hash shards the table starts with, e.g. shards: 8");
+      if (count.isEmpty()) {
+        return Optional.empty();
+      }
+      reader.record(path + ".shards", count.get().origin());
+      Optional<Long> parsed =
+          reader.convert(
+              count.get(),
+              text -> SettingReader.parseWholeNumber(text, "a whole number ≥ 1, e.g. 8"));
+      if (parsed.isEmpty()) {
+        return Optional.empty();
+      }
+      if (parsed.get() < 1 || parsed.get() > ShardBy.MAXIMUM_SHARDS) {
+        findings.problem(
+            path + ".shards",
+            count.get().origin(),
+            "is "
+                + parsed.get()
+                + "; write 1 to "
+                + ShardBy.MAXIMUM_SHARDS
+                + " (more shards than servers lets rebalance move whole shards; 4 to 16 per server"
+                + " is typical)");
+        return Optional.empty();
+      }
+      shards = parsed.get().intValue();
+    } else {
+      if (shardBy.get().hasValue("shards")) {
+        findings.problem(
+            path + ".shards",
+            reader.originOf(path + ".shards"),
+            "is for method: hash; a list-sharded table names its shards under lists");
+        return Optional.empty();
+      }
+      Optional<Map<String, List<String>>> bound = bindLists(shardBy.get(), path + ".lists");
+      if (bound.isEmpty()) {
+        return Optional.empty();
+      }
+      lists = bound.get();
+      shards = lists.size();
+    }
+    if (column.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new ShardBy(column.get(), method, shards, lists));
+  }
+
+  /** {@code lists: {eu: [de, fr], us: [us, ca]}}: shard names to the key values each holds. */
+  private Optional<Map<String, List<String>>> bindLists(Mapping shardBy, String path) {
+    Optional<Entry> entry = shardBy.entry("lists");
+    if (entry.isEmpty() || !(entry.get().value() instanceof Mapping lists)) {
+      findings.problem(
+          path,
+          entry.map(Entry::keyOrigin).orElse(shardBy.origin()),
+          "is required for method: list: each shard's name and its key values, e.g. lists: {eu:"
+              + " [de, fr], us: [us]}");
+      return Optional.empty();
+    }
+    reader.record(path, entry.get().keyOrigin());
+    Map<String, List<String>> result = new LinkedHashMap<>();
+    Map<String, String> shardOfValue = new LinkedHashMap<>();
+    boolean valid = true;
+    for (Entry shard : lists.entries()) {
+      String shardPath = path + "." + shard.key();
+      if (!SHARD_NAME.matcher(shard.key()).matches()) {
+        findings.problem(
+            shardPath,
+            shard.keyOrigin(),
+            "is not a shard name: use lower-case letters, digits and _ (at most 30), e.g. eu");
+        valid = false;
+        continue;
+      }
+      List<String> values = new ArrayList<>();
+      List<ConfigNode> items =
+          shard.value() instanceof Sequence sequence ? sequence.items() : List.of(shard.value());
+      for (ConfigNode item : items) {
+        if (!(item instanceof Scalar scalar)) {
+          findings.problem(
+              shardPath, item.origin(), "items must be key values, not " + item.shapeName());
+          valid = false;
+          continue;
+        }
+        Optional<Setting> value = reader.substitute(scalar, shardPath);
+        if (value.isEmpty()) {
+          valid = false;
+          continue;
+        }
+        String text = value.get().text();
+        String earlier = shardOfValue.putIfAbsent(text, shard.key());
+        if (earlier != null) {
+          findings.problem(
+              shardPath,
+              scalar.origin(),
+              "lists \""
+                  + text
+                  + "\", which shard "
+                  + earlier
+                  + " already holds; a value belongs to one shard");
+          valid = false;
+          continue;
+        }
+        values.add(text);
+      }
+      if (values.isEmpty() && valid) {
+        findings.problem(shardPath, shard.keyOrigin(), "lists no value; give it at least one");
+        valid = false;
+      }
+      result.put(shard.key(), values);
+    }
+    if (result.isEmpty() && valid) {
+      findings.problem(path, entry.get().keyOrigin(), "names no shard; give at least one");
+      valid = false;
+    }
+    return valid ? Optional.of(result) : Optional.empty();
+  }
+
+  private Optional<String> bindColumnName(Mapping section, String path, String what) {
+    Optional<Setting> column =
+        reader.required(section, "column", path + ".column", "name " + what + ", e.g. column: id");
+    column.ifPresent(setting -> reader.record(setting.keyPath(), setting.origin()));
+    if (column.isEmpty()) {
+      return Optional.empty();
+    }
+    String text = column.get().text().strip();
+    if (text.isEmpty()) {
+      findings.problem(path + ".column", column.get().origin(), "is empty; name the column");
+      return Optional.empty();
+    }
+    if (NOT_A_NAME.matcher(text).matches()) {
+      findings.problem(
+          path + ".column",
+          column.get().origin(),
+          "is " + text + ", which is not a column name; name " + what);
+      return Optional.empty();
+    }
+    return Optional.of(text);
+  }
+
+  /** {@code shards_on: [a, b, c]}: required with {@code shard_by}, meaningless without. */
+  private List<String> bindShardsOn(
+      Mapping table, String tablePath, boolean sharded, List<ServerReference> references) {
+    String path = tablePath + ".shards_on";
+    Optional<Entry> entry = table.entry("shards_on");
+    if (entry.isEmpty() || entry.get().value() instanceof Null) {
+      if (sharded) {
+        findings.problem(
+            path,
+            table.entry("shard_by").map(Entry::keyOrigin).orElse(table.origin()),
+            "is required with shard_by: the servers that hold the shards, e.g. shards_on:"
+                + " [shard_a, shard_b]");
+      }
+      return List.of();
+    }
+    if (!sharded) {
+      findings.problem(
+          path,
+          entry.get().keyOrigin(),
+          "has no effect without shard_by; add shard_by: {column: ..., method: hash, shards: N}");
+      return List.of();
+    }
+    reader.record(path, entry.get().keyOrigin());
+    return serverList(entry.get().value(), path, references).orElse(List.of());
   }
 
   /**

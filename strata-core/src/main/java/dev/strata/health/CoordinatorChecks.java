@@ -67,7 +67,9 @@ final class CoordinatorChecks {
       statistics(table).ifPresent(results::add);
     }
     for (TableConfig table : config.tables().values()) {
-      results.add(premake(table));
+      if (table.partitionBy().isPresent()) {
+        results.add(premake(table));
+      }
     }
     results.addAll(journal());
     results.addAll(roleTimeouts());
@@ -275,7 +277,8 @@ final class CoordinatorChecks {
             + Identifiers.quote(table.uniqueIndexes().get(0))
             + ", or DROP INDEX when it is not a constraint) and enforce uniqueness per local"
             + " partition with a unique index on each (they must include the partition key)";
-    boolean archives = configured.hot().isPresent() || configured.archiveTo().isPresent();
+    boolean archives =
+        configured.hot().isPresent() || configured.archiveTo().isPresent() || configured.sharded();
     return archives
         ? CheckResult.fail(Check.LAYOUT_UNIQUE_INDEX, table.name().display(), evidence, fix)
         : CheckResult.warn(Check.LAYOUT_UNIQUE_INDEX, table.name().display(), evidence, fix);
@@ -300,14 +303,14 @@ final class CoordinatorChecks {
               + " is in the config, but the coordinator has no partitioned table "
               + subject,
           "create it (CREATE TABLE ... PARTITION BY RANGE ("
-              + table.partitionBy().column()
+              + table.range().column()
               + ")) or remove tables."
               + subject
               + " from the config");
     }
     PartitionedTable parent = found.get();
-    Optional<Column> key = parent.column(table.partitionBy().column());
-    if (key.isEmpty() || !parent.keyColumns().equals(List.of(table.partitionBy().column()))) {
+    Optional<Column> key = parent.column(table.range().column());
+    if (key.isEmpty() || !parent.keyColumns().equals(List.of(table.range().column()))) {
       return CheckResult.fail(
           Check.LAYOUT_PREMAKE,
           subject,
@@ -317,7 +320,7 @@ final class CoordinatorChecks {
               + ", not by tables."
               + subject
               + ".partition_by.column "
-              + table.partitionBy().column(),
+              + table.range().column(),
           "set tables." + subject + ".partition_by.column to the table's range key column");
     }
     if (!TIME_TYPES.contains(key.get().type())) {
@@ -332,7 +335,7 @@ final class CoordinatorChecks {
     }
     LocalDateTime now = options.now().orElse(snapshot.clock());
     // The same periods `strata plan` premakes (dev.strata.plan.Periods).
-    Interval interval = table.partitionBy().interval();
+    Interval interval = table.range().interval();
     List<LocalDateTime[]> periods = new ArrayList<>();
     LocalDateTime current = Periods.periodStart(now, interval);
     for (int i = 0; i <= table.premake(); i++) {

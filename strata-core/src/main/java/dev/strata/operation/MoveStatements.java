@@ -12,16 +12,16 @@ import java.util.stream.Collectors;
  * The SQL of the move protocol, built in one place so that the mover executes and {@code --dry-run}
  * prints the same statements.
  */
-final class MoveStatements {
+public final class MoveStatements {
   static final String BOUNDS_CONSTRAINT = "strata_partition_bounds";
 
   private MoveStatements() {}
 
-  static String columnList(List<Column> columns) {
+  public static String columnList(List<Column> columns) {
     return columns.stream().map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
   }
 
-  static String columnDefinitions(List<Column> columns) {
+  public static String columnDefinitions(List<Column> columns) {
     return columns.stream()
         .map(c -> Identifiers.quote(c.name()) + " " + c.type() + (c.notNull() ? " NOT NULL" : ""))
         .collect(Collectors.joining(", "));
@@ -57,7 +57,7 @@ final class MoveStatements {
    * rights only when archived partitions are configured writable. Least privilege: nothing when the
    * mapping logs in as the table's owner.
    */
-  static List<String> grantToMapping(
+  public static List<String> grantToMapping(
       QualifiedName table, String mappingUser, String owner, boolean writable) {
     if (mappingUser.equals(owner)) {
       return List.of();

@@ -696,7 +696,7 @@ public final class PartitionMover {
   }
 
   /** A name for the partition's staging or detached copy, cut to PostgreSQL's 63 bytes. */
-  static QualifiedName derivedName(QualifiedName partition, String suffix) {
+  public static QualifiedName derivedName(QualifiedName partition, String suffix) {
     String base = partition.name();
     while ((base + suffix).getBytes(java.nio.charset.StandardCharsets.UTF_8).length
         > Identifiers.MAX_IDENTIFIER_BYTES) {

@@ -12,8 +12,8 @@ import java.util.Optional;
  */
 public sealed interface LifecycleAction {
   /**
-   * A stable name for {@code --only} and JSON: server, premake, default_rows, archive, retire,
-   * cleanup, decommission.
+   * A stable name for {@code --only} and JSON: server, shard, premake, default_rows, archive,
+   * retire, cleanup, decommission.
    */
   String kind();
 
@@ -38,6 +38,24 @@ public sealed interface LifecycleAction {
     @Override
     public String reason() {
       return action.reason();
+    }
+  }
+
+  /** A shard to create or adopt on its server, and its foreign partition on the coordinator. */
+  record CreateShard(dev.strata.shard.ShardSetup setup) implements LifecycleAction {
+    @Override
+    public String kind() {
+      return "shard";
+    }
+
+    @Override
+    public String description() {
+      return setup.description();
+    }
+
+    @Override
+    public String reason() {
+      return setup.reason();
     }
   }
 

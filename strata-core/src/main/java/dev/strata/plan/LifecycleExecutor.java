@@ -154,6 +154,8 @@ public final class LifecycleExecutor {
   private void run(Database control, LifecycleAction action) {
     if (action instanceof LifecycleAction.ServerSetup setup) {
       ActionExecutor.execute(control, List.of(setup.action()), a -> {});
+    } else if (action instanceof LifecycleAction.CreateShard shard) {
+      dev.strata.shard.ShardSetups.run(connections, shard.setup());
     } else if (action instanceof LifecycleAction.Resume resume) {
       new PartitionMover(connections, progress).resume(resume.operation());
     } else if (action instanceof LifecycleAction.CreatePartition create) {
@@ -226,6 +228,9 @@ public final class LifecycleExecutor {
   private List<String> sql(LifecycleAction action, PartitionMover.Ahead ahead) {
     if (action instanceof LifecycleAction.ServerSetup setup) {
       return render(setup.action().statements());
+    }
+    if (action instanceof LifecycleAction.CreateShard shard) {
+      return dev.strata.shard.ShardSetups.sql(shard.setup());
     }
     if (action instanceof LifecycleAction.CreatePartition create) {
       List<String> lines = new ArrayList<>(List.of("BEGIN;"));

@@ -90,6 +90,16 @@ public final class LifecyclePlanner {
           .forEach(a -> actions.add(new LifecycleAction.ServerSetup(a)));
       journal.unfinished().forEach(op -> actions.add(op));
 
+      List<LifecycleAction> shards = new ArrayList<>();
+      for (TableConfig table : config.tables().values()) {
+        if (table.sharded()) {
+          dev.strata.shard.ShardPlanner.TablePlan shardPlan =
+              new dev.strata.shard.ShardPlanner(connections).plan(table, coordinator);
+          shardPlan.shards().forEach(s -> shards.add(new LifecycleAction.CreateShard(s)));
+          warnings.addAll(shardPlan.warnings());
+        }
+      }
+      actions.addAll(shards);
       List<LifecycleAction> moves = new ArrayList<>();
       List<LifecycleAction> premakes = new ArrayList<>();
       List<LifecycleAction.Archive> archives = new ArrayList<>();
@@ -97,6 +107,9 @@ public final class LifecyclePlanner {
       Set<QualifiedName> busy = new HashSet<>();
       journal.unfinished().forEach(op -> busy.add(((LifecycleAction.Resume) op).partition()));
       for (TableConfig table : config.tables().values()) {
+        if (table.sharded()) {
+          continue;
+        }
         planTable(table, catalog, coordinator, now, moves, premakes, archives, retires, warnings);
       }
       // A partition with an unfinished operation is only resumed in this run; the next plan
@@ -189,13 +202,13 @@ public final class LifecyclePlanner {
       return;
     }
     Optional<Column> keyColumn = parent.column(parent.keyColumns().get(0));
-    if (keyColumn.isEmpty() || !keyColumn.get().name().equals(table.partitionBy().column())) {
+    if (keyColumn.isEmpty() || !keyColumn.get().name().equals(table.range().column())) {
       warnings.add(
           name.display()
               + " is partitioned by "
               + parent.keyDefinition()
               + ", but the config says partition_by.column: "
-              + table.partitionBy().column());
+              + table.range().column());
       return;
     }
     Column key = keyColumn.get();
@@ -209,7 +222,7 @@ public final class LifecyclePlanner {
               + "; interval policies need a date or timestamp key");
       return;
     }
-    var interval = table.partitionBy().interval();
+    var interval = table.range().interval();
     List<Span> spans = new ArrayList<>();
     Optional<Partition> defaultPartition = Optional.empty();
     for (Partition partition : parent.partitions()) {

@@ -143,7 +143,7 @@ class ConfigDefaultsTest {
 
     TableConfig table = config.findTable(QualifiedName.of("public", "emp")).orElseThrow();
     assertThat(table.name()).isEqualTo(QualifiedName.of("public", "emp"));
-    assertThat(table.partitionBy())
+    assertThat(table.partitionBy().orElseThrow())
         .isEqualTo(new PartitionBy("time", new Interval(1, Interval.Unit.YEAR)));
     assertThat(table.premake()).isEqualTo(2);
     assertThat(table.hot()).isEmpty();

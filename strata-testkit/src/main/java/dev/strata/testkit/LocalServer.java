@@ -74,6 +74,13 @@ public final class LocalServer {
               .setServerConfig("max_connections", "200")
               .setServerConfig("max_wal_size", "2GB")
               .setServerConfig("password_encryption", "scram-sha-256")
+              // Logical WAL lets shard moves copy with logical replication, as on a server
+              // configured for online moves.
+              .setServerConfig("wal_level", "logical")
+              .setServerConfig("max_replication_slots", "32")
+              .setServerConfig("max_wal_senders", "32")
+              .setServerConfig("max_logical_replication_workers", "16")
+              .setServerConfig("max_worker_processes", "32")
               .setDataDirectoryCustomizer(LocalServer::writeHostBasedAuthentication)
               .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
