@@ -17,10 +17,17 @@ import picocli.CommandLine.Parameters;
           + " coordinator's data never passes through); rebuild its indexes; verify; repoint the"
           + " partition in one short swap; re-check and drop the old table if Strata created it"
           + " (else keep it and say so).",
+      "A shard (a partition of a hash- or list-sharded table) moves while applications keep"
+          + " writing: with wal_level = logical on its server, PostgreSQL logical replication copies"
+          + " it and follows every change; writes to that shard wait only during the cut-over (catch"
+          + " up, verify, retire the old copy), and a writer caught in it gets SQLSTATE 40001 and"
+          + " retries; writes to other shards never wait for it. Without logical WAL the shard is"
+          + " copied under the cut-over's lock (freeze mode), and the command says so.",
       "Interrupted at any point, the same command (or `strata resume`) continues where it stopped;"
           + " `strata abort` rolls an unfinished one back.",
       "",
-      "Example: strata move public.emp emp_2023 --to archive_2025"
+      "Examples: strata move public.emp emp_2023 --to archive_2025",
+      "          strata move temperatures temperatures_shard_3_of_8 --to shard_d"
     })
 final class MoveCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;

@@ -84,7 +84,7 @@ final class MoveCommands {
       case ARCHIVE -> "server " + operation.server();
       case RESTORE -> "the coordinator";
       case RETIRE -> "retirement";
-      case MOVE -> "server " + operation.server();
+      case MOVE, SHARD_MOVE, SHARD_SPLIT -> "server " + operation.server();
     };
   }
 

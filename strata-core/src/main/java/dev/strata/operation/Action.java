@@ -111,6 +111,35 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * {@code condition} (a query returning one boolean) asked again and again on {@code session}
+   * until it is true; stops the move when {@code bound} passes first, naming {@code what} it waited
+   * for.
+   */
+  record Await(Session session, SqlStatement condition, java.time.Duration bound, String what)
+      implements Action {}
+
+  /**
+   * A logical replication subscription catches up with its publisher: a WAL record written on
+   * {@code source} (a non-transactional logical message, so it needs no commit), then {@code
+   * subscription} on {@code target} asked until it has confirmed WAL at or past it. Every change
+   * committed on the source before the message has then been applied on the target.
+   */
+  record CatchUp(Session source, Session target, String subscription, java.time.Duration bound)
+      implements Action {}
+
+  /**
+   * {@code whenTrue} or {@code whenFalse}, by the value of {@code condition} on {@code session}.
+   */
+  record Choose(
+      Session session, SqlStatement condition, List<Action> whenTrue, List<Action> whenFalse)
+      implements Action {
+    public Choose {
+      whenTrue = List.copyOf(whenTrue);
+      whenFalse = List.copyOf(whenFalse);
+    }
+  }
+
   /** A named point where tests act (see {@link Failpoints}); not a statement. */
   record Point(String name) implements Action {}
 

@@ -158,6 +158,18 @@ final class ActionRunner implements AutoCloseable {
       bestEffort(bestEffort);
     } else if (action instanceof Action.Point point) {
       Failpoints.hit(point.name());
+    } else if (action instanceof Action.Await await) {
+      await(await.session(), await.condition(), await.bound(), await.what());
+    } else if (action instanceof Action.CatchUp catchUp) {
+      catchUp(catchUp);
+    } else if (action instanceof Action.Choose choose) {
+      SqlStatement condition = bind(choose.condition());
+      boolean holds =
+          session(choose.session())
+              .queryOne(condition.sql(), row -> row.getBoolean(1), condition.boundValues())
+              .orElse(false);
+      tell(choose.session(), condition);
+      run(holds ? choose.whenTrue() : choose.whenFalse());
     } else {
       throw new IllegalStateException("unknown action " + action);
     }
@@ -451,6 +463,55 @@ final class ActionRunner implements AutoCloseable {
     ForeignServerProbe.statements(probe.server(), probe.bound(), Optional.empty())
         .forEach(statement -> tell(probe.session(), statement));
     tell(probe.session(), SqlStatement.of("ROLLBACK"));
+  }
+
+  private void await(Session session, SqlStatement condition, Duration bound, String what) {
+    SqlStatement query = bind(condition);
+    long deadline = System.nanoTime() + bound.toNanos();
+    long pause = 5;
+    while (true) {
+      boolean holds =
+          session(session)
+              .queryOne(query.sql(), row -> row.getBoolean(1), query.boundValues())
+              .orElse(false);
+      if (holds) {
+        tell(session, query);
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            "waited "
+                + dev.strata.config.Durations.format(bound)
+                + " on "
+                + session.server()
+                + " for "
+                + what
+                + ", in vain",
+            "see what holds it up on " + session.server() + ", then resume the operation");
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StrataException(ErrorCode.INTERNAL, "interrupted while waiting for " + what);
+      }
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
+  private void catchUp(Action.CatchUp catchUp) {
+    SqlStatement message = CatchUps.message();
+    String position =
+        session(catchUp.source())
+            .queryOne(message.sql(), row -> row.getString(1), message.boundValues())
+            .orElseThrow();
+    tell(catchUp.source(), message);
+    await(
+        catchUp.target(),
+        CatchUps.confirmed(catchUp).resolved(deferred -> position),
+        catchUp.bound(),
+        "subscription " + catchUp.subscription() + " to apply every change up to " + position);
   }
 
   private void bestEffort(Action.BestEffort bestEffort) {

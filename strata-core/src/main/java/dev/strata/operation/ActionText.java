@@ -1,5 +1,6 @@
 package dev.strata.operation;
 
+import dev.strata.config.Durations;
 import dev.strata.connect.ForeignServerProbe;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
@@ -70,6 +71,15 @@ final class ActionText {
         planned.add(new Planned(probe.session(), SqlStatement.of("ROLLBACK"), conditional));
       } else if (action instanceof Action.BestEffort bestEffort) {
         collect(bestEffort.actions(), planned, conditional, blocks);
+      } else if (action instanceof Action.Await await) {
+        planned.add(new Planned(await.session(), await.condition(), conditional));
+      } else if (action instanceof Action.CatchUp catchUp) {
+        planned.add(new Planned(catchUp.source(), CatchUps.message(), conditional));
+        planned.add(new Planned(catchUp.target(), CatchUps.confirmed(catchUp), conditional));
+      } else if (action instanceof Action.Choose choose) {
+        planned.add(new Planned(choose.session(), choose.condition(), conditional));
+        collect(choose.whenTrue(), planned, ++blocks[0], blocks);
+        collect(choose.whenFalse(), planned, ++blocks[0], blocks);
       }
     }
   }
@@ -172,6 +182,33 @@ final class ActionText {
       } else if (action instanceof Action.BestEffort bestEffort) {
         lines.add("-- " + bestEffort.what() + " (a failure is reported, not fatal):");
         all(bestEffort.actions());
+      } else if (action instanceof Action.Await await) {
+        statement(
+            await.session(),
+            await.condition(),
+            "asked until true, at most "
+                + Durations.format(await.bound())
+                + " ("
+                + await.what()
+                + ")");
+      } else if (action instanceof Action.CatchUp catchUp) {
+        statement(catchUp.source(), CatchUps.message(), "a WAL position after every commit so far");
+        statement(
+            catchUp.target(),
+            CatchUps.confirmed(catchUp),
+            "asked until true, at most "
+                + Durations.format(catchUp.bound())
+                + " (the subscription has applied everything before it)");
+      } else if (action instanceof Action.Choose choose) {
+        statement(choose.session(), choose.condition(), "decides what follows");
+        lines.add("-- if true:");
+        current = null;
+        all(choose.whenTrue());
+        lines.add("-- otherwise:");
+        current = null;
+        all(choose.whenFalse());
+        lines.add("-- (end if)");
+        current = null;
       }
     }
 
@@ -202,6 +239,12 @@ final class ActionText {
       text = "if " + ifTable.table().display() + " exists";
     } else if (action instanceof Action.BestEffort bestEffort) {
       text = bestEffort.what();
+    } else if (action instanceof Action.Await await) {
+      text = "wait on " + await.session().label() + " for " + await.what();
+    } else if (action instanceof Action.CatchUp catchUp) {
+      text = "catch-up of subscription " + catchUp.subscription();
+    } else if (action instanceof Action.Choose choose) {
+      text = "choice on " + choose.session().label() + " " + choose.condition().sql();
     } else {
       text = action.getClass().getSimpleName();
     }

@@ -86,7 +86,17 @@ public final class JournalSchema {
           new Migration(
               5,
               "the form of the verified checksum",
-              List.of("ALTER TABLE strata.operation ADD COLUMN checksum_form text")));
+              List.of("ALTER TABLE strata.operation ADD COLUMN checksum_form text")),
+          new Migration(
+              6,
+              "shard moves and splits",
+              List.of(
+                  """
+                  ALTER TABLE strata.operation
+                    DROP CONSTRAINT operation_kind_check,
+                    ADD CONSTRAINT operation_kind_check
+                      CHECK (kind IN ('archive', 'restore', 'retire', 'move', 'shard_move',
+                        'shard_split'))""")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -97,12 +97,26 @@ public final class PartitionMover {
    */
   public MoveResult move(QualifiedName table, QualifiedName partition, String server, int jobs) {
     config.server(server);
+    if (sharded(table)) {
+      return new ShardMover(connections, progress).move(table, partition, server);
+    }
     return startOrResume(
         partition,
         OperationKind.MOVE,
         server,
         (control, journal) -> alreadyOn(control, journal, table, partition, server),
         (control, id) -> planner.preflightMove(control, table, partition, server, jobs, id));
+  }
+
+  /**
+   * Whether {@code table} is hash- or list-partitioned: its partitions are shards, moved with
+   * {@link ShardMover} (logical replication where the source allows it).
+   */
+  private boolean sharded(QualifiedName table) {
+    try (Database control = coordinator()) {
+      return new CatalogReader(control).partitionedTable(table).strategy()
+          != dev.strata.catalog.PartitionStrategy.RANGE;
+    }
   }
 
   /** Whether a request is fulfilled already (a rerun after success): what to report if so. */
@@ -169,6 +183,9 @@ public final class PartitionMover {
     if (operation.state().isTerminal()) {
       return MoveResult.of(operation);
     }
+    if (operation.kind() == OperationKind.SHARD_MOVE) {
+      return new ShardMover(connections, progress).resume(operation);
+    }
     if (operation.kind() == OperationKind.RETIRE) {
       Optional<java.nio.file.Path> exportDirectory = exportDirectory(operation);
       return withControl(
@@ -217,6 +234,9 @@ public final class PartitionMover {
       return found;
     }
     refuseAbortAfterSwap(found);
+    if (found.kind() == OperationKind.SHARD_MOVE) {
+      return new ShardMover(connections, progress).abort(found);
+    }
     return withControl(
             found.partition(),
             (control, journal) -> {
@@ -400,6 +420,9 @@ public final class PartitionMover {
   public List<PlannedStep> planMove(
       QualifiedName table, QualifiedName partition, String server, int jobs) {
     config.server(server);
+    if (sharded(table)) {
+      return new ShardMover(connections, progress).planMove(table, partition, server);
+    }
     return planned(
         (control, journal) -> alreadyOn(control, journal, table, partition, server),
         (control, id) -> planner.preflightMove(control, table, partition, server, jobs, id));
@@ -471,6 +494,9 @@ public final class PartitionMover {
       }
       if (operation.kind() == OperationKind.RETIRE) {
         return Retirer.plan(connections, control, operation, false, exportDirectory(operation));
+      }
+      if (operation.kind() == OperationKind.SHARD_MOVE) {
+        return new ShardMover(connections, progress).planResume(operation);
       }
       return planFrom(control, operation);
     }
@@ -553,6 +579,11 @@ public final class PartitionMover {
         return List.of();
       }
       refuseAbortAfterSwap(operation);
+      if (operation.kind() == OperationKind.SHARD_MOVE) {
+        return List.of(
+            new PlannedStep(
+                "roll back", new ShardMover(connections, progress).planAbort(operation)));
+      }
       if (operation.kind() == OperationKind.RETIRE) {
         return List.of(
             new PlannedStep(

@@ -10,9 +10,8 @@ import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.secret.Secret;
 import dev.strata.security.MappingRoleGuard;
-import dev.strata.sql.DollarQuote;
 import dev.strata.sql.Identifiers;
-import dev.strata.sql.SecretChannel;
+import dev.strata.sql.SecretDdl;
 import dev.strata.sql.SqlStatement;
 import java.util.ArrayList;
 import java.util.List;
@@ -245,10 +244,10 @@ public final class ForeignServerPlanner {
   /**
    * Returns a function from an optional password to the statements that run {@code ddlTemplate}
    * ({@link #PASSWORD_MARK} marks where the password clause goes). Without a password the DDL runs
-   * as is; with one, it reaches the server through the {@link SecretChannel} and a DO block formats
-   * it into the DDL. A failure of the DDL is raised again from the block with its message, detail
-   * and hint (the password replaced, should one of them quote it) but without PostgreSQL's CONTEXT,
-   * which would carry the formatted DDL, password included, into the server log and to the client.
+   * as is; with one, it reaches the server through {@link SecretDdl}: a DO block formats it into
+   * the DDL. A failure of the DDL is raised again from the block with its message, detail and hint
+   * (the password replaced, should one of them quote it) but without PostgreSQL's CONTEXT, which
+   * would carry the formatted DDL, password included, into the server log and to the client.
    */
   private static java.util.function.Function<Optional<Secret>, List<SqlStatement>> withPassword(
       String ddlTemplate, Optional<String> passwordClause) {
@@ -259,30 +258,7 @@ public final class ForeignServerPlanner {
       // format() treats % specially; the DDL text is escaped, then %L takes the password.
       String formatTemplate =
           ddlTemplate.replace("%", "%%").replace(PASSWORD_MARK, passwordClause.get() + "%L");
-      String body =
-          """
-          DECLARE
-            secret text := %s;
-            failed_state text;
-            failed_message text;
-            failed_detail text;
-            failed_hint text;
-          BEGIN
-            EXECUTE format(%s, secret);
-          EXCEPTION WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS failed_state = RETURNED_SQLSTATE,
-              failed_message = MESSAGE_TEXT, failed_detail = PG_EXCEPTION_DETAIL,
-              failed_hint = PG_EXCEPTION_HINT;
-            RAISE EXCEPTION USING ERRCODE = failed_state,
-              MESSAGE = replace(failed_message, secret, '********'),
-              DETAIL = replace(failed_detail, secret, '********'),
-              HINT = replace(failed_hint, secret, '********');
-          END"""
-              .formatted(SecretChannel.VALUE, Identifiers.literal(formatTemplate));
-      List<SqlStatement> statements = new ArrayList<>(SecretChannel.load(password.get()));
-      statements.add(SqlStatement.of("DO " + DollarQuote.quote(body)));
-      statements.add(SecretChannel.unload());
-      return statements;
+      return SecretDdl.statements(formatTemplate, "secret", password.get());
     };
   }
 

@@ -1,0 +1,288 @@
+package dev.strata.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.strata.config.StrataConfig;
+import dev.strata.connect.Connections;
+import dev.strata.operation.MoveProgress;
+import dev.strata.operation.MoveResult;
+import dev.strata.operation.PartitionMover;
+import dev.strata.operation.ShardMover;
+import dev.strata.plan.LifecycleExecutor;
+import dev.strata.sql.QualifiedName;
+import dev.strata.support.TestLayout;
+import dev.strata.testkit.LocalServer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shard moves between servers with logical replication, against real servers: rows verified, the
+ * foreign partition repointed, writers that keep writing lose nothing, and nothing of the move
+ * (publication, subscription, slot, retired table) is left on any server.
+ */
+class ShardMoveTest {
+  static final LocalDateTime NOW = LocalDateTime.parse("2026-06-01T00:00:00");
+  static final QualifiedName TABLE = QualifiedName.parse("temperatures");
+  TestLayout layout;
+  StrataConfig config;
+
+  @BeforeEach
+  void setUp() {
+    layout = new TestLayout("shard_move_test");
+    layout.sql(
+        layout.main(),
+        "CREATE TABLE temperatures (id bigint NOT NULL, reading_date date NOT NULL,"
+            + " city text NOT NULL, temp numeric) PARTITION BY HASH (city)");
+    config =
+        TestLayout.config(
+            layout.yaml(
+                "tables:\n  temperatures:\n    shard_by: {column: city, method: hash, shards: 4}\n"
+                    + "    shards_on: [archive_a, archive_b]\n"),
+            Map.of());
+    new LifecycleExecutor(new Connections(config), MoveProgress.NONE)
+        .apply(NOW, Set.of(), plan -> {}, action -> {});
+    layout.sql(
+        layout.main(),
+        "ALTER SERVER archive_a OPTIONS (ADD batch_size '1000')",
+        "ALTER SERVER archive_b OPTIONS (ADD batch_size '1000')",
+        "INSERT INTO temperatures SELECT g, date '2024-01-01' + (g % 365), 'city_' || (g % 501),"
+            + " (g % 40)::numeric FROM generate_series(1, 20000) g");
+  }
+
+  static QualifiedName shard(int remainder) {
+    return QualifiedName.of("public", "temperatures_shard_" + remainder + "_of_4");
+  }
+
+  String fingerprint() {
+    return layout.queryString(
+        layout.main(),
+        "SELECT count(*) || '/' || sum(hashtextextended(t::text, 0)) FROM temperatures t");
+  }
+
+  /** Publications, subscriptions, slots and leftover tables of moves, on every server. */
+  List<String> leftovers() {
+    List<String> found = new ArrayList<>();
+    for (LocalServer server : List.of(layout.archiveA(), layout.archiveB())) {
+      String objects =
+          layout.queryString(
+              server,
+              "SELECT concat_ws(',', (SELECT string_agg('publication ' || pubname, ',') FROM"
+                  + " pg_publication), (SELECT string_agg('subscription ' || subname, ',') FROM"
+                  + " pg_subscription), (SELECT string_agg('slot ' || slot_name, ',') FROM"
+                  + " pg_replication_slots), (SELECT string_agg('relation ' || relname, ',') FROM"
+                  + " pg_class WHERE relname LIKE '%moved%' OR relname LIKE 'strata%'))");
+      if (objects != null && !objects.isEmpty()) {
+        found.add(server.name() + ": " + objects);
+      }
+    }
+    return found;
+  }
+
+  String serverOf(QualifiedName shard) {
+    return layout.queryString(
+        layout.main(),
+        "SELECT s.srvname FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver"
+            + " WHERE f.ftrelid = '"
+            + shard.quoted()
+            + "'::regclass");
+  }
+
+  @Test
+  void aShardMovesToAnotherServerVerifiedAndLeavesNothingBehind() {
+    String before = fingerprint();
+    assertThat(serverOf(shard(0))).isEqualTo("archive_a");
+    MoveResult result =
+        new ShardMover(new Connections(config), MoveProgress.NONE)
+            .move(TABLE, shard(0), "archive_b");
+    assertThat(result.operation().state().label()).isEqualTo("done");
+    assertThat(serverOf(shard(0))).isEqualTo("archive_b");
+    assertThat(fingerprint()).isEqualTo(before);
+    assertThat(
+            layout.queryString(
+                layout.archiveA(), "SELECT to_regclass('temperatures_shard_0_of_4')::text"))
+        .isNull();
+    assertThat(leftovers()).isEmpty();
+    // On its new server the shard still refuses another shard's rows.
+    assertThat(
+            layout.queryString(
+                layout.archiveB(),
+                "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname ="
+                    + " 'temperatures_shard_0_of_4'"))
+        .isEqualTo("FOR VALUES WITH (modulus 4, remainder 0)");
+    // A second run has nothing to do.
+    assertThat(
+            new ShardMover(new Connections(config), MoveProgress.NONE)
+                .move(TABLE, shard(0), "archive_b")
+                .nothingToDo())
+        .hasValue("public.temperatures_shard_0_of_4 is on archive_b already");
+  }
+
+  @Test
+  void dryRunListsTheStatementsAndChangesNothing() {
+    List<PartitionMover.PlannedStep> steps =
+        new ShardMover(new Connections(config), MoveProgress.NONE)
+            .planMove(TABLE, shard(1), "archive_a");
+    String text = String.join("\n", steps.stream().flatMap(s -> s.lines().stream()).toList());
+    assertThat(steps)
+        .extracting(PartitionMover.PlannedStep::step)
+        .containsExactly(
+            "intent", "target shard", "copy (logical replication)", "cut-over", "swap", "cleanup");
+    assertThat(text)
+        .contains("CREATE PUBLICATION")
+        .contains("CREATE SUBSCRIPTION")
+        .contains("LOCK TABLE \"public\".\"temperatures_shard_1_of_4\" IN EXCLUSIVE MODE")
+        .contains("pg_logical_emit_message")
+        .contains("DROP SUBSCRIPTION");
+    assertThat(serverOf(shard(1))).isEqualTo("archive_b");
+    assertThat(leftovers()).isEmpty();
+  }
+
+  /** One writer: inserts rows of its cities, retrying a transaction the move refused. */
+  static final class Writer implements Runnable {
+    final Connection connection;
+    final List<String> cities;
+    final AtomicLong ids;
+    final Set<Long> acknowledged;
+    final AtomicBoolean stop;
+    final AtomicLong maxMillis = new AtomicLong();
+    final AtomicLong retries = new AtomicLong();
+    final List<String> errors = new ArrayList<>();
+
+    Writer(
+        Connection connection,
+        List<String> cities,
+        AtomicLong ids,
+        Set<Long> acknowledged,
+        AtomicBoolean stop) {
+      this.connection = connection;
+      this.cities = cities;
+      this.ids = ids;
+      this.acknowledged = acknowledged;
+      this.stop = stop;
+    }
+
+    @Override
+    public void run() {
+      try (PreparedStatement insert =
+          connection.prepareStatement(
+              "INSERT INTO temperatures VALUES (?, date '2025-01-01', ?, 1)")) {
+        int i = 0;
+        while (!stop.get()) {
+          long id = ids.incrementAndGet();
+          String city = cities.get(i++ % cities.size());
+          while (true) {
+            long started = System.nanoTime();
+            try {
+              insert.setLong(1, id);
+              insert.setString(2, city);
+              insert.executeUpdate();
+              acknowledged.add(id);
+              maxMillis.accumulateAndGet((System.nanoTime() - started) / 1_000_000, Math::max);
+              break;
+            } catch (SQLException e) {
+              if ("40001".equals(e.getSQLState())) {
+                retries.incrementAndGet();
+                continue;
+              }
+              errors.add(e.getSQLState() + " " + e.getMessage());
+              break;
+            }
+          }
+        }
+      } catch (SQLException e) {
+        errors.add(e.getMessage());
+      }
+    }
+  }
+
+  List<String> citiesOf(int remainder) {
+    String list =
+        layout.queryString(
+            layout.main(),
+            "SELECT string_agg(c, ',') FROM (SELECT 'city_' || g AS c FROM generate_series(0, 500) g) s"
+                + " WHERE satisfies_hash_partition('temperatures'::regclass, 4, "
+                + remainder
+                + ", c)");
+    return List.of(list.split(","));
+  }
+
+  @Test
+  void writersOnTheMovingShardAndOnOthersLoseNoAcknowledgedRow() throws Exception {
+    long initial =
+        Long.parseLong(layout.queryString(layout.main(), "SELECT count(*) FROM temperatures"));
+    AtomicLong ids = new AtomicLong(1_000_000);
+    Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Writer> moving = new ArrayList<>();
+    List<Writer> others = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    List<Connection> connections = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Connection connection = layout.main().connect(layout.database);
+      connections.add(connection);
+      Writer writer =
+          new Writer(
+              connection,
+              citiesOf(i < 4 ? 2 : List.of(0, 1, 3).get(i % 3)),
+              ids,
+              acknowledged,
+              stop);
+      (i < 4 ? moving : others).add(writer);
+      Thread thread = new Thread(writer, "writer-" + i);
+      threads.add(thread);
+      thread.start();
+    }
+    try {
+      Thread.sleep(300);
+      MoveResult result =
+          new ShardMover(new Connections(config), MoveProgress.NONE)
+              .move(TABLE, shard(2), "archive_b");
+      assertThat(result.operation().state().label()).isEqualTo("done");
+      Thread.sleep(300);
+    } finally {
+      stop.set(true);
+      for (Thread thread : threads) {
+        thread.join(30_000);
+      }
+      for (Connection connection : connections) {
+        connection.close();
+      }
+    }
+    List<String> errors = new ArrayList<>();
+    moving.forEach(w -> errors.addAll(w.errors));
+    others.forEach(w -> errors.addAll(w.errors));
+    assertThat(errors).isEmpty();
+    assertThat(serverOf(shard(2))).isEqualTo("archive_b");
+    long missingOrDuplicated =
+        Long.parseLong(
+            layout.queryString(
+                layout.main(),
+                "SELECT count(*) FROM (SELECT id, count(*) FROM temperatures WHERE id > 1000000"
+                    + " GROUP BY id HAVING count(*) <> 1) d"));
+    assertThat(missingOrDuplicated).isZero();
+    assertThat(
+            Long.parseLong(layout.queryString(layout.main(), "SELECT count(*) FROM temperatures")))
+        .isEqualTo(initial + acknowledged.size());
+    assertThat(acknowledged.size()).isGreaterThan(100);
+    long movingRetries = moving.stream().mapToLong(w -> w.retries.get()).sum();
+    System.out.printf(
+        "online shard move: %d acknowledged inserts; slowest insert into the moving shard %d ms"
+            + " (%d retried), into other shards %d ms%n",
+        acknowledged.size(),
+        moving.stream().mapToLong(w -> w.maxMillis.get()).max().orElse(0),
+        movingRetries,
+        others.stream().mapToLong(w -> w.maxMillis.get()).max().orElse(0));
+    assertThat(leftovers()).isEmpty();
+  }
+}
