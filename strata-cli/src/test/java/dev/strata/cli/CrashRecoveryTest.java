@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -123,28 +120,7 @@ class CrashRecoveryTest {
 
   /** Runs the command line in a new JVM with a failpoint armed; returns its exit code. */
   static int runHalting(String failpoint, String... args) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command =
-        new ArrayList<>(List.of(java, "-cp", classpath, StrataCli.class.getName()));
-    command.addAll(List.of(args));
-    command.addAll(List.of("-c", config.toString()));
-    if (!args[0].equals("import")) {
-      command.add("--quiet");
-    }
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().put("STRATA_FAILPOINTS", failpoint);
-    File log = Files.createTempFile(scratch, "crash-child", ".log").toFile();
-    builder.redirectOutput(log);
-    Process process = builder.start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("child JVM did not finish: " + Files.readString(log.toPath()));
-    }
-    String output = Files.readString(log.toPath());
-    assertThat(output).as("child output").contains("failpoint");
-    return process.exitValue();
+    return HaltingRun.run(config, scratch, failpoint, args);
   }
 
   @ParameterizedTest(name = "archive halted at {0}")
