@@ -12,6 +12,10 @@ public enum Check {
       "connect.direct",
       "Strata connects to the server directly and authenticates; connect time, round trip and"
           + " server version."),
+  CONNECT_HOSTS(
+      "connect.hosts",
+      "For a server whose url names several hosts: each host separately, which one is the primary"
+          + " and which are standbys or down."),
   CONNECT_FDW(
       "connect.fdw",
       "The coordinator reaches the server through its foreign server and user mapping; time to"

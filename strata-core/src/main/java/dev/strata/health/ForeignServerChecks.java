@@ -230,7 +230,7 @@ final class ForeignServerChecks {
       String value = option.getValue();
       Optional<String> problem =
           switch (key) {
-            case "port" -> wholeNumber(value, 1, 65535, "a port number from 1 to 65535");
+            case "port" -> ports(value, options.get("host"));
             case "sslmode" ->
                 dev.strata.config.FdwOptions.SSL_MODES.contains(value)
                     ? Optional.empty()
@@ -284,12 +284,34 @@ final class ForeignServerChecks {
 
   private static boolean isValid(String key, String value) {
     return switch (key) {
-      case "port" -> wholeNumber(value, 1, 65535, "").isEmpty();
+      case "port" -> ports(value, null).isEmpty();
       case "sslmode" -> dev.strata.config.FdwOptions.SSL_MODES.contains(value);
       case "keepalives" -> wholeNumber(value, 0, 1, "").isEmpty();
       case "host", "dbname" -> !value.isBlank();
       default -> wholeNumber(value, 0, Integer.MAX_VALUE, "").isEmpty();
     };
+  }
+
+  /**
+   * libpq's {@code port}: one port, or a comma-separated list with one port per host of {@code
+   * host} (libpq refuses any other count when it connects).
+   */
+  private static Optional<String> ports(String value, String hosts) {
+    String[] ports = value.split(",", -1);
+    for (String port : ports) {
+      if (wholeNumber(port, 1, 65535, "").isPresent()) {
+        return Optional.of(
+            ports.length == 1
+                ? "a port number from 1 to 65535"
+                : "a list of port numbers from 1 to 65535");
+      }
+    }
+    int hostCount = hosts == null ? 1 : hosts.split(",", -1).length;
+    if (ports.length > 1 && ports.length != hostCount) {
+      return Optional.of(
+          "one port for all hosts or one per host (" + hostCount + " hosts, " + ports.length + ")");
+    }
+    return Optional.empty();
   }
 
   private static Optional<String> wholeNumber(String value, long min, long max, String expected) {
