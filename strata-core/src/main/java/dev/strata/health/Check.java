@@ -46,6 +46,10 @@ public enum Check {
   FDW_ASYNC_CAPABLE(
       "fdw.async_capable",
       "async_capable is on where a table has foreign partitions on several servers."),
+  FDW_PARALLEL_COMMIT(
+      "fdw.parallel_commit",
+      "parallel_commit and parallel_abort are on where a table has writable foreign partitions on"
+          + " several servers: otherwise each server touched adds its commit round trip."),
   FDW_SSLMODE("fdw.sslmode", "sslmode is at least security.min_sslmode."),
   FDW_BATCH_SIZE(
       "fdw.batch_size", "Writable foreign partitions send inserts in batches (batch_size > 1)."),
