@@ -126,6 +126,14 @@ public final class ServerFacts {
     return database.queryOne("SHOW server_version", row -> row.getString(1)).orElseThrow();
   }
 
+  /**
+   * Whether the server is a standby: {@code pg_is_in_recovery()}, true until it is promoted (and
+   * while a primary replays WAL after a crash, when it accepts no connection anyway).
+   */
+  public boolean inRecovery() {
+    return database.queryOne("SELECT pg_is_in_recovery()", row -> row.getBoolean(1)).orElseThrow();
+  }
+
   public String currentUser() {
     return database.queryOne("SELECT current_user", row -> row.getString(1)).orElseThrow();
   }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Turns the merged {@link ConfigNode} tree into a validated {@link StrataConfig}: checks every key
@@ -138,13 +139,26 @@ final class ConfigBinder {
       return Optional.empty();
     }
     ConnectionUrl address = parsed.get();
+    Map<String, String> parameters = new LinkedHashMap<>(address.parameters());
+    if (address.hosts().size() > 1) {
+      if (path.equals("coordinator")) {
+        findings.problem(
+            url.get().keyPath(),
+            url.get().origin(),
+            "the URL names several hosts; the coordinator takes one (its sessions hold Strata's"
+                + " locks and journal), so give the address that always reaches its primary, such"
+                + " as a virtual IP or a proxy; several hosts are for servers.NAME.url");
+        return Optional.empty();
+      }
+      // Strata writes on every server (DDL, COPY), so a standby is never the host it wants.
+      parameters.putIfAbsent(ConnectionConfig.TARGET_SESSION_ATTRS, "read-write");
+    }
     return Optional.of(
         new ConnectionConfig(
             url.get().text().strip(),
-            address.host(),
-            address.port(),
+            address.hosts(),
             address.database(),
-            address.parameters(),
+            parameters,
             userName,
             password));
   }
@@ -466,9 +480,18 @@ final class ConfigBinder {
 
   private static Optional<String> fromUrl(String option, ConnectionConfig connection) {
     return switch (option) {
-      case "host" -> Optional.of(connection.host());
-      case "port" -> Optional.of(Integer.toString(connection.port()));
+      // libpq's multi-host form: host 'h1,h2' and port 'p1,p2', one port per host.
+      case "host" ->
+          Optional.of(
+              connection.hosts().stream().map(HostAndPort::host).collect(Collectors.joining(",")));
+      case "port" ->
+          Optional.of(
+              connection.hosts().stream()
+                  .map(host -> Integer.toString(host.port()))
+                  .collect(Collectors.joining(",")));
       case "dbname" -> Optional.of(connection.database());
+      case ConnectionConfig.TARGET_SESSION_ATTRS ->
+          Optional.ofNullable(connection.parameters().get(ConnectionConfig.TARGET_SESSION_ATTRS));
       default -> Optional.empty();
     };
   }

@@ -10,22 +10,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A server URL as the config writes it: {@code postgresql://[user@]host[:port]/database[?k=v&...]}
- * (also {@code postgres://} and {@code jdbc:postgresql://}). One host per URL: a server is one
- * PostgreSQL instance, and the coordinator's foreign server gets exactly this host.
+ * A server URL as the config writes it: {@code
+ * postgresql://[user@]host[:port][,host[:port]...]/database[?k=v&...]} (also {@code postgres://}
+ * and {@code jdbc:postgresql://}). Several hosts, each with its own optional port, are libpq's
+ * multi-host form: one server with standbys, of which the client picks the first host that accepts
+ * a connection and satisfies {@code target_session_attrs} (docs/configuration.md, "Servers with
+ * standbys").
  *
  * <p>A password in the URL is refused, whatever its value: URLs are printed, logged and shown by
  * {@code config show}, so a password there would leak. The config has {@code password: ${env:NAME}}
  * for that. Parsing messages therefore never repeat the URL text.
  *
- * @param host host name, IPv4 address, or IPv6 address without brackets
- * @param port 5432 when omitted
+ * @param hosts the hosts in written order, at least one
  * @param database database name, percent-decoded
  * @param parameters the query parameters, percent-decoded, in written order
  * @param user the user written before {@code @} (or as {@code ?user=}), if any
  */
 record ConnectionUrl(
-    String host, int port, String database, Map<String, String> parameters, Optional<String> user) {
+    List<HostAndPort> hosts,
+    String database,
+    Map<String, String> parameters,
+    Optional<String> user) {
 
   /**
    * Query parameters Strata passes to its own connections; anything else is a typo or unsupported.
@@ -40,6 +45,13 @@ record ConnectionUrl(
           "target_session_attrs");
 
   static final int DEFAULT_PORT = 5432;
+
+  /**
+   * libpq's {@code target_session_attrs} values (PostgreSQL 14+); {@code read-write} is what a
+   * server with standbys needs, since Strata writes there.
+   */
+  static final List<String> TARGET_SESSION_ATTRS =
+      List.of("any", "read-write", "read-only", "primary", "standby", "prefer-standby");
 
   private static final List<String> SCHEMES =
       List.of("jdbc:postgresql://", "postgresql://", "postgres://");
@@ -57,6 +69,7 @@ record ConnectionUrl(
   record Parsed(Optional<ConnectionUrl> url, List<UrlProblem> problems) {}
 
   ConnectionUrl {
+    hosts = List.copyOf(hosts);
     parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
   }
 
@@ -95,45 +108,18 @@ record ConnectionUrl(
       }
     }
 
-    String host;
-    String portText = null;
-    if (hostAndPort.startsWith("[")) {
-      int close = hostAndPort.indexOf(']');
-      if (close < 0) {
-        problems.add(UrlProblem.of("has an IPv6 address without its closing \"]\""));
-        return new Parsed(Optional.empty(), problems);
-      }
-      host = hostAndPort.substring(1, close);
-      String afterHost = hostAndPort.substring(close + 1);
-      if (afterHost.startsWith(":")) {
-        portText = afterHost.substring(1);
-      } else if (!afterHost.isEmpty()) {
-        problems.add(UrlProblem.of("has unexpected text after the IPv6 address"));
-      }
-    } else {
-      int colon = hostAndPort.indexOf(':');
-      host = colon < 0 ? hostAndPort : hostAndPort.substring(0, colon);
-      portText = colon < 0 ? null : hostAndPort.substring(colon + 1);
-    }
-    if (hostAndPort.contains(",")) {
-      problems.add(
-          UrlProblem.of(
-              "names several hosts; a server is one PostgreSQL instance, so give one host per"
-                  + " server"));
-    } else if (host.isEmpty()) {
-      problems.add(UrlProblem.of("has no host; write it as " + EXAMPLE));
-    }
-
-    int port = DEFAULT_PORT;
-    if (portText != null && !portText.contains(",")) {
-      Optional<Integer> parsed = parsePort(portText);
-      if (parsed.isPresent()) {
-        port = parsed.get();
-      } else {
-        problems.add(
-            UrlProblem.of(
-                "has port \"" + portText + "\"; a port is a whole number from 1 to 65535"));
-      }
+    List<HostAndPort> hosts = new ArrayList<>();
+    for (String hostText : hostAndPort.split(",", -1)) {
+      hostAndPort(hostText, hosts.isEmpty() && !hostAndPort.contains(","), problems)
+          .ifPresent(
+              parsed -> {
+                if (hosts.contains(parsed)) {
+                  problems.add(
+                      UrlProblem.of(
+                          "names host " + parsed.display() + " twice; give each host once"));
+                }
+                hosts.add(parsed);
+              });
     }
 
     Optional<String> database =
@@ -174,6 +160,16 @@ record ConnectionUrl(
                 Suggestions.closest(name, ALLOWED_PARAMETERS)));
         continue;
       }
+      if (name.equals("target_session_attrs") && !TARGET_SESSION_ATTRS.contains(value)) {
+        problems.add(
+            new UrlProblem(
+                "has target_session_attrs=\""
+                    + value
+                    + "\"; target_session_attrs is one of "
+                    + String.join(", ", TARGET_SESSION_ATTRS),
+                Suggestions.closest(value, TARGET_SESSION_ATTRS)));
+        continue;
+      }
       if (name.equals("sslmode") && !FdwOptions.SSL_MODES.contains(value)) {
         problems.add(
             new UrlProblem(
@@ -192,8 +188,59 @@ record ConnectionUrl(
       return new Parsed(Optional.empty(), problems);
     }
     return new Parsed(
-        Optional.of(new ConnectionUrl(host, port, database.orElseThrow(), parameters, user)),
-        List.of());
+        Optional.of(new ConnectionUrl(hosts, database.orElseThrow(), parameters, user)), List.of());
+  }
+
+  /**
+   * One host with its optional port: {@code host}, {@code host:port}, {@code [v6]} or {@code
+   * [v6]:port}.
+   *
+   * @param only whether it is the URL's only host, for the wording of a missing host
+   */
+  private static Optional<HostAndPort> hostAndPort(
+      String text, boolean only, List<UrlProblem> problems) {
+    String host;
+    String portText = null;
+    if (text.startsWith("[")) {
+      int close = text.indexOf(']');
+      if (close < 0) {
+        problems.add(UrlProblem.of("has an IPv6 address without its closing \"]\""));
+        return Optional.empty();
+      }
+      host = text.substring(1, close);
+      String afterHost = text.substring(close + 1);
+      if (afterHost.startsWith(":")) {
+        portText = afterHost.substring(1);
+      } else if (!afterHost.isEmpty()) {
+        problems.add(UrlProblem.of("has unexpected text after the IPv6 address"));
+        return Optional.empty();
+      }
+    } else {
+      int colon = text.indexOf(':');
+      host = colon < 0 ? text : text.substring(0, colon);
+      portText = colon < 0 ? null : text.substring(colon + 1);
+    }
+    if (host.isEmpty()) {
+      problems.add(
+          UrlProblem.of(
+              only
+                  ? "has no host; write it as " + EXAMPLE
+                  : "has an empty host in its list of hosts; write them as"
+                      + " postgresql://host1:5432,host2:5432/database"));
+      return Optional.empty();
+    }
+    int port = DEFAULT_PORT;
+    if (portText != null) {
+      Optional<Integer> parsed = parsePort(portText);
+      if (parsed.isEmpty()) {
+        problems.add(
+            UrlProblem.of(
+                "has port \"" + portText + "\"; a port is a whole number from 1 to 65535"));
+        return Optional.empty();
+      }
+      port = parsed.get();
+    }
+    return Optional.of(new HostAndPort(host, port));
   }
 
   private static Parsed failed(UrlProblem problem) {

@@ -266,8 +266,9 @@ public final class FdwOptions {
               ValueType.TEXT,
               null,
               "archive1.internal",
-              "Host the coordinator connects to. Default: the host of the server's url; set it"
-                  + " when the coordinator reaches the server by another address than Strata."),
+              "Host the coordinator connects to. Default: the host of the server's url (all of"
+                  + " them, comma-separated, for a url with several hosts); set it when the"
+                  + " coordinator reaches the server by another address than Strata."),
           new FdwOption(
               "port",
               ValueType.INTEGER,
@@ -276,7 +277,8 @@ public final class FdwOptions {
               List.of(),
               Optional.empty(),
               "5432",
-              "Port the coordinator connects to. Default: the port of the server's url."
+              "Port the coordinator connects to. Default: the port of the server's url (one per"
+                  + " host, comma-separated, for a url with several hosts)."
                   + " PostgreSQL accepts any text here and fails only at the first query, so"
                   + " Strata checks it."),
           option(
@@ -285,6 +287,14 @@ public final class FdwOptions {
               null,
               "archive_db",
               "Database the coordinator connects to. Default: the database of the server's url."),
+          choice(
+              "target_session_attrs",
+              ConnectionUrl.TARGET_SESSION_ATTRS,
+              null,
+              "read-write",
+              "Which of the server's hosts the coordinator accepts (libpq; PostgreSQL 14+)."
+                  + " Default: target_session_attrs of the server's url, which is read-write when"
+                  + " the url names several hosts, so the coordinator follows the primary."),
           choice(
               "sslmode",
               SSL_MODES,

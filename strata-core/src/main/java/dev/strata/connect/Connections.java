@@ -73,7 +73,9 @@ public final class Connections {
             + " -c standard_conforming_strings=on"
             + " -c TimeZone=UTC");
     for (Map.Entry<String, String> parameter : target.parameters().entrySet()) {
-      properties.setProperty(jdbcPropertyName(parameter.getKey()), parameter.getValue());
+      properties.setProperty(
+          jdbcPropertyName(parameter.getKey()),
+          jdbcPropertyValue(parameter.getKey(), parameter.getValue()));
     }
     try {
       return DriverManager.getConnection(target.jdbcUrl(), properties);
@@ -98,6 +100,24 @@ public final class Connections {
       case "application_name" -> "ApplicationName";
       case "target_session_attrs" -> "targetServerType";
       default -> libpqName;
+    };
+  }
+
+  /**
+   * pgjdbc's {@code targetServerType} for libpq's {@code target_session_attrs}. pgjdbc's {@code
+   * primary} is a host whose {@code transaction_read_only} is off, which is libpq's {@code
+   * read-write}; libpq's {@code primary} ({@code pg_is_in_recovery()} false) is the same host
+   * unless {@code default_transaction_read_only} is set, and the nearest pgjdbc has.
+   */
+  static String jdbcPropertyValue(String libpqName, String value) {
+    if (!libpqName.equals(ConnectionConfig.TARGET_SESSION_ATTRS)) {
+      return value;
+    }
+    return switch (value) {
+      case "read-write", "primary" -> "primary";
+      case "read-only", "standby" -> "secondary";
+      case "prefer-standby" -> "preferSecondary";
+      default -> "any";
     };
   }
 

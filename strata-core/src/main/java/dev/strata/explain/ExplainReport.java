@@ -188,7 +188,8 @@ public record ExplainReport(
     AGGREGATE_NOT_PUSHED("aggregate not pushed"),
     SORT_NOT_PUSHED("sort not pushed"),
     LIMIT_NOT_PUSHED("limit not pushed"),
-    SERIAL_FOREIGN_SCANS("foreign partitions scanned one after another");
+    SERIAL_FOREIGN_SCANS("foreign partitions scanned one after another"),
+    WRITE_ACROSS_SERVERS("write not atomic across servers");
 
     private final String label;
 

@@ -81,20 +81,43 @@ public final class ExplainService {
         CatalogReader catalog = new CatalogReader(coordinator);
         Map<String, String> settings = settings(catalog, request.settings());
         CatalogFacts facts = facts(catalog, statement, walk, settings);
-        return PlanAnalyzer.analyze(
-            statement,
-            request.analyze(),
-            walk,
-            facts,
-            settings,
-            milliseconds(output, "Planning Time"),
-            milliseconds(output, "Execution Time"));
+        ExplainReport report =
+            PlanAnalyzer.analyze(
+                statement,
+                request.analyze(),
+                walk,
+                facts,
+                settings,
+                milliseconds(output, "Planning Time"),
+                milliseconds(output, "Execution Time"));
+        InsertRouting routing = new InsertRouting(coordinator);
+        return WriteSpread.find(statement, walk, facts, routing::route)
+            .map(finding -> withFirstFinding(report, finding))
+            .orElse(report);
       } catch (SQLException e) {
         throw coordinator.failure("BEGIN", e);
       } finally {
         rollback(connection);
       }
     }
+  }
+
+  /** The most consequential finding, a write that is not atomic, comes first. */
+  private static ExplainReport withFirstFinding(ExplainReport report, ExplainReport.Finding first) {
+    List<ExplainReport.Finding> findings = new ArrayList<>();
+    findings.add(first);
+    findings.addAll(report.findings());
+    return new ExplainReport(
+        report.statement(),
+        report.analyzed(),
+        report.settings(),
+        report.tables(),
+        report.foreignScans(),
+        findings,
+        report.rowsOverNetwork(),
+        report.rowsOverNetworkByServer(),
+        report.planningMillis(),
+        report.executionMillis());
   }
 
   /** Refuses what must not run, before connecting; returns the statement read. */
@@ -266,6 +289,10 @@ public final class ExplainService {
       CatalogReader catalog, StatementText statement, PlanWalk walk, Map<String, String> settings) {
     Set<QualifiedName> scanned = new LinkedHashSet<>();
     walk.scans().forEach(scan -> scanned.addAll(scan.relations()));
+    // What a statement writes is looked up like what it reads: its partitions' tables, its servers.
+    walk.visits().stream()
+        .filter(visit -> visit.node().isModifyTable())
+        .forEach(visit -> scanned.addAll(visit.node().writtenRelations()));
     Set<QualifiedName> roots = new LinkedHashSet<>(catalog.partitionRoots(scanned).values());
     roots.addAll(catalog.partitionedTablesNamed(statement.identifiers()));
     List<CatalogFacts.InvolvedTable> tables = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.strata.explain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.sql.QualifiedName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,9 @@ import java.util.OptionalDouble;
  * @param actualRows with ANALYZE: rows returned per loop (PostgreSQL 18 prints fractions)
  * @param actualLoops with ANALYZE: how often the node ran (0: never executed)
  * @param rowsRemovedByFilter with ANALYZE: rows the {@code filter} discarded, per loop
+ * @param targetTables a ModifyTable's {@code Target Tables}: the partitions an UPDATE, DELETE or
+ *     MERGE through a partitioned parent may change (PostgreSQL 14+); empty for an INSERT, whose
+ *     rows are routed when it runs, and for a ModifyTable of one table
  * @param children the nodes below, in PostgreSQL's order
  */
 record PlanNode(
@@ -55,8 +59,10 @@ record PlanNode(
     OptionalDouble actualRows,
     OptionalDouble actualLoops,
     OptionalDouble rowsRemovedByFilter,
+    List<QualifiedName> targetTables,
     List<PlanNode> children) {
   PlanNode {
+    targetTables = List.copyOf(targetTables);
     groupKey = List.copyOf(groupKey);
     sortKey = List.copyOf(sortKey);
     children = List.copyOf(children);
@@ -72,6 +78,12 @@ record PlanNode(
       for (JsonNode keys : set.path("Group Keys")) {
         groupKey.addAll(strings(keys));
       }
+    }
+    List<QualifiedName> targetTables = new ArrayList<>();
+    for (JsonNode target : node.path("Target Tables")) {
+      targetTables.add(
+          QualifiedName.of(
+              target.path("Schema").asText("public"), target.path("Relation Name").asText()));
     }
     return new PlanNode(
         node.path("Node Type").asText(),
@@ -93,6 +105,7 @@ record PlanNode(
         number(node, "Actual Rows"),
         number(node, "Actual Loops"),
         number(node, "Rows Removed by Filter"),
+        targetTables,
         children);
   }
 
@@ -114,6 +127,23 @@ record PlanNode(
       values.add(value.asText());
     }
     return values;
+  }
+
+  boolean isModifyTable() {
+    return nodeType.equals("ModifyTable");
+  }
+
+  /**
+   * The relations a ModifyTable changes as the plan names them: its Target Tables, else its own
+   * relation (for an INSERT through a partitioned parent, the parent).
+   */
+  List<QualifiedName> writtenRelations() {
+    if (!targetTables.isEmpty()) {
+      return targetTables;
+    }
+    return relationName
+        .map(name -> List.of(QualifiedName.of(schema.orElse("public"), name)))
+        .orElse(List.of());
   }
 
   boolean isForeignScan() {

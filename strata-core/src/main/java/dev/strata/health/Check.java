@@ -12,6 +12,10 @@ public enum Check {
       "connect.direct",
       "Strata connects to the server directly and authenticates; connect time, round trip and"
           + " server version."),
+  CONNECT_HOSTS(
+      "connect.hosts",
+      "For a server whose url names several hosts: each host separately, which one is the primary"
+          + " and which are standbys or down."),
   CONNECT_FDW(
       "connect.fdw",
       "The coordinator reaches the server through its foreign server and user mapping; time to"
@@ -42,6 +46,10 @@ public enum Check {
   FDW_ASYNC_CAPABLE(
       "fdw.async_capable",
       "async_capable is on where a table has foreign partitions on several servers."),
+  FDW_PARALLEL_COMMIT(
+      "fdw.parallel_commit",
+      "parallel_commit and parallel_abort are on where a table has writable foreign partitions on"
+          + " several servers: otherwise each server touched adds its commit round trip."),
   FDW_SSLMODE("fdw.sslmode", "sslmode is at least security.min_sslmode."),
   FDW_BATCH_SIZE(
       "fdw.batch_size", "Writable foreign partitions send inserts in batches (batch_size > 1)."),

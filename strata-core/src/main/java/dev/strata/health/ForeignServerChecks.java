@@ -26,6 +26,12 @@ final class ForeignServerChecks {
   /** postgres_fdw's own default fetch size. */
   static final String STOCK_FETCH_SIZE = "100";
 
+  /** A connect_timeout above this keeps a query waiting for a stalled server too long. */
+  static final long LONG_CONNECT_TIMEOUT_SECONDS = 60;
+
+  /** Keepalives that take longer than this to notice a lost server (Strata's defaults: 60 s). */
+  static final long LONG_KEEPALIVE_DETECTION_SECONDS = 300;
+
   private static final Pattern SESSION_SETTING = Pattern.compile("-c\\s*([a-z_]+)=(\\S+)");
 
   private final StrataConfig config;
@@ -157,6 +163,18 @@ final class ForeignServerChecks {
               "no connect_timeout: a query waits for an unreachable server until the operating"
                   + " system gives up (minutes)",
               fix(name, "connect_timeout", "10")));
+    } else if (isWholeNumber(connectTimeout)
+        && Long.parseLong(connectTimeout) > LONG_CONNECT_TIMEOUT_SECONDS) {
+      results.add(
+          CheckResult.warn(
+              Check.FDW_CONNECT_TIMEOUT,
+              name,
+              "connect_timeout is "
+                  + connectTimeout
+                  + " s: a query that needs a new connection to a stalled server waits that long"
+                  + " for each host (PostgreSQL 15 and older; 16+ does not enforce it, see"
+                  + " fdw.role_timeouts)",
+              fix(name, "connect_timeout", "10")));
     } else {
       results.add(
           CheckResult.ok(
@@ -180,6 +198,19 @@ final class ForeignServerChecks {
               name,
               "keepalives_idle is not set: the first probe follows the system default, usually"
                   + " 2 hours of silence",
+              fix(name, "keepalives_idle", "30")
+                  + "; also keepalives_interval (10) and keepalives_count (3)"));
+    } else if (keepaliveDetectionSeconds(options) > LONG_KEEPALIVE_DETECTION_SECONDS) {
+      results.add(
+          CheckResult.warn(
+              Check.FDW_KEEPALIVES,
+              name,
+              "keepalives notice a lost server only after about "
+                  + keepaliveDetectionSeconds(options)
+                  + " s (keepalives_idle "
+                  + idle
+                  + " + keepalives_interval x keepalives_count): a query on a connection to a"
+                  + " host that vanished waits that long",
               fix(name, "keepalives_idle", "30")
                   + "; also keepalives_interval (10) and keepalives_count (3)"));
     } else {
@@ -213,6 +244,7 @@ final class ForeignServerChecks {
 
     results.add(sessionTimeouts(name, options));
     results.add(asyncCapable(name, options));
+    results.add(parallelCommit(name, options));
     results.add(sslmode(name, options));
     return results;
   }
@@ -230,7 +262,7 @@ final class ForeignServerChecks {
       String value = option.getValue();
       Optional<String> problem =
           switch (key) {
-            case "port" -> wholeNumber(value, 1, 65535, "a port number from 1 to 65535");
+            case "port" -> ports(value, options.get("host"));
             case "sslmode" ->
                 dev.strata.config.FdwOptions.SSL_MODES.contains(value)
                     ? Optional.empty()
@@ -282,14 +314,57 @@ final class ForeignServerChecks {
         String.join("; ", new LinkedHashSet<>(fixes)));
   }
 
+  /**
+   * Seconds before keepalives declare a silent server dead: idle + interval x count; unset or 0
+   * interval and count use Linux's defaults (75 s, 9 probes).
+   */
+  private static long keepaliveDetectionSeconds(Map<String, String> options) {
+    long idle = number(options.get("keepalives_idle"), 7200);
+    long interval = number(options.get("keepalives_interval"), 75);
+    long count = number(options.get("keepalives_count"), 9);
+    return idle + interval * count;
+  }
+
+  private static long number(String value, long systemDefault) {
+    return value != null && isWholeNumber(value) && Long.parseLong(value) > 0
+        ? Long.parseLong(value)
+        : systemDefault;
+  }
+
+  private static boolean isWholeNumber(String value) {
+    return value.strip().matches("\\d{1,10}");
+  }
+
   private static boolean isValid(String key, String value) {
     return switch (key) {
-      case "port" -> wholeNumber(value, 1, 65535, "").isEmpty();
+      case "port" -> ports(value, null).isEmpty();
       case "sslmode" -> dev.strata.config.FdwOptions.SSL_MODES.contains(value);
       case "keepalives" -> wholeNumber(value, 0, 1, "").isEmpty();
       case "host", "dbname" -> !value.isBlank();
       default -> wholeNumber(value, 0, Integer.MAX_VALUE, "").isEmpty();
     };
+  }
+
+  /**
+   * libpq's {@code port}: one port, or a comma-separated list with one port per host of {@code
+   * host} (libpq refuses any other count when it connects).
+   */
+  private static Optional<String> ports(String value, String hosts) {
+    String[] ports = value.split(",", -1);
+    for (String port : ports) {
+      if (wholeNumber(port, 1, 65535, "").isPresent()) {
+        return Optional.of(
+            ports.length == 1
+                ? "a port number from 1 to 65535"
+                : "a list of port numbers from 1 to 65535");
+      }
+    }
+    int hostCount = hosts == null ? 1 : hosts.split(",", -1).length;
+    if (ports.length > 1 && ports.length != hostCount) {
+      return Optional.of(
+          "one port for all hosts or one per host (" + hostCount + " hosts, " + ports.length + ")");
+    }
+    return Optional.empty();
   }
 
   private static Optional<String> wholeNumber(String value, long min, long max, String expected) {
@@ -377,6 +452,67 @@ final class ForeignServerChecks {
             + " has foreign partitions on several servers: a scan visits them one after another"
             + " instead of at once",
         fix(name, "async_capable", "true"));
+  }
+
+  /**
+   * Without {@code parallel_commit}, postgres_fdw commits the remote transactions of a coordinator
+   * transaction one server after another before the local commit, so a transaction that wrote to k
+   * servers waits for k commits (each a round trip and a WAL flush there) in a row; {@code
+   * parallel_abort} (PostgreSQL 16+) does the same for rollbacks. Neither makes the commit atomic:
+   * postgres_fdw has no two-phase commit (docs/sharding-limits.md). Only writable foreign
+   * partitions count: read-only archives are committed too, but with nothing to flush.
+   */
+  private CheckResult parallelCommit(String name, Map<String, String> options) {
+    Set<String> sharedTables = new java.util.TreeSet<>();
+    for (var table : snapshot.tables()) {
+      Set<String> servers = new java.util.TreeSet<>();
+      table
+          .partitions()
+          .forEach(
+              p ->
+                  p.foreign()
+                      .filter(f -> writable(f.server(), f.options()))
+                      .ifPresent(f -> servers.add(f.server())));
+      if (servers.size() > 1 && servers.contains(name)) {
+        sharedTables.add(table.name().display() + " (" + String.join(", ", servers) + ")");
+      }
+    }
+    List<String> off = new ArrayList<>();
+    for (String option : List.of("parallel_commit", "parallel_abort")) {
+      if (!"true".equals(options.get(option))) {
+        off.add(option);
+      }
+    }
+    if (sharedTables.isEmpty() || off.isEmpty()) {
+      return CheckResult.ok(
+          Check.FDW_PARALLEL_COMMIT,
+          name,
+          off.isEmpty()
+              ? "parallel_commit and parallel_abort on"
+              : String.join(" and ", off)
+                  + " off, and no table has writable foreign partitions on several servers");
+    }
+    return CheckResult.warn(
+        Check.FDW_PARALLEL_COMMIT,
+        name,
+        String.join(" and ", off)
+            + (off.size() == 1 ? " is" : " are")
+            + " off, and "
+            + String.join(", ", sharedTables)
+            + " has writable foreign partitions on several servers: a transaction that writes to"
+            + " several of them commits (or rolls back) on one server after another, so its"
+            + " commit takes a round trip and a WAL flush per server touched. Parallel or not, the"
+            + " commit is not atomic across servers (postgres_fdw has no two-phase commit)",
+        fix(name, off.get(0), "true")
+            + (off.size() > 1 ? "; likewise parallel_abort (PostgreSQL 16+)" : ""));
+  }
+
+  /** Whether postgres_fdw lets the coordinator write to a foreign table with these options. */
+  private boolean writable(String server, Map<String, String> tableOptions) {
+    String updatable =
+        tableOptions.getOrDefault(
+            "updatable", snapshot.serverOptions(server).getOrDefault("updatable", "true"));
+    return !"false".equalsIgnoreCase(updatable);
   }
 
   private CheckResult sslmode(String name, Map<String, String> options) {

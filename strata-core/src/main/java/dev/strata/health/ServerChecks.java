@@ -58,6 +58,9 @@ final class ServerChecks {
     List<CheckResult> results = new ArrayList<>();
     StrataConfig config = connections.config();
     Optional<Database> remote = connect(server.name(), server.connection(), config, results);
+    if (server.connection().multiHost()) {
+      results.add(HostRoles.check(server, config.timeouts()));
+    }
     if (snapshot != null && snapshot.foreignServers().containsKey(server.name())) {
       results.add(throughForeignServer());
     }

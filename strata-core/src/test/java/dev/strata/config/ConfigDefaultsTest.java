@@ -30,8 +30,7 @@ class ConfigDefaultsTest {
 
     ConnectionConfig coordinator = config.coordinator();
     assertThat(coordinator.url()).isEqualTo("postgresql://coordinator.internal/appdb");
-    assertThat(coordinator.host()).isEqualTo("coordinator.internal");
-    assertThat(coordinator.port()).isEqualTo(5432);
+    assertThat(coordinator.hosts()).containsExactly(new HostAndPort("coordinator.internal", 5432));
     assertThat(coordinator.database()).isEqualTo("appdb");
     assertThat(coordinator.parameters()).isEmpty();
     assertThat(coordinator.user()).isEqualTo("postgres");

@@ -75,8 +75,7 @@ class ConfigPrecedenceTest {
                     "STRATA_SERVERS__ARCHIVE_2024__PASSWORD", "from-env"))
             .config();
 
-    assertThat(config.coordinator().host()).isEqualTo("elsewhere");
-    assertThat(config.coordinator().port()).isEqualTo(6432);
+    assertThat(config.coordinator().hosts()).containsExactly(new HostAndPort("elsewhere", 6432));
     assertThat(config.origins().of("coordinator.url")).contains("env STRATA_COORDINATOR__URL");
     assertThat(config.server("archive_2024").fdwOptions()).containsEntry("fetch_size", "20000");
     Secret password = config.server("archive_2024").connection().password().orElseThrow();

@@ -24,15 +24,14 @@ class ConnectionUrlTest {
   void acceptsTheThreeSchemes() {
     for (String scheme : new String[] {"postgresql://", "postgres://", "jdbc:postgresql://"}) {
       ConnectionUrl url = parse(scheme + "db.internal:6432/appdb");
-      assertThat(url.host()).isEqualTo("db.internal");
-      assertThat(url.port()).isEqualTo(6432);
+      assertThat(url.hosts()).containsExactly(new HostAndPort("db.internal", 6432));
       assertThat(url.database()).isEqualTo("appdb");
     }
   }
 
   @Test
   void portDefaultsTo5432() {
-    assertThat(parse("postgresql://h/db").port()).isEqualTo(5432);
+    assertThat(parse("postgresql://h/db").hosts()).containsExactly(new HostAndPort("h", 5432));
   }
 
   @Test
@@ -41,8 +40,7 @@ class ConnectionUrlTest {
         parse("postgresql://strata@[::1]:5433/my%20db?sslmode=verify-full&application_name=x");
 
     assertThat(url.user()).contains("strata");
-    assertThat(url.host()).isEqualTo("::1");
-    assertThat(url.port()).isEqualTo(5433);
+    assertThat(url.hosts()).containsExactly(new HostAndPort("::1", 5433));
     assertThat(url.database()).isEqualTo("my db");
     assertThat(url.parameters())
         .containsExactly(Map.entry("sslmode", "verify-full"), Map.entry("application_name", "x"));
@@ -64,5 +62,27 @@ class ConnectionUrlTest {
     assertThat(onlyProblem("postgresql://h/d%zz")).contains("two hex digits");
     assertThat(onlyProblem("postgresql://[::1/db")).contains("closing \"]\"");
     assertThat(onlyProblem("postgresql://h/db?sslmode=require&sslmode=disable")).contains("twice");
+    assertThat(onlyProblem("postgresql://h/db?target_session_attrs=readwrite"))
+        .startsWith("has target_session_attrs=\"readwrite\"; target_session_attrs is one of");
+  }
+
+  @Test
+  void readsSeveralHostsEachWithItsOwnPort() {
+    ConnectionUrl url =
+        parse("postgresql://h1:5432,h2,[::1]:5434/db?target_session_attrs=read-write");
+
+    assertThat(url.hosts())
+        .containsExactly(
+            new HostAndPort("h1", 5432), new HostAndPort("h2", 5432), new HostAndPort("::1", 5434));
+    assertThat(url.parameters()).containsExactly(Map.entry("target_session_attrs", "read-write"));
+  }
+
+  @Test
+  void refusesABrokenListOfHosts() {
+    assertThat(onlyProblem("postgresql://h1:5432,/db")).startsWith("has an empty host");
+    assertThat(onlyProblem("postgresql://h1:5432,h2:x/db")).startsWith("has port \"x\"");
+    assertThat(onlyProblem("postgresql://h1:5432,h1:5432/db"))
+        .isEqualTo("names host h1:5432 twice; give each host once");
+    assertThat(onlyProblem("postgresql://:5432/db")).startsWith("has no host");
   }
 }

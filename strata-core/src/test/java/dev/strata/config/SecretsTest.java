@@ -64,8 +64,7 @@ class SecretsTest {
                 Map.of("DB_HOST", "db.internal", "DB_PORT", "6543"))
             .config();
 
-    assertThat(config.coordinator().host()).isEqualTo("db.internal");
-    assertThat(config.coordinator().port()).isEqualTo(6543);
+    assertThat(config.coordinator().hosts()).containsExactly(new HostAndPort("db.internal", 6543));
   }
 
   @Test
