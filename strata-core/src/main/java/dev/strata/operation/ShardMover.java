@@ -615,14 +615,29 @@ public final class ShardMover {
   private List<SqlStatement> subscription(Context context) {
     ConnectionConfig source = config.server(context.from()).connection();
     StringBuilder conninfo = new StringBuilder();
-    conninfo.append("host=").append(conninfoValue(source.host()));
-    conninfo.append(" port=").append(source.port());
+    // Every host of the server, as libpq takes them; the subscription follows a failover.
+    conninfo
+        .append("host=")
+        .append(
+            conninfoValue(
+                String.join(
+                    ",",
+                    source.hosts().stream().map(dev.strata.config.HostAndPort::host).toList())));
+    conninfo
+        .append(" port=")
+        .append(
+            conninfoValue(
+                String.join(
+                    ",",
+                    source.hosts().stream().map(host -> Integer.toString(host.port())).toList())));
     conninfo.append(" dbname=").append(conninfoValue(source.database()));
     conninfo.append(" user=").append(conninfoValue(source.user()));
     conninfo
         .append(" application_name=")
         .append(conninfoValue("strata_shard_" + context.operation().id()));
-    for (String parameter : List.of("sslmode", "sslrootcert", "sslcert", "sslkey")) {
+    for (String parameter :
+        List.of(
+            "sslmode", "sslrootcert", "sslcert", "sslkey", ConnectionConfig.TARGET_SESSION_ATTRS)) {
       String value = source.parameters().get(parameter);
       if (value != null) {
         conninfo.append(' ').append(parameter).append('=').append(conninfoValue(value));
