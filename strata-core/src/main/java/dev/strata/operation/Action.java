@@ -120,10 +120,10 @@ public sealed interface Action {
       implements Action {}
 
   /**
-   * A logical replication subscription catches up with its publisher: a WAL record written on
-   * {@code source} (a non-transactional logical message, so it needs no commit), then {@code
-   * subscription} on {@code target} asked until it has confirmed WAL at or past it. Every change
-   * committed on the source before the message has then been applied on the target.
+   * A logical replication subscription catches up with its publisher: a WAL record written and
+   * committed on {@code source} (a logical message; a session outside any open transaction), then
+   * {@code subscription} on {@code target} asked until it has confirmed WAL at or past it. Every
+   * change committed on the source before the message has then been applied on the target.
    */
   record CatchUp(Session source, Session target, String subscription, java.time.Duration bound)
       implements Action {}

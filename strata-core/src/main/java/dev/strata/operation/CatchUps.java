@@ -16,12 +16,14 @@ final class CatchUps {
   private CatchUps() {}
 
   /**
-   * A non-transactional logical message: written to WAL at once, so the walsender passes it (and
-   * tells the subscriber how far it got) without waiting for a commit on the source.
+   * A logical message in a transaction of its own, on a session outside the cut-over's: its commit
+   * flushes the WAL up to it, so the walsender passes it at once (and then tells the subscriber how
+   * far it got); a message left in a partly filled WAL page could wait seconds for a flush. The
+   * subscriber is sent nothing: the subscription does not ask for messages.
    */
   static SqlStatement message() {
     return SqlStatement.of(
-        "SELECT pg_catalog.pg_logical_emit_message(false, 'strata', 'cut-over')::text");
+        "SELECT pg_catalog.pg_logical_emit_message(true, 'strata', 'cut-over')::text");
   }
 
   /** True once the subscription's worker has confirmed WAL at or past the message. */

@@ -108,6 +108,11 @@ public final class PartitionMover {
         (control, id) -> planner.preflightMove(control, table, partition, server, jobs, id));
   }
 
+  private static boolean isShard(Operation operation) {
+    return operation.kind() == OperationKind.SHARD_MOVE
+        || operation.kind() == OperationKind.SHARD_SPLIT;
+  }
+
   /**
    * Whether {@code table} is hash- or list-partitioned: its partitions are shards, moved with
    * {@link ShardMover} (logical replication where the source allows it).
@@ -183,7 +188,7 @@ public final class PartitionMover {
     if (operation.state().isTerminal()) {
       return MoveResult.of(operation);
     }
-    if (operation.kind() == OperationKind.SHARD_MOVE) {
+    if (isShard(operation)) {
       return new ShardMover(connections, progress).resume(operation);
     }
     if (operation.kind() == OperationKind.RETIRE) {
@@ -234,7 +239,7 @@ public final class PartitionMover {
       return found;
     }
     refuseAbortAfterSwap(found);
-    if (found.kind() == OperationKind.SHARD_MOVE) {
+    if (isShard(found)) {
       return new ShardMover(connections, progress).abort(found);
     }
     return withControl(
@@ -495,7 +500,7 @@ public final class PartitionMover {
       if (operation.kind() == OperationKind.RETIRE) {
         return Retirer.plan(connections, control, operation, false, exportDirectory(operation));
       }
-      if (operation.kind() == OperationKind.SHARD_MOVE) {
+      if (isShard(operation)) {
         return new ShardMover(connections, progress).planResume(operation);
       }
       return planFrom(control, operation);
@@ -579,7 +584,7 @@ public final class PartitionMover {
         return List.of();
       }
       refuseAbortAfterSwap(operation);
-      if (operation.kind() == OperationKind.SHARD_MOVE) {
+      if (isShard(operation)) {
         return List.of(
             new PlannedStep(
                 "roll back", new ShardMover(connections, progress).planAbort(operation)));

@@ -55,7 +55,9 @@ public final class ShardMover {
     /** Logical replication: writes wait only during the cut-over. */
     LOGICAL,
     /** Binary COPY under the cut-over's lock: writes wait for the whole copy. */
-    FREEZE
+    FREEZE,
+    /** A split on the shard's own server: a local copy under the cut-over's lock. */
+    LOCAL
   }
 
   private final Connections connections;
@@ -81,6 +83,8 @@ public final class ShardMover {
    * @param swapLockTimeout the lock timeout of each attempt at the cut-over and the swap
    * @param waitBound how long a wait for the initial copy or the catch-up may last
    * @param ownership the shard's owner, grants and comment on the coordinator
+   * @param sourceParent the shard's parent on its server, detached from it at the cut-over
+   * @param split for a split, the two halves
    */
   record Context(
       Operation operation,
@@ -92,7 +96,9 @@ public final class ShardMover {
       Fingerprints.Form form,
       Duration swapLockTimeout,
       Duration waitBound,
-      CatalogReader.Ownership ownership) {
+      CatalogReader.Ownership ownership,
+      Optional<QualifiedName> sourceParent,
+      Optional<Split> split) {
 
     Context withOperation(Operation current) {
       return new Context(
@@ -105,7 +111,14 @@ public final class ShardMover {
           form,
           swapLockTimeout,
           waitBound,
-          ownership);
+          ownership,
+          sourceParent,
+          split);
+    }
+
+    /** Where the copy is written: the shard, or for a split the table holding both halves. */
+    QualifiedName container() {
+      return operation.remoteTable();
     }
 
     String from() {
@@ -175,6 +188,35 @@ public final class ShardMover {
           new Action.Measure(
               session, Fingerprints.statement(table, columns, "false", new Object[0], form), slot));
       return actions;
+    }
+  }
+
+  /**
+   * The halves of a split hash shard (m, r): (2m, r) and (2m, r + m), the leaves of a table that is
+   * partitioned by the same key and takes the shard's place.
+   *
+   * @param low the half (2m, r)
+   * @param lowBound its bound
+   * @param high the half (2m, r + m)
+   * @param highBound its bound
+   * @param inPlace the halves are made on the shard's own server, by a copy under the cut-over's
+   *     lock (logical replication cannot copy a table into another of a different name)
+   */
+  record Split(
+      QualifiedName low,
+      PartitionBound.Hash lowBound,
+      QualifiedName high,
+      PartitionBound.Hash highBound,
+      boolean inPlace) {
+    static Split of(QualifiedName parent, PartitionBound.Hash shard, boolean inPlace) {
+      int modulus = shard.modulus() * 2;
+      return new Split(
+          dev.strata.shard.ShardPlanner.hashShardName(parent, modulus, shard.remainder()),
+          new PartitionBound.Hash(modulus, shard.remainder(), ""),
+          dev.strata.shard.ShardPlanner.hashShardName(
+              parent, modulus, shard.remainder() + shard.modulus()),
+          new PartitionBound.Hash(modulus, shard.remainder() + shard.modulus(), ""),
+          inPlace);
     }
   }
 
@@ -252,6 +294,72 @@ public final class ShardMover {
         });
   }
 
+  /**
+   * Splits hash shard {@code shard} (m, r) into (2m, r) and (2m, r + m): on {@code server} by
+   * logical replication when it is another server, else in place.
+   */
+  public MoveResult split(QualifiedName table, QualifiedName shard, Optional<String> server) {
+    server.ifPresent(config::server);
+    return withControl(
+        shard,
+        (control, journal) -> {
+          Optional<Operation> unfinished = journal.unfinished(shard);
+          if (unfinished.isPresent()) {
+            Operation existing = unfinished.get();
+            if (existing.kind() != OperationKind.SHARD_SPLIT
+                || (server.isPresent() && !existing.server().equals(server.get()))) {
+              throw unfinished(shard, existing);
+            }
+            return run(control, journal, existing);
+          }
+          Operation operation =
+              preflightSplit(control, table, shard, server, Journal.nextId(control));
+          try (ActionRunner runner = runner(control, journal, operation.id())) {
+            runner.run(MoveRunner.intentActions(operation));
+          }
+          Failpoints.hit("shard_split.after_intent");
+          return run(control, journal, journal.find(operation.id()).orElseThrow());
+        });
+  }
+
+  /** The statements a split would run, step by step, without changing anything. */
+  public List<PartitionMover.PlannedStep> planSplit(
+      QualifiedName table, QualifiedName shard, Optional<String> server) {
+    server.ifPresent(config::server);
+    try (Database control = coordinator()) {
+      Optional<Operation> unfinished = new Journal(control).unfinished(shard);
+      if (unfinished.isPresent()) {
+        return planFrom(control, unfinished.get());
+      }
+      Operation operation =
+          preflightSplit(control, table, shard, server, Journal.predictedNextId(control));
+      List<PartitionMover.PlannedStep> steps = new ArrayList<>();
+      steps.add(
+          new PartitionMover.PlannedStep(
+              "intent", ActionText.lines(MoveRunner.intentActions(operation))));
+      steps.addAll(planFrom(control, operation));
+      return steps;
+    }
+  }
+
+  private static StrataException unfinished(QualifiedName shard, Operation existing) {
+    return new StrataException(
+        ErrorCode.CHECK_FAILED,
+        shard.display()
+            + " has an unfinished "
+            + existing.kind().label()
+            + " (operation "
+            + existing.id()
+            + ", at "
+            + existing.state().label()
+            + ")",
+        "finish it with `strata resume "
+            + existing.id()
+            + "` or undo it with `strata abort "
+            + existing.id()
+            + "`");
+  }
+
   /** The statements a move would run, step by step, without changing anything. */
   public List<PartitionMover.PlannedStep> planMove(
       QualifiedName table, QualifiedName shard, String server) {
@@ -327,10 +435,18 @@ public final class ShardMover {
           || operation.state() == OperationState.TARGET_READY) {
         progress.step(
             operation,
-            context.mode() == Mode.LOGICAL
-                ? "copying with logical replication: writes to the shard go on until the cut-over"
-                : "the source has no logical WAL (wal_level is not logical): writes to the shard"
-                    + " wait for the whole copy (freeze mode)");
+            switch (context.mode()) {
+              case LOGICAL ->
+                  "copying with logical replication: writes to the shard go on until the cut-over";
+              case FREEZE ->
+                  "logical replication is not available on "
+                      + context.from()
+                      + " (wal_level is not logical, or Strata's role there may not replicate):"
+                      + " writes to the shard wait for the whole copy (freeze mode)";
+              case LOCAL ->
+                  "splitting in place: writes to the shard wait for a local copy (use --to"
+                      + " another server to split with logical replication)";
+            });
       }
       while (!operation.state().isTerminal()) {
         Step step = stepFrom(operation.state());
@@ -344,7 +460,7 @@ public final class ShardMover {
         }
         durations.put(operation.state(), Duration.ofNanos(System.nanoTime() - stepStarted));
         operation = journal.find(operation.id()).orElseThrow();
-        Failpoints.hit("shard_move." + step.failpoint());
+        Failpoints.hit(operation.kind().label() + "." + step.failpoint());
       }
       rows = operation.sourceRows().orElse(0);
     } catch (StrataException e) {
@@ -438,7 +554,11 @@ public final class ShardMover {
     return switch (context.operation().state()) {
       case INTENT -> targetActions(context);
       case TARGET_READY ->
-          context.mode() == Mode.LOGICAL ? subscribeActions(context) : freezeCopyActions(context);
+          switch (context.mode()) {
+            case LOGICAL -> subscribeActions(context);
+            case FREEZE -> freezeCopyActions(context);
+            case LOCAL -> localCopyActions(context);
+          };
       case COPIED -> cutoverActions(context);
       case VERIFIED -> swapActions(context);
       case SWAPPED -> cleanupActions(context);
@@ -456,9 +576,11 @@ public final class ShardMover {
           new PartitionMover.PlannedStep(
               stepFrom(state).title()
                   + (state == OperationState.TARGET_READY
-                      ? context.mode() == Mode.LOGICAL
-                          ? " (logical replication)"
-                          : " (freeze mode: the source has no logical WAL)"
+                      ? switch (context.mode()) {
+                        case LOGICAL -> " (logical replication)";
+                        case FREEZE -> " (freeze mode: the source has no logical WAL)";
+                        case LOCAL -> " (in place: a local copy under the cut-over's lock)";
+                      }
                       : ""),
               ActionText.lines(actions(at))));
       state =
@@ -485,55 +607,87 @@ public final class ShardMover {
     create.add(
         new Action.IfTable(
             target,
-            context.toTable(),
+            context.container(),
             Optional.of(operation.ownerTag()),
             true,
             List.of(
                 new Action.Run(
-                    target, SqlStatement.of("DROP TABLE " + context.toTable().quoted())))));
+                    target, SqlStatement.of("DROP TABLE " + context.container().quoted())))));
     create.add(
         new Action.Run(
             target,
             SqlStatement.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(parent.schema()))));
-    create.add(
-        new Action.Run(
-            target,
-            SqlStatement.of(
-                "CREATE TABLE IF NOT EXISTS "
-                    + parent.quoted()
-                    + " ("
-                    + MoveStatements.columnDefinitions(context.columns())
-                    + ") PARTITION BY "
-                    + (context.strategy() == PartitionStrategy.HASH ? "HASH" : "LIST")
-                    + " ("
-                    + Identifiers.quote(context.keyColumn())
-                    + ")")));
-    create.add(
-        new Action.Run(
-            target,
-            SqlStatement.of(
-                "CREATE TABLE "
-                    + context.toTable().quoted()
-                    + " PARTITION OF "
-                    + parent.quoted()
-                    + " "
-                    + context.bound().sql())));
-    create.add(
-        new Action.Run(
-            target,
-            SqlStatement.of(
-                "COMMENT ON TABLE "
-                    + context.toTable().quoted()
-                    + " IS "
-                    + Identifiers.literal(operation.ownerTag()))));
-    MoveContext.runs(
-            target,
-            MoveStatements.grantToMapping(
-                context.toTable(),
-                config.server(context.to()).mapping().user(),
-                config.server(context.to()).connection().user(),
-                true))
-        .forEach(create::add);
+    String key = Identifiers.quote(context.keyColumn());
+    boolean attached = context.split().map(split -> !split.inPlace()).orElse(true);
+    if (attached) {
+      create.add(
+          new Action.Run(
+              target,
+              SqlStatement.of(
+                  "CREATE TABLE IF NOT EXISTS "
+                      + parent.quoted()
+                      + " ("
+                      + MoveStatements.columnDefinitions(context.columns())
+                      + ") PARTITION BY "
+                      + (context.strategy() == PartitionStrategy.HASH ? "HASH" : "LIST")
+                      + " ("
+                      + key
+                      + ")")));
+    }
+    String container =
+        "CREATE TABLE "
+            + context.container().quoted()
+            + (attached
+                ? " PARTITION OF " + parent.quoted() + " " + context.bound().sql()
+                : " (" + MoveStatements.columnDefinitions(context.columns()) + ")")
+            + (context.split().isPresent() ? " PARTITION BY HASH (" + key + ")" : "");
+    create.add(new Action.Run(target, SqlStatement.of(container)));
+    List<QualifiedName> leaves = new ArrayList<>();
+    if (context.split().isPresent()) {
+      Split split = context.split().get();
+      for (var half :
+          List.of(
+              Map.entry(split.low(), split.lowBound()),
+              Map.entry(split.high(), split.highBound()))) {
+        create.add(
+            new Action.Run(
+                target,
+                SqlStatement.of(
+                    "CREATE TABLE "
+                        + half.getKey().quoted()
+                        + " PARTITION OF "
+                        + context.container().quoted()
+                        + " "
+                        + half.getValue().sql())));
+        leaves.add(half.getKey());
+      }
+    } else {
+      leaves.add(context.container());
+    }
+    List<QualifiedName> tagged = new ArrayList<>(leaves);
+    if (!tagged.contains(context.container())) {
+      tagged.add(0, context.container());
+    }
+    for (QualifiedName table : tagged) {
+      create.add(
+          new Action.Run(
+              target,
+              SqlStatement.of(
+                  "COMMENT ON TABLE "
+                      + table.quoted()
+                      + " IS "
+                      + Identifiers.literal(operation.ownerTag()))));
+    }
+    for (QualifiedName leaf : leaves) {
+      MoveContext.runs(
+              target,
+              MoveStatements.grantToMapping(
+                  leaf,
+                  config.server(context.to()).mapping().user(),
+                  config.server(context.to()).connection().user(),
+                  true))
+          .forEach(create::add);
+    }
     List<Action> actions = new ArrayList<>();
     actions.add(new Action.Transaction(target, create, Action.Ending.COMMIT));
     if (context.mode() == Mode.LOGICAL) {
@@ -691,7 +845,7 @@ public final class ShardMover {
     List<Action> inLock = new ArrayList<>();
     inLock.add(
         new Action.CatchUp(
-            context.cutover(), context.target(), context.replication(), context.waitBound()));
+            context.source(), context.target(), context.replication(), context.waitBound()));
     inLock.add(
         new Action.Parallel(
             List.of(
@@ -705,6 +859,10 @@ public final class ShardMover {
   /** Freeze mode: the whole copy runs under the cut-over's lock. */
   private List<Action> freezeCopyActions(Context context) {
     List<Action> inLock = new ArrayList<>();
+    // Rows of an interrupted attempt go first: the copy starts from an empty table.
+    inLock.add(
+        new Action.Run(
+            context.targetBulk(), SqlStatement.of("TRUNCATE " + context.container().quoted())));
     inLock.add(
         new Action.Relay(
             context.cutover(),
@@ -717,6 +875,32 @@ public final class ShardMover {
             List.of(
                 context.fingerprint(context.cutover(), context.fromTable(), Action.Slot.SOURCE),
                 context.fingerprint(context.targetBulk(), context.toTable(), Action.Slot.TARGET))));
+    inLock.add(
+        new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
+    return verifiedCutover(context, inLock);
+  }
+
+  /**
+   * A split on the shard's own server: the rows copied into the table of halves in the cut-over's
+   * transaction, so they commit together with the source's retirement or not at all.
+   */
+  private List<Action> localCopyActions(Context context) {
+    List<Action> inLock = new ArrayList<>();
+    String columns = MoveStatements.columnList(context.columns());
+    inLock.add(
+        new Action.Run(
+            context.cutover(),
+            SqlStatement.of(
+                "INSERT INTO "
+                    + context.container().quoted()
+                    + " ("
+                    + columns
+                    + ") SELECT "
+                    + columns
+                    + " FROM "
+                    + context.fromTable().quoted())));
+    inLock.addAll(context.fingerprint(context.cutover(), context.fromTable(), Action.Slot.SOURCE));
+    inLock.addAll(context.fingerprint(context.cutover(), context.container(), Action.Slot.TARGET));
     inLock.add(
         new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
     return verifiedCutover(context, inLock);
@@ -736,9 +920,10 @@ public final class ShardMover {
         new Action.Run(
             cutover, SqlStatement.of("LOCK TABLE " + shard.quoted() + " IN EXCLUSIVE MODE")));
     transaction.addAll(inLock);
-    transaction.add(new Action.Point("shard_move.before_retire"));
+    transaction.add(new Action.Point(context.operation().kind().label() + ".before_retire"));
     transaction.addAll(runs(cutover, retireSource(context)));
-    transaction.add(new Action.Point("shard_move.before_cutover_commit"));
+    transaction.add(
+        new Action.Point(context.operation().kind().label() + ".before_cutover_commit"));
     List<Action> actions = new ArrayList<>();
     actions.add(
         new Action.Choose(
@@ -797,6 +982,14 @@ public final class ShardMover {
             + Identifiers.literal(message)
             + "; END";
     List<SqlStatement> statements = new ArrayList<>();
+    // Off its parent on the server: a row written there for this shard's keys is refused.
+    context
+        .sourceParent()
+        .ifPresent(
+            parent ->
+                statements.add(
+                    SqlStatement.of(
+                        "ALTER TABLE " + parent.quoted() + " DETACH PARTITION " + shard.quoted())));
     statements.add(
         SqlStatement.of(
             "ALTER TABLE " + shard.quoted() + " RENAME TO " + Identifiers.quote(retired.name())));
@@ -875,45 +1068,90 @@ public final class ShardMover {
             SqlStatement.of(
                 "SET LOCAL lock_timeout = "
                     + Identifiers.literal(context.swapLockTimeout().toMillis() + "ms"))));
-    swap.add(
-        new Action.Run(
-            Session.CONTROL,
-            SqlStatement.of(
-                "CREATE FOREIGN TABLE "
-                    + operation.stagingName().quoted()
-                    + " ("
-                    + MoveStatements.columnDefinitions(context.columns())
-                    + ") SERVER "
-                    + Identifiers.quote(context.to())
-                    + " OPTIONS (schema_name "
-                    + Identifiers.literal(context.toTable().schema())
-                    + ", table_name "
-                    + Identifiers.literal(context.toTable().name())
-                    + ")")));
-    swap.addAll(
-        MoveContext.runs(
-            Session.CONTROL,
-            MoveStatements.swap(
-                operation.parent(),
-                operation.partition(),
-                operation.stagingName(),
-                operation.detachedName(),
-                context.bound())));
-    swap.add(
-        new Action.Run(
-            Session.CONTROL,
-            SqlStatement.of("DROP FOREIGN TABLE " + operation.detachedName().quoted())));
-    swap.addAll(
-        MoveContext.runs(
-            Session.CONTROL,
-            MoveStatements.ownership(operation.partition(), true, context.ownership())));
-    swap.add(new Action.Point("shard_move.before_swap_commit"));
+    if (context.split().isEmpty()) {
+      swap.add(
+          new Action.Run(
+              Session.CONTROL,
+              SqlStatement.of(
+                  foreignTable(context, operation.stagingName(), context.container()))));
+      swap.addAll(
+          MoveContext.runs(
+              Session.CONTROL,
+              MoveStatements.swap(
+                  operation.parent(),
+                  operation.partition(),
+                  operation.stagingName(),
+                  operation.detachedName(),
+                  context.bound())));
+      swap.add(
+          new Action.Run(
+              Session.CONTROL,
+              SqlStatement.of("DROP FOREIGN TABLE " + operation.detachedName().quoted())));
+      swap.addAll(
+          MoveContext.runs(
+              Session.CONTROL,
+              MoveStatements.ownership(operation.partition(), true, context.ownership())));
+    } else {
+      // The shard's foreign partition gives way to one per half, in one transaction.
+      Split split = context.split().get();
+      swap.add(
+          new Action.Run(
+              Session.CONTROL,
+              SqlStatement.of(
+                  "ALTER TABLE "
+                      + operation.parent().quoted()
+                      + " DETACH PARTITION "
+                      + operation.partition().quoted())));
+      swap.add(
+          new Action.Run(
+              Session.CONTROL,
+              SqlStatement.of("DROP FOREIGN TABLE " + operation.partition().quoted())));
+      for (var half :
+          List.of(
+              Map.entry(split.low(), split.lowBound()),
+              Map.entry(split.high(), split.highBound()))) {
+        swap.add(
+            new Action.Run(
+                Session.CONTROL,
+                SqlStatement.of(foreignTable(context, half.getKey(), half.getKey()))));
+        swap.add(
+            new Action.Run(
+                Session.CONTROL,
+                SqlStatement.of(
+                    "ALTER TABLE "
+                        + operation.parent().quoted()
+                        + " ATTACH PARTITION "
+                        + half.getKey().quoted()
+                        + " "
+                        + half.getValue().sql())));
+        swap.addAll(
+            MoveContext.runs(
+                Session.CONTROL,
+                MoveStatements.ownership(half.getKey(), true, context.ownership())));
+      }
+    }
+    swap.add(new Action.Point(operation.kind().label() + ".before_swap_commit"));
     Journal.swappedStatements(operation, Duration.ZERO)
         .forEach(statement -> swap.add(new Action.Run(Session.CONTROL, statement)));
     List<Action> actions = new ArrayList<>();
     actions.add(new Action.Probe(Session.CONTROL, context.to(), config.timeouts().connect()));
     actions.add(new Action.Transaction(Session.CONTROL, swap, Action.Ending.COMMIT_RETRYING_LOCKS));
     return actions;
+  }
+
+  /** A foreign table on the coordinator for {@code remote} on the target server. */
+  private static String foreignTable(Context context, QualifiedName name, QualifiedName remote) {
+    return "CREATE FOREIGN TABLE "
+        + name.quoted()
+        + " ("
+        + MoveStatements.columnDefinitions(context.columns())
+        + ") SERVER "
+        + Identifiers.quote(context.to())
+        + " OPTIONS (schema_name "
+        + Identifiers.literal(remote.schema())
+        + ", table_name "
+        + Identifiers.literal(remote.name())
+        + ")";
   }
 
   /** The subscription and its slot, the publication: dropped wherever they exist. */
@@ -990,6 +1228,39 @@ public final class ShardMover {
             Optional.of(context.operation().ownerTag()),
             false,
             dropRetired));
+    if (context.split().map(Split::inPlace).orElse(false)) {
+      // The halves' table takes the shard's place under the server's parent, and its name.
+      QualifiedName parent = context.sourceParent().orElse(context.operation().parent());
+      actions.add(
+          new Action.IfTable(
+              source,
+              context.container(),
+              Optional.of(context.operation().ownerTag()),
+              false,
+              List.of(
+                  new Action.Transaction(
+                      source,
+                      runs(
+                          source,
+                          List.of(
+                              SqlStatement.of(
+                                  "ALTER TABLE "
+                                      + parent.quoted()
+                                      + " ATTACH PARTITION "
+                                      + context.container().quoted()
+                                      + " "
+                                      + context.bound().sql()),
+                              SqlStatement.of(
+                                  "ALTER TABLE "
+                                      + context.container().quoted()
+                                      + " RENAME TO "
+                                      + Identifiers.quote(context.fromTable().name())),
+                              SqlStatement.of(
+                                  "COMMENT ON TABLE "
+                                      + context.fromTable().quoted()
+                                      + " IS NULL"))),
+                      Action.Ending.COMMIT))));
+    }
     actions.add(
         context.journal(OperationState.DONE, "replication objects and the old copy dropped"));
     return actions;
@@ -1039,6 +1310,29 @@ public final class ShardMover {
                             SqlStatement.of(
                                 "COMMENT ON TABLE " + context.fromTable().quoted() + " IS NULL"))),
                     Action.Ending.COMMIT))));
+    // Back under its parent on the server (detached at the cut-over).
+    context
+        .sourceParent()
+        .ifPresent(
+            parent ->
+                actions.add(
+                    new Action.Choose(
+                        source,
+                        SqlStatement.of(
+                            "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE"
+                                + " inhrelid = CAST(? AS regclass))",
+                            context.fromTable().quoted()),
+                        List.of(
+                            new Action.Run(
+                                source,
+                                SqlStatement.of(
+                                    "ALTER TABLE "
+                                        + parent.quoted()
+                                        + " ATTACH PARTITION "
+                                        + context.fromTable().quoted()
+                                        + " "
+                                        + context.bound().sql()))),
+                        List.of())));
     actions.add(
         new Action.IfTable(
             context.target(),
@@ -1181,6 +1475,75 @@ public final class ShardMover {
         Optional.of(remote));
   }
 
+  private Operation preflightSplit(
+      Database control,
+      QualifiedName table,
+      QualifiedName shard,
+      Optional<String> server,
+      long id) {
+    CatalogReader catalog = new CatalogReader(control);
+    PartitionedTable parent = catalog.partitionedTable(table);
+    Partition partition = requireShard(parent, shard);
+    if (!(partition.bound() instanceof PartitionBound.Hash hash)) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          shard.display() + " is a list shard; only hash shards split",
+          "give the values a shard of their own under shard_by.lists instead");
+    }
+    Tier.Foreign foreign = partition.foreign().orElseThrow();
+    String from = foreign.server();
+    String to = server.orElse(from);
+    if (!config.servers().containsKey(from)) {
+      throw new StrataException(
+          ErrorCode.CONFIG,
+          shard.display()
+              + " is on foreign server "
+              + from
+              + ", which is not under servers in the config",
+          "add " + from + " under servers, with its url, so Strata can read the shard there");
+    }
+    QualifiedName remote = QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable());
+    boolean inPlace = to.equals(from);
+    Split split = Split.of(table, hash, inPlace);
+    for (QualifiedName half : List.of(split.low(), split.high())) {
+      if (catalog.findRelation(half).isPresent()) {
+        throw new StrataException(
+            ErrorCode.CHECK_FAILED,
+            half.display() + " exists on the coordinator already; the split needs that name",
+            "rename or drop it, then split again");
+      }
+    }
+    QualifiedName container =
+        inPlace ? PartitionMover.derivedName(remote, "_s" + id + "_split") : remote;
+    try (Database target = new Database(to, connections.server(to))) {
+      CatalogReader targetCatalog = new CatalogReader(target);
+      List<QualifiedName> needed =
+          inPlace
+              ? List.of(split.low(), split.high())
+              : List.of(container, split.low(), split.high());
+      for (QualifiedName name : needed) {
+        if (targetCatalog.findRelation(name).isPresent()) {
+          throw new StrataException(
+              ErrorCode.CHECK_FAILED,
+              name.display() + " exists on " + to + " already; the split needs that name",
+              "drop or rename it on " + to + " if it is a leftover, then split again");
+        }
+      }
+    }
+    return Journal.draft(
+        id,
+        OperationKind.SHARD_SPLIT,
+        table,
+        shard,
+        partition.bound().sql(),
+        to,
+        container,
+        1,
+        false,
+        Optional.of(from),
+        Optional.of(remote));
+  }
+
   private Context context(Database control, Operation operation) {
     CatalogReader catalog = new CatalogReader(control);
     PartitionedTable parent = catalog.partitionedTable(operation.parent());
@@ -1194,8 +1557,36 @@ public final class ShardMover {
     }
     String from = operation.fromServer().orElseThrow();
     Mode mode;
+    Optional<QualifiedName> sourceParent;
     try (Database source = new Database(from, connections.server(from))) {
       mode = logicalAvailable(source) ? Mode.LOGICAL : Mode.FREEZE;
+      CatalogReader sourceCatalog = new CatalogReader(source);
+      Optional<CatalogReader.PartitionOf> of =
+          sourceCatalog.partitionOf(operation.fromTable().orElseThrow());
+      if (of.isPresent()) {
+        sourceParent = Optional.of(of.get().parent());
+      } else {
+        // Detached at the cut-over already (or never a partition): its parent by the journal's
+        // name, when the server has a partitioned table of that name.
+        sourceParent =
+            sourceCatalog
+                .findRelation(operation.parent())
+                .filter(relation -> relation.kind().equals("p"))
+                .map(relation -> operation.parent());
+      }
+    }
+    Optional<Split> split = Optional.empty();
+    if (operation.kind() == OperationKind.SHARD_SPLIT) {
+      boolean inPlace = from.equals(operation.server());
+      split =
+          Optional.of(
+              Split.of(
+                  operation.parent(),
+                  (PartitionBound.Hash) PartitionBound.parse(operation.bound()),
+                  inPlace));
+      if (inPlace) {
+        mode = Mode.LOCAL;
+      }
     }
     Fingerprints.Form form =
         operation
@@ -1219,7 +1610,9 @@ public final class ShardMover {
         config.timeouts().statement().isZero()
             ? Duration.ofHours(2)
             : config.timeouts().statement().multipliedBy(10),
-        ownership);
+        ownership,
+        sourceParent,
+        split);
   }
 
   /**

@@ -285,4 +285,71 @@ class ShardMoveTest {
         others.stream().mapToLong(w -> w.maxMillis.get()).max().orElse(0));
     assertThat(leftovers()).isEmpty();
   }
+
+  static QualifiedName half(int remainder) {
+    return QualifiedName.of("public", "temperatures_shard_" + remainder + "_of_8");
+  }
+
+  String bounds(LocalServer server) {
+    return layout.queryString(
+        server,
+        "SELECT string_agg(c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid), ', ' ORDER BY"
+            + " c.relname) FROM pg_class c WHERE c.relispartition");
+  }
+
+  @Test
+  void aShardSplitsInPlaceAndOntoAnotherServerAndItsHalvesMoveOn() {
+    String before = fingerprint();
+    ShardMover mover = new ShardMover(new Connections(config), MoveProgress.NONE);
+
+    MoveResult inPlace = mover.split(TABLE, shard(0), java.util.Optional.empty());
+    assertThat(inPlace.operation().state().label()).isEqualTo("done");
+    assertThat(fingerprint()).isEqualTo(before);
+    assertThat(serverOf(half(0))).isEqualTo("archive_a");
+    assertThat(serverOf(half(4))).isEqualTo("archive_a");
+    assertThat(bounds(layout.archiveA()))
+        .contains("temperatures_shard_0_of_4 FOR VALUES WITH (modulus 4, remainder 0)")
+        .contains("temperatures_shard_0_of_8 FOR VALUES WITH (modulus 8, remainder 0)")
+        .contains("temperatures_shard_4_of_8 FOR VALUES WITH (modulus 8, remainder 4)");
+    assertThat(leftovers()).isEmpty();
+
+    MoveResult onto = mover.split(TABLE, shard(1), java.util.Optional.of("archive_a"));
+    assertThat(onto.operation().state().label()).isEqualTo("done");
+    assertThat(fingerprint()).isEqualTo(before);
+    assertThat(serverOf(half(1))).isEqualTo("archive_a");
+    assertThat(serverOf(half(5))).isEqualTo("archive_a");
+    assertThat(
+            layout.queryString(
+                layout.archiveB(), "SELECT to_regclass('temperatures_shard_1_of_4')::text"))
+        .isNull();
+    assertThat(leftovers()).isEmpty();
+
+    // A half moves on like any shard, out of the table of halves it was split into.
+    mover.move(TABLE, half(4), "archive_b");
+    assertThat(serverOf(half(4))).isEqualTo("archive_b");
+    assertThat(fingerprint()).isEqualTo(before);
+    assertThat(leftovers()).isEmpty();
+    assertThat(
+            layout.queryString(
+                layout.main(),
+                "SELECT string_agg(pg_get_expr(c.relpartbound, c.oid), ', ' ORDER BY c.relname)"
+                    + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                    + " WHERE i.inhparent = 'temperatures'::regclass"))
+        .isEqualTo(
+            "FOR VALUES WITH (modulus 8, remainder 0), FOR VALUES WITH (modulus 8, remainder 1),"
+                + " FOR VALUES WITH (modulus 4, remainder 2), FOR VALUES WITH (modulus 4,"
+                + " remainder 3), FOR VALUES WITH (modulus 8, remainder 4), FOR VALUES WITH"
+                + " (modulus 8, remainder 5)");
+    // A row of another shard is still refused on the servers, in the halves too.
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () ->
+                    layout.sql(
+                        layout.archiveA(),
+                        "INSERT INTO temperatures_shard_0_of_8 SELECT 1, '2024-01-01', c, 1 FROM"
+                            + " (SELECT 'city_' || g AS c FROM generate_series(0, 500) g) s"
+                            + " WHERE NOT satisfies_hash_partition('temperatures'::regclass, 8, 0,"
+                            + " c) LIMIT 1")))
+        .hasMessageContaining("violates partition constraint");
+  }
 }
