@@ -20,8 +20,9 @@ import picocli.CommandLine.Parameters;
       "Move every archived partition off a server, one verified move after another, so that it"
           + " can be decommissioned.",
       "Each partition goes to --to, or else to the first server of its table's archive_to that is"
-          + " not the drained one; a partition with nowhere to go stops the command before"
-          + " anything moves. A failure stops the drain; what moved stays moved, and running the"
+          + " not the drained one; a shard of a sharded table goes to the server of its shards_on"
+          + " with the fewest shards (and moves online, as `strata move` does); a partition with"
+          + " nowhere to go stops the command before anything moves. A failure stops the drain; what moved stays moved, and running the"
           + " command again continues (the interrupted move resumes).",
       "",
       "Example: strata drain archive_2019 --to archive_2025"

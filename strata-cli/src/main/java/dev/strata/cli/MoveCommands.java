@@ -53,7 +53,19 @@ final class MoveCommands {
           out.println(
               verb + ": " + operation.state().label() + " (operation " + operation.id() + ")");
     }
-    if (result.rowsCopied() > 0) {
+    boolean shard =
+        operation.kind() == dev.strata.operation.OperationKind.SHARD_MOVE
+            || operation.kind() == dev.strata.operation.OperationKind.SHARD_SPLIT;
+    if (shard && !result.total().isZero()) {
+      out.printf(
+          Locale.ROOT,
+          "  copy %s; cut-over %s (writes to the shard waited at most this long); swap %s; total"
+              + " %s%n",
+          seconds(result.copy()),
+          seconds(result.verify()),
+          seconds(result.swap()),
+          seconds(result.total()));
+    } else if (result.rowsCopied() > 0) {
       out.printf(
           Locale.ROOT,
           "  %,d rows, %.1f MB copied in %s (%,.0f rows/s); indexes %s; verify %s; swap %s (%d attempt%s); total %s%n",

@@ -48,6 +48,8 @@ import picocli.CommandLine.Option;
       RestoreCommand.class,
       MoveCommand.class,
       DrainCommand.class,
+      ShardCommand.class,
+      RebalanceCommand.class,
       OperationsCommand.class,
       ResumeCommand.class,
       AbortCommand.class,

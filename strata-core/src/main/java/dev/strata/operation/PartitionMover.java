@@ -19,6 +19,7 @@ import dev.strata.verify.Fingerprint;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -309,22 +310,41 @@ public final class PartitionMover {
       CatalogReader catalog = new CatalogReader(control);
       for (QualifiedName name : catalog.partitionedTables()) {
         PartitionedTable table = catalog.partitionedTable(name);
+        // A sharded table's shards spread over the rest of its shards_on, fewest shards first.
+        Map<String, Integer> shardCounts = new java.util.LinkedHashMap<>();
+        config
+            .findTable(name)
+            .filter(TableConfig::sharded)
+            .ifPresent(
+                sharded ->
+                    sharded.shardsOn().stream()
+                        .filter(candidate -> !candidate.equals(server))
+                        .forEach(candidate -> shardCounts.put(candidate, 0)));
+        table.partitions().stream()
+            .flatMap(p -> p.foreign().stream())
+            .forEach(f -> shardCounts.computeIfPresent(f.server(), (k, n) -> n + 1));
         for (Partition partition : table.partitions()) {
           Optional<Tier.Foreign> foreign = partition.foreign();
           if (foreign.isEmpty() || !foreign.get().server().equals(server)) {
             continue;
           }
+          Optional<String> emptiest =
+              shardCounts.entrySet().stream()
+                  .min(Map.Entry.comparingByValue())
+                  .map(Map.Entry::getKey);
+          emptiest.ifPresent(chosen -> shardCounts.merge(chosen, 1, Integer::sum));
           Optional<String> target =
-              to.or(
-                  () ->
-                      config
-                          .findTable(name)
-                          .flatMap(TableConfig::archiveTo)
-                          .flatMap(
-                              placement ->
-                                  placement.servers().stream()
-                                      .filter(candidate -> !candidate.equals(server))
-                                      .findFirst()));
+              to.or(() -> emptiest)
+                  .or(
+                      () ->
+                          config
+                              .findTable(name)
+                              .flatMap(TableConfig::archiveTo)
+                              .flatMap(
+                                  placement ->
+                                      placement.servers().stream()
+                                          .filter(candidate -> !candidate.equals(server))
+                                          .findFirst()));
           if (target.isEmpty()) {
             homeless.add(partition.name().display());
           } else {
