@@ -114,10 +114,19 @@ public sealed interface Action {
   /**
    * {@code condition} (a query returning one boolean) asked again and again on {@code session}
    * until it is true; stops the move when {@code bound} passes first, naming {@code what} it waited
-   * for.
+   * for, or as soon as a server of {@code alive} (asked about once a second) does not answer.
    */
-  record Await(Session session, SqlStatement condition, java.time.Duration bound, String what)
-      implements Action {}
+  record Await(
+      Session session,
+      SqlStatement condition,
+      java.time.Duration bound,
+      String what,
+      List<Session> alive)
+      implements Action {
+    public Await {
+      alive = List.copyOf(alive);
+    }
+  }
 
   /**
    * A logical replication subscription catches up with its publisher: a WAL record written and

@@ -159,7 +159,7 @@ final class ActionRunner implements AutoCloseable {
     } else if (action instanceof Action.Point point) {
       Failpoints.hit(point.name());
     } else if (action instanceof Action.Await await) {
-      await(await.session(), await.condition(), await.bound(), await.what());
+      await(await.session(), await.condition(), await.bound(), await.what(), await.alive());
     } else if (action instanceof Action.CatchUp catchUp) {
       catchUp(catchUp);
     } else if (action instanceof Action.Choose choose) {
@@ -465,11 +465,20 @@ final class ActionRunner implements AutoCloseable {
     tell(probe.session(), SqlStatement.of("ROLLBACK"));
   }
 
-  private void await(Session session, SqlStatement condition, Duration bound, String what) {
+  private void await(
+      Session session, SqlStatement condition, Duration bound, String what, List<Session> alive) {
     SqlStatement query = bind(condition);
     long deadline = System.nanoTime() + bound.toNanos();
     long pause = 5;
+    long nextCheck = System.nanoTime();
     while (true) {
+      if (System.nanoTime() >= nextCheck) {
+        // A server the wait depends on that stopped answering ends the wait now, naming it.
+        for (Session watched : alive) {
+          session(watched).queryOne("SELECT 1", row -> row.getInt(1));
+        }
+        nextCheck = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+      }
       boolean holds =
           session(session)
               .queryOne(query.sql(), row -> row.getBoolean(1), query.boundValues())
@@ -511,7 +520,8 @@ final class ActionRunner implements AutoCloseable {
         catchUp.target(),
         CatchUps.confirmed(catchUp).resolved(deferred -> position),
         catchUp.bound(),
-        "subscription " + catchUp.subscription() + " to apply every change up to " + position);
+        "subscription " + catchUp.subscription() + " to apply every change up to " + position,
+        List.of(catchUp.source()));
   }
 
   private void bestEffort(Action.BestEffort bestEffort) {

@@ -748,6 +748,7 @@ public final class ShardMover {
             List.of(
                 new Action.Transaction(
                     target, runs(target, subscription(context)), Action.Ending.COMMIT))));
+    actions.add(new Action.Point(context.operation().kind().label() + ".copying"));
     actions.add(
         new Action.Await(
             target,
@@ -756,7 +757,8 @@ public final class ShardMover {
                     + " JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid WHERE s.subname = ?",
                 name),
             context.waitBound(),
-            "the initial copy of subscription " + name));
+            "the initial copy of subscription " + name,
+            List.of(context.source())));
     actions.add(context.journal(OperationState.COPIED, "initial copy done; following changes"));
     return actions;
   }
@@ -1156,16 +1158,19 @@ public final class ShardMover {
 
   /** The subscription and its slot, the publication: dropped wherever they exist. */
   private List<Action> dropReplication(Context context) {
+    List<Action> actions = new ArrayList<>(dropSubscription(context));
+    actions.addAll(dropSlotAndPublication(context));
+    return actions;
+  }
+
+  /** On the target: the subscription, detached from its slot first (no call to the source). */
+  private static List<Action> dropSubscription(Context context) {
     Session target = context.target();
-    Session source = context.source();
-    String name = context.replication();
-    String quoted = Identifiers.quote(name);
-    List<Action> actions = new ArrayList<>();
-    // Detached from its slot first, so dropping it needs no connection to the source.
-    actions.add(
+    String quoted = Identifiers.quote(context.replication());
+    return List.of(
         new Action.Choose(
             target,
-            subscriptionExists(name),
+            subscriptionExists(context.replication()),
             List.of(
                 new Action.Run(
                     target, SqlStatement.of("ALTER SUBSCRIPTION " + quoted + " DISABLE")),
@@ -1174,17 +1179,24 @@ public final class ShardMover {
                     SqlStatement.of("ALTER SUBSCRIPTION " + quoted + " SET (slot_name = NONE)")),
                 new Action.Run(target, SqlStatement.of("DROP SUBSCRIPTION " + quoted))),
             List.of()));
+  }
+
+  /** On the source: the replication slot (its walsender ended if it lingers), the publication. */
+  private List<Action> dropSlotAndPublication(Context context) {
+    Session source = context.source();
+    String name = context.replication();
+    List<Action> actions = new ArrayList<>();
     actions.add(
         new Action.Choose(
             source,
             slotExists(name),
             List.of(
-                // The walsender of a disabled subscription exits on its own; end it if it lingers.
                 new Action.Run(
                     source,
                     SqlStatement.of(
                         "SELECT count(pg_catalog.pg_terminate_backend(active_pid))"
-                            + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND active_pid IS NOT NULL",
+                            + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND"
+                            + " active_pid IS NOT NULL",
                         name)),
                 new Action.Await(
                     source,
@@ -1193,12 +1205,15 @@ public final class ShardMover {
                             + " WHERE slot_name = ? AND active)",
                         name),
                     config.timeouts().connect(),
-                    "replication slot " + name + " to be released"),
+                    "replication slot " + name + " to be released",
+                    List.of()),
                 new Action.Run(
                     source,
                     SqlStatement.of("SELECT pg_catalog.pg_drop_replication_slot(?)::text", name))),
             List.of()));
-    actions.add(new Action.Run(source, SqlStatement.of("DROP PUBLICATION IF EXISTS " + quoted)));
+    actions.add(
+        new Action.Run(
+            source, SqlStatement.of("DROP PUBLICATION IF EXISTS " + Identifiers.quote(name))));
     return actions;
   }
 
@@ -1285,8 +1300,10 @@ public final class ShardMover {
               + context.operation().id()
               + "` to finish it, or move the shard back");
     }
+    // The source first: the shard is writable there again even if the target does not answer, and
+    // a rerun of the abort finishes on the target once it does.
     Session source = context.source();
-    List<Action> actions = new ArrayList<>(dropReplication(context));
+    List<Action> actions = new ArrayList<>();
     actions.add(
         new Action.IfTable(
             source,
@@ -1333,6 +1350,8 @@ public final class ShardMover {
                                         + " "
                                         + context.bound().sql()))),
                         List.of())));
+    actions.addAll(dropSlotAndPublication(context));
+    actions.addAll(dropSubscription(context));
     actions.add(
         new Action.IfTable(
             context.target(),

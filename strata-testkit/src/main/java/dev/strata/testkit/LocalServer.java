@@ -46,7 +46,7 @@ public final class LocalServer {
 
   static LocalServer create(ServerSpec spec, Path dataDirectory) {
     boolean fresh = !Files.exists(dataDirectory.resolve("PG_VERSION"));
-    EmbeddedPostgres postgres = boot(dataDirectory, 0);
+    EmbeddedPostgres postgres = boot(dataDirectory, 0, spec.settings());
     LocalServer server = new LocalServer(spec, dataDirectory, postgres.getPort(), postgres);
     if (fresh || !server.databaseExists()) {
       server.executeAsSuperuser("postgres", "CREATE DATABASE " + spec.database());
@@ -54,7 +54,8 @@ public final class LocalServer {
     return server;
   }
 
-  private static EmbeddedPostgres boot(Path dataDirectory, int port) {
+  private static EmbeddedPostgres boot(
+      Path dataDirectory, int port, java.util.Map<String, String> settings) {
     try {
       Files.createDirectories(dataDirectory);
       Path log = logFile(dataDirectory);
@@ -84,6 +85,7 @@ public final class LocalServer {
               .setDataDirectoryCustomizer(LocalServer::writeHostBasedAuthentication)
               .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      settings.forEach(builder::setServerConfig);
       if (port > 0) {
         builder.setPort(port);
       }
@@ -260,7 +262,7 @@ public final class LocalServer {
     if (postgres != null) {
       throw new IllegalStateException("local server " + name() + " is already running");
     }
-    postgres = boot(dataDirectory, port);
+    postgres = boot(dataDirectory, port, spec.settings());
   }
 
   public void restart() {

@@ -8,11 +8,13 @@ import java.util.regex.Pattern;
  *
  * @param name server name, lower case letters, digits and underscores
  * @param database database created after start-up, owned by the superuser {@code postgres}
+ * @param settings server settings over the kit's own (e.g. {@code wal_level: replica})
  */
-public record ServerSpec(String name, String database) {
+public record ServerSpec(String name, String database, java.util.Map<String, String> settings) {
   private static final Pattern SIMPLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   public ServerSpec {
+    settings = java.util.Map.copyOf(settings);
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(database, "database");
     if (!SIMPLE_NAME.matcher(name).matches()) {
@@ -25,6 +27,13 @@ public record ServerSpec(String name, String database) {
   }
 
   public static ServerSpec of(String name, String database) {
-    return new ServerSpec(name, database);
+    return new ServerSpec(name, database, java.util.Map.of());
+  }
+
+  /** The same server with {@code setting} set to {@code value}. */
+  public ServerSpec with(String setting, String value) {
+    java.util.Map<String, String> more = new java.util.LinkedHashMap<>(settings);
+    more.put(setting, value);
+    return new ServerSpec(name, database, more);
   }
 }
