@@ -98,6 +98,14 @@ final class DemoCommand implements Callable<Integer> {
   boolean keep;
 
   @Option(
+      names = "--shards",
+      description =
+          "Run the sharding tour instead (seed 001): temperatures hash-sharded over three servers,"
+              + " a shard moved online while a writer inserts, a split, a rebalance onto a fourth"
+              + " server, the per-city answer checked after each.")
+  boolean shards;
+
+  @Option(
       names = "--dir",
       paramLabel = "DIR",
       description = "Where servers' data and strata.yaml go (default: a new temporary directory).")
@@ -110,6 +118,10 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path base = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("strata-demo-");
     boolean keepData = keep || dir != null;
+    if (shards) {
+      new ShardDemo(out, spec).run(base, keepData);
+      return 0;
+    }
     out.println("Strata demo: seed 000's archive layout, automated.");
     out.println(
         "Starting embedded PostgreSQL 18 servers main, archive_2023, archive_2024 in "
@@ -536,7 +548,7 @@ final class DemoCommand implements Callable<Integer> {
     return rows;
   }
 
-  private static List<List<String>> printQuery(PrintWriter out, Statement statement, String sql)
+  static List<List<String>> printQuery(PrintWriter out, Statement statement, String sql)
       throws SQLException {
     List<List<String>> rows = new ArrayList<>();
     try (ResultSet result = statement.executeQuery(sql)) {

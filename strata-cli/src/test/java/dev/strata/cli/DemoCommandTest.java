@@ -47,4 +47,21 @@ class DemoCommandTest {
     assertThat(directory.resolve("demo/exports")).isDirectoryContaining("glob:**.manifest.json");
     assertThat(directory.resolve("demo/strata.yaml")).exists();
   }
+
+  @Test
+  void theShardingTourMovesSplitsAndRebalancesWithTheSameAnswer(@TempDir Path directory) {
+    CliRun run =
+        CliRun.run(Map.of(), "demo", "--shards", "--dir", directory.resolve("demo").toString());
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    String out = run.out();
+    assertThat(out)
+        .contains("[shard] create shard public.temperatures_shard_0_of_6 on shard_a")
+        .contains("Aggregate\n   ->  Foreign Scan on temperatures_shard_")
+        .contains("copying with logical replication")
+        .contains("all are present once")
+        .contains("shard_split of public.temperatures_shard_")
+        .contains("to server shard_d: done")
+        .contains("Done: the same answer");
+    assertThat(out.split("= identical to the answer before any move", -1)).hasSize(4);
+  }
 }

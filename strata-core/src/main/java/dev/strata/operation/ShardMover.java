@@ -492,7 +492,11 @@ public final class ShardMover {
           e);
     }
     Duration copy = durations.getOrDefault(OperationState.TARGET_READY, Duration.ZERO);
-    Duration cutover = durations.getOrDefault(OperationState.COPIED, Duration.ZERO);
+    // Without logical replication the copy runs inside the cut-over: writes wait for all of it.
+    Duration cutover =
+        context.mode() == Mode.LOGICAL
+            ? durations.getOrDefault(OperationState.COPIED, Duration.ZERO)
+            : copy;
     return new MoveResult(
         Optional.of(operation),
         Optional.empty(),
