@@ -42,6 +42,8 @@ public final class ShardBenchmark {
   private static final QualifiedName READINGS = QualifiedName.of("public", "readings");
   private static final QualifiedName EVENTS = QualifiedName.of("public", "events");
   private static final LocalDateTime NOW = LocalDateTime.parse("2026-06-01T00:00:00");
+  private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public static void main(String[] args) throws Exception {
     long rows = Long.parseLong(argument(args, "--rows", "1000000"));
@@ -201,7 +203,8 @@ public final class ShardBenchmark {
             String.format(Locale.ROOT, "waiting for load %.2f to fall below %.1f", load, threshold),
         ShardBenchmark::say);
     AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong ids = new AtomicLong(10_000_000_000L);
+    long firstId = 10_000_000_000L + RUNS.getAndIncrement() * 1_000_000_000L;
+    AtomicLong ids = new AtomicLong(firstId);
     List<Writer> moving = new ArrayList<>();
     List<Writer> others = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
@@ -254,7 +257,10 @@ public final class ShardBenchmark {
             "SELECT "
                 + (moving.stream().mapToLong(w -> w.acknowledged.get()).sum()
                     + others.stream().mapToLong(w -> w.acknowledged.get()).sum())
-                + " - count(*) FROM readings WHERE id >= 10000000000");
+                + " - count(*) FROM readings WHERE id > "
+                + firstId
+                + " AND id < "
+                + (firstId + 1_000_000_000L));
     node.put("acknowledged_but_missing", lost);
     say("moved " + shard.display() + " to " + to + ": " + node);
     return node;

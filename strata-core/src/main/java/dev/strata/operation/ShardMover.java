@@ -849,6 +849,8 @@ public final class ShardMover {
    */
   private List<Action> cutoverActions(Context context) {
     List<Action> inLock = new ArrayList<>();
+    // The target's fingerprint runs on the session that waited for the initial copy: already
+    // open, so no connection is made while writes wait.
     inLock.add(
         new Action.CatchUp(
             context.source(), context.target(), context.replication(), context.waitBound()));
@@ -856,7 +858,7 @@ public final class ShardMover {
         new Action.Parallel(
             List.of(
                 context.fingerprint(context.cutover(), context.fromTable(), Action.Slot.SOURCE),
-                context.fingerprint(context.targetBulk(), context.toTable(), Action.Slot.TARGET))));
+                context.fingerprint(context.target(), context.toTable(), Action.Slot.TARGET))));
     inLock.add(
         new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
     return verifiedCutover(context, inLock);
