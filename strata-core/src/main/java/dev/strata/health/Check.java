@@ -85,6 +85,9 @@ public enum Check {
   ORPHAN_DETACHED_COPY(
       "orphan.detached_copy", "No detached local copy is kept past its grace period."),
   ORPHAN_OPERATION("orphan.operation", "No journal operation is left unfinished."),
+  ORPHAN_REPLICATION(
+      "orphan.replication",
+      "No publication, subscription or replication slot of a finished shard move is left."),
   ARCHIVE_IDLE_IN_TRANSACTION(
       "archive.idle_in_transaction",
       "No postgres_fdw session on the server is idle in a transaction for long."),

@@ -459,8 +459,8 @@ final class ForeignServerChecks {
    * transaction one server after another before the local commit, so a transaction that wrote to k
    * servers waits for k commits (each a round trip and a WAL flush there) in a row; {@code
    * parallel_abort} (PostgreSQL 16+) does the same for rollbacks. Neither makes the commit atomic:
-   * postgres_fdw has no two-phase commit (docs/sharding.md). Only writable foreign
-   * partitions count: read-only archives are committed too, but with nothing to flush.
+   * postgres_fdw has no two-phase commit (docs/sharding.md). Only writable foreign partitions
+   * count: read-only archives are committed too, but with nothing to flush.
    */
   private CheckResult parallelCommit(String name, Map<String, String> options) {
     Set<String> sharedTables = new java.util.TreeSet<>();

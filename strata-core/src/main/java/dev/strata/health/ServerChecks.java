@@ -111,6 +111,7 @@ final class ServerChecks {
           }
         }
         results.add(orphanRemoteTables(catalog));
+        results.add(orphanReplication(database));
       }
     } catch (StrataException e) {
       results.add(
@@ -572,6 +573,66 @@ final class ServerChecks {
             + server.name()
             + ": "
             + String.join("; ", drops));
+  }
+
+  /**
+   * Publications, subscriptions and replication slots named after a shard move ({@code
+   * strata_shard_ID}) whose operation is not running: a slot left behind keeps WAL on the server
+   * forever, a subscription keeps reconnecting.
+   */
+  private CheckResult orphanReplication(Database database) {
+    Set<Long> running = new HashSet<>();
+    snapshot.operations().stream()
+        .filter(op -> !op.state().isTerminal())
+        .forEach(op -> running.add(op.id()));
+    List<String> found = new ArrayList<>();
+    List<String> drops = new ArrayList<>();
+    List<String[]> objects =
+        database.query(
+            "SELECT 'publication', pubname FROM pg_catalog.pg_publication"
+                + " WHERE pubname ~ '^strata_shard_[0-9]+$'"
+                + " UNION ALL SELECT 'subscription', subname FROM pg_catalog.pg_subscription"
+                + " WHERE subname ~ '^strata_shard_[0-9]+$' AND subdbid = (SELECT oid FROM"
+                + " pg_catalog.pg_database WHERE datname = current_database())"
+                + " UNION ALL SELECT 'slot', slot_name FROM pg_catalog.pg_replication_slots"
+                + " WHERE slot_name ~ '^strata_shard_[0-9]+$' AND database = current_database()"
+                + " ORDER BY 2, 1",
+            row -> new String[] {row.getString(1), row.getString(2)});
+    for (String[] object : objects) {
+      long id = Long.parseLong(object[1].substring("strata_shard_".length()));
+      if (running.contains(id)) {
+        continue;
+      }
+      found.add(object[0] + " " + object[1]);
+      String name = Identifiers.quote(object[1]);
+      drops.add(
+          switch (object[0]) {
+            case "publication" -> "DROP PUBLICATION " + name;
+            case "subscription" ->
+                "ALTER SUBSCRIPTION "
+                    + name
+                    + " DISABLE; ALTER SUBSCRIPTION "
+                    + name
+                    + " SET (slot_name = NONE); DROP SUBSCRIPTION "
+                    + name;
+            default -> "SELECT pg_drop_replication_slot(" + Identifiers.literal(object[1]) + ")";
+          });
+    }
+    if (found.isEmpty()) {
+      return CheckResult.ok(
+          Check.ORPHAN_REPLICATION,
+          server.name(),
+          "no replication object of a finished shard move on " + server.name());
+    }
+    return CheckResult.warn(
+        Check.ORPHAN_REPLICATION,
+        server.name(),
+        "replication objects of shard moves that are no longer running on "
+            + server.name()
+            + ": "
+            + String.join(", ", found)
+            + " (a slot keeps WAL there until it is dropped)",
+        "on " + server.name() + ": " + String.join("; ", drops));
   }
 
   private static double millisSince(long startNanos) {

@@ -1249,6 +1249,32 @@ public final class ShardMover {
             Optional.of(context.operation().ownerTag()),
             false,
             dropRetired));
+    // The new shard (or halves) are the table's now, no longer the operation's: untagged, so
+    // doctor's orphan check sees them as any other shard.
+    List<QualifiedName> untag = new ArrayList<>();
+    context
+        .split()
+        .ifPresentOrElse(
+            split -> {
+              untag.add(split.low());
+              untag.add(split.high());
+              if (!split.inPlace()) {
+                untag.add(context.container());
+              }
+            },
+            () -> untag.add(context.container()));
+    for (QualifiedName table : untag) {
+      actions.add(
+          new Action.IfTable(
+              context.target(),
+              table,
+              Optional.of(context.operation().ownerTag()),
+              false,
+              List.of(
+                  new Action.Run(
+                      context.target(),
+                      SqlStatement.of("COMMENT ON TABLE " + table.quoted() + " IS NULL")))));
+    }
     if (context.split().map(Split::inPlace).orElse(false)) {
       // The halves' table takes the shard's place under the server's parent, and its name.
       QualifiedName parent = context.sourceParent().orElse(context.operation().parent());
@@ -1617,7 +1643,13 @@ public final class ShardMover {
         operation
             .checksumForm()
             .map(Fingerprints.Form::ofLabel)
-            .orElseGet(() -> Fingerprints.formFor(control, parent.columns()));
+            .orElseGet(
+                // Both sides hash in SQL with the same functions: the per-column form, about
+                // twice as fast as the record form, keeps the cut-over's verification short.
+                () ->
+                    dev.strata.verify.ColumnHash.forColumns(parent.columns()).isPresent()
+                        ? Fingerprints.Form.COLUMNS
+                        : Fingerprints.formFor(control, parent.columns()));
     CatalogReader.Ownership ownership =
         catalog.findRelation(operation.partition()).isPresent()
             ? catalog.ownership(operation.partition())
