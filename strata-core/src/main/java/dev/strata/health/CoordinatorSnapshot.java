@@ -25,6 +25,7 @@ import java.util.OptionalLong;
  * @param reltuples {@code pg_class.reltuples} of each foreign partition by name (-1: never
  *     analyzed)
  * @param clock the coordinator's {@code localtimestamp}
+ * @param installation the coordinator's tag in the names of shard moves' replication objects
  */
 record CoordinatorSnapshot(
     Map<String, ForeignServer> foreignServers,
@@ -32,7 +33,8 @@ record CoordinatorSnapshot(
     List<PartitionedTable> tables,
     List<Operation> operations,
     Map<String, OptionalLong> reltuples,
-    LocalDateTime clock) {
+    LocalDateTime clock,
+    String installation) {
   CoordinatorSnapshot {
     foreignServers = Map.copyOf(foreignServers);
     userMappings = List.copyOf(userMappings);

@@ -149,7 +149,8 @@ public final class Doctor {
         tables,
         operations(coordinator, catalog),
         reltuples,
-        catalog.server().localTimestamp());
+        catalog.server().localTimestamp(),
+        dev.strata.operation.ShardMover.installationTag(coordinator));
   }
 
   /** The journal, read without creating it: a coordinator Strata never moved data on has none. */

@@ -581,6 +581,7 @@ final class ServerChecks {
    * forever, a subscription keeps reconnecting.
    */
   private CheckResult orphanReplication(Database database) {
+    String prefix = "strata_shard_" + snapshot.installation() + "_";
     Set<Long> running = new HashSet<>();
     snapshot.operations().stream()
         .filter(op -> !op.state().isTerminal())
@@ -590,16 +591,24 @@ final class ServerChecks {
     List<String[]> objects =
         database.query(
             "SELECT 'publication', pubname FROM pg_catalog.pg_publication"
-                + " WHERE pubname ~ '^strata_shard_[0-9]+$'"
+                + " WHERE starts_with(pubname, ?)"
                 + " UNION ALL SELECT 'subscription', subname FROM pg_catalog.pg_subscription"
-                + " WHERE subname ~ '^strata_shard_[0-9]+$' AND subdbid = (SELECT oid FROM"
+                + " WHERE starts_with(subname, ?) AND subdbid = (SELECT oid FROM"
                 + " pg_catalog.pg_database WHERE datname = current_database())"
                 + " UNION ALL SELECT 'slot', slot_name FROM pg_catalog.pg_replication_slots"
-                + " WHERE slot_name ~ '^strata_shard_[0-9]+$' AND database = current_database()"
+                + " WHERE starts_with(slot_name::text, ?) AND database = current_database()"
                 + " ORDER BY 2, 1",
-            row -> new String[] {row.getString(1), row.getString(2)});
+            row -> new String[] {row.getString(1), row.getString(2)},
+            prefix,
+            prefix,
+            prefix);
     for (String[] object : objects) {
-      long id = Long.parseLong(object[1].substring("strata_shard_".length()));
+      long id;
+      try {
+        id = Long.parseLong(object[1].substring(prefix.length()));
+      } catch (NumberFormatException e) {
+        continue;
+      }
       if (running.contains(id)) {
         continue;
       }

@@ -85,6 +85,8 @@ public final class ShardMover {
    * @param ownership the shard's owner, grants and comment on the coordinator
    * @param sourceParent the shard's parent on its server, detached from it at the cut-over
    * @param split for a split, the two halves
+   * @param installation the coordinator's tag in replication object names ({@link
+   *     #installationTag})
    */
   record Context(
       Operation operation,
@@ -98,7 +100,8 @@ public final class ShardMover {
       Duration waitBound,
       CatalogReader.Ownership ownership,
       Optional<QualifiedName> sourceParent,
-      Optional<Split> split) {
+      Optional<Split> split,
+      String installation) {
 
     Context withOperation(Operation current) {
       return new Context(
@@ -113,7 +116,8 @@ public final class ShardMover {
           waitBound,
           ownership,
           sourceParent,
-          split);
+          split,
+          installation);
     }
 
     /** Where the copy is written: the shard, or for a split the table holding both halves. */
@@ -137,9 +141,13 @@ public final class ShardMover {
       return operation.remoteTable();
     }
 
-    /** The publication, subscription and replication slot: named after the operation. */
+    /**
+     * The publication, subscription and replication slot: named after the coordinator and the
+     * operation. Slot names are unique per server, and several coordinators (or databases) may move
+     * shards on the same server with the same operation ids.
+     */
     String replication() {
-      return "strata_shard_" + operation.id();
+      return "strata_shard_" + installation + "_" + operation.id();
     }
 
     /** The source table's name once it is retired. */
@@ -1005,7 +1013,7 @@ public final class ShardMover {
         SqlStatement.of(
             "CREATE FUNCTION "
                 + refusal.quoted()
-                + "() RETURNS trigger LANGUAGE plpgsql AS "
+                + "() RETURNS void LANGUAGE plpgsql AS "
                 + DollarQuote.quote(body)));
     statements.add(
         SqlStatement.of(
@@ -1016,13 +1024,22 @@ public final class ShardMover {
                 + " FROM "
                 + retired.quoted()
                 + " OFFSET 0"));
-    statements.add(
-        SqlStatement.of(
-            "CREATE TRIGGER strata_shard_moved INSTEAD OF INSERT OR UPDATE OR DELETE ON "
-                + shard.quoted()
-                + " FOR EACH ROW EXECUTE FUNCTION "
-                + refusal.quoted()
-                + "()"));
+    // Rules, not an INSTEAD OF trigger: with session_replication_role = replica a skipped trigger
+    // would drop the write without a word, while a skipped rule leaves a view that is not
+    // updatable, and PostgreSQL refuses the write.
+    for (String event : List.of("INSERT", "UPDATE", "DELETE")) {
+      statements.add(
+          SqlStatement.of(
+              "CREATE RULE strata_shard_moved_"
+                  + event.toLowerCase(java.util.Locale.ROOT)
+                  + " AS ON "
+                  + event
+                  + " TO "
+                  + shard.quoted()
+                  + " DO INSTEAD SELECT "
+                  + refusal.quoted()
+                  + "()"));
+    }
     String mappingUser = config.server(context.from()).mapping().user();
     if (!mappingUser.equals(config.server(context.from()).connection().user())) {
       statements.add(
@@ -1669,7 +1686,25 @@ public final class ShardMover {
             : config.timeouts().statement().multipliedBy(10),
         ownership,
         sourceParent,
-        split);
+        split,
+        installationTag(control));
+  }
+
+  /**
+   * Eight hex digits that tell this coordinator's database from any other: its database's OID and,
+   * where Strata's role may read it, the cluster's system identifier. Stable across restarts, so a
+   * resumed move finds the objects it created.
+   */
+  public static String installationTag(Database coordinator) {
+    return coordinator
+        .queryOne(
+            "SELECT substr(md5(concat_ws(':', (SELECT oid FROM pg_catalog.pg_database WHERE"
+                + " datname = current_database()), CASE WHEN"
+                + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') THEN"
+                + " (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END)), 1,"
+                + " 8)",
+            row -> row.getString(1))
+        .orElseThrow();
   }
 
   /**

@@ -190,4 +190,53 @@ class ShardFaultTest {
     }
     return plain;
   }
+
+  @Test
+  void doctorReportsReplicationObjectsOfShardMovesThatAreNotRunning() {
+    String tag;
+    try (var coordinator =
+        new dev.strata.connect.Database(
+            "coordinator", new Connections(fixture.config).coordinator())) {
+      tag = ShardMover.installationTag(coordinator);
+    }
+    String ours = "strata_shard_" + tag + "_4242";
+    // Another coordinator's move on the same server is none of this one's business.
+    String theirs = "strata_shard_" + (tag.equals("00000000") ? "11111111" : "00000000") + "_4242";
+    fixture.layout.sql(
+        fixture.layout.archiveA(),
+        "CREATE PUBLICATION " + ours + " FOR TABLE temperatures_shard_0_of_4",
+        "SELECT pg_create_logical_replication_slot('" + ours + "', 'pgoutput')",
+        "CREATE PUBLICATION " + theirs + " FOR TABLE temperatures_shard_0_of_4");
+    try {
+      var report =
+          new dev.strata.health.Doctor(
+                  new Connections(fixture.config), dev.strata.health.DoctorOptions.DEFAULTS)
+              .run();
+      var found = report.of(dev.strata.health.Check.ORPHAN_REPLICATION);
+      assertThat(found)
+          .filteredOn(r -> r.subject().equals("archive_a"))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.status()).isEqualTo(dev.strata.health.CheckStatus.WARN);
+                assertThat(r.evidence())
+                    .contains("publication " + ours)
+                    .contains("slot " + ours)
+                    .doesNotContain(theirs);
+                assertThat(r.fix().orElseThrow())
+                    .contains("DROP PUBLICATION \"" + ours + "\"")
+                    .contains("pg_drop_replication_slot('" + ours + "')");
+              });
+      assertThat(found)
+          .filteredOn(r -> r.subject().equals("archive_b"))
+          .singleElement()
+          .satisfies(r -> assertThat(r.status()).isEqualTo(dev.strata.health.CheckStatus.OK));
+    } finally {
+      fixture.layout.sql(
+          fixture.layout.archiveA(),
+          "DROP PUBLICATION " + ours,
+          "DROP PUBLICATION " + theirs,
+          "SELECT pg_drop_replication_slot('" + ours + "')");
+    }
+  }
 }

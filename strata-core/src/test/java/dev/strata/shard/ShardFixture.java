@@ -65,9 +65,11 @@ final class ShardFixture {
               server,
               "SELECT concat_ws(',', (SELECT string_agg('publication ' || pubname, ',') FROM"
                   + " pg_publication), (SELECT string_agg('subscription ' || subname, ',') FROM"
-                  + " pg_subscription), (SELECT string_agg('slot ' || slot_name, ',') FROM"
-                  + " pg_replication_slots), (SELECT string_agg('relation ' || relname, ',') FROM"
-                  + " pg_class WHERE relname LIKE '%moved%' OR relname LIKE 'strata%'))");
+                  + " pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname ="
+                  + " current_database())), (SELECT string_agg('slot ' || slot_name, ',') FROM"
+                  + " pg_replication_slots WHERE database = current_database()), (SELECT"
+                  + " string_agg('relation ' || relname, ',') FROM pg_class WHERE relname LIKE"
+                  + " '%moved%' OR relname LIKE 'strata%'))");
       if (objects != null && !objects.isEmpty()) {
         found.add(server.name() + ": " + objects);
       }
