@@ -26,7 +26,9 @@ class DryRunOptionTest {
           "analyze",
           "import",
           "attach",
-          "partition create");
+          "partition create",
+          "shard split",
+          "rebalance");
 
   /** Commands that only read, and why; every other command must be in MUTATING. */
   static final Map<String, String> READ_ONLY =
@@ -41,7 +43,8 @@ class DryRunOptionTest {
           Map.entry("doctor", "reads catalogs and settings"),
           Map.entry("grants", "prints the SQL; --apply runs it, and without it is the dry run"),
           Map.entry("demo", "its own embedded servers in a temporary directory"),
-          Map.entry("help", "prints help"));
+          Map.entry("help", "prints help"),
+          Map.entry("shard", "prints the usage of its subcommands"));
 
   @Test
   void everyMutatingCommandHasADryRunAndEveryCommandIsClassified() {

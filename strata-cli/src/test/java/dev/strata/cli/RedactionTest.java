@@ -76,6 +76,8 @@ class RedactionTest {
           "doctor",
           "doctor --json --deep",
           "drain archive_a --dry-run",
+          "rebalance emp --dry-run",
+          "shard split emp emp_2019 --dry-run",
           FAILING_MAPPING);
 
   @Test
@@ -184,6 +186,9 @@ class RedactionTest {
     commands.add(new String[] {"grants", "--apply"});
     commands.add(new String[] {"move", "emp", "emp_2019", "--to", "archive_a", "--dry-run"});
     commands.add(new String[] {"drain", "archive_a", "--dry-run"});
+    // emp is range-partitioned: both refuse it, after reading the configuration.
+    commands.add(new String[] {"rebalance", "emp", "--dry-run"});
+    commands.add(new String[] {"shard", "split", "emp", "emp_2019", "--dry-run"});
     commands.add(new String[] {"restore", "emp", "emp_2019", "--json"});
     commands.add(new String[] {"resume"});
     commands.add(new String[] {"abort", "999999"});

@@ -264,42 +264,22 @@ public final class ShardMover {
   /** Moves {@code shard} of {@code table} to {@code server}; resumes an unfinished move of it. */
   public MoveResult move(QualifiedName table, QualifiedName shard, String server) {
     config.server(server);
-    return withControl(
+    return startOrResume(
         shard,
-        (control, journal) -> {
-          Optional<Operation> unfinished = journal.unfinished(shard);
-          if (unfinished.isPresent()) {
-            Operation existing = unfinished.get();
-            if (existing.kind() != OperationKind.SHARD_MOVE || !existing.server().equals(server)) {
-              throw new StrataException(
-                  ErrorCode.CHECK_FAILED,
-                  shard.display()
-                      + " has an unfinished "
-                      + existing.kind().label()
-                      + " (operation "
-                      + existing.id()
-                      + ", at "
-                      + existing.state().label()
-                      + ")",
-                  "finish it with `strata resume "
-                      + existing.id()
-                      + "` or undo it with `strata abort "
-                      + existing.id()
-                      + "`");
-            }
-            return run(control, journal, existing);
-          }
-          Optional<MoveResult> done = alreadyOn(control, table, shard, server);
-          if (done.isPresent()) {
-            return done.get();
-          }
-          Operation operation = preflight(control, table, shard, server, Journal.nextId(control));
-          try (ActionRunner runner = runner(control, journal, operation.id())) {
-            runner.run(MoveRunner.intentActions(operation));
-          }
-          Failpoints.hit("shard_move.after_intent");
-          return run(control, journal, journal.find(operation.id()).orElseThrow());
-        });
+        OperationKind.SHARD_MOVE,
+        Optional.of(server),
+        control -> alreadyOn(control, table, shard, server),
+        (control, id) -> preflight(control, table, shard, server, id));
+  }
+
+  /** The statements a move would run, step by step, without changing anything. */
+  public List<PartitionMover.PlannedStep> planMove(
+      QualifiedName table, QualifiedName shard, String server) {
+    config.server(server);
+    return planned(
+        shard,
+        control -> alreadyOn(control, table, shard, server),
+        (control, id) -> preflight(control, table, shard, server, id));
   }
 
   /**
@@ -308,39 +288,85 @@ public final class ShardMover {
    */
   public MoveResult split(QualifiedName table, QualifiedName shard, Optional<String> server) {
     server.ifPresent(config::server);
-    return withControl(
+    return startOrResume(
         shard,
-        (control, journal) -> {
-          Optional<Operation> unfinished = journal.unfinished(shard);
-          if (unfinished.isPresent()) {
-            Operation existing = unfinished.get();
-            if (existing.kind() != OperationKind.SHARD_SPLIT
-                || (server.isPresent() && !existing.server().equals(server.get()))) {
-              throw unfinished(shard, existing);
-            }
-            return run(control, journal, existing);
-          }
-          Operation operation =
-              preflightSplit(control, table, shard, server, Journal.nextId(control));
-          try (ActionRunner runner = runner(control, journal, operation.id())) {
-            runner.run(MoveRunner.intentActions(operation));
-          }
-          Failpoints.hit("shard_split.after_intent");
-          return run(control, journal, journal.find(operation.id()).orElseThrow());
-        });
+        OperationKind.SHARD_SPLIT,
+        server,
+        control -> Optional.empty(),
+        (control, id) -> preflightSplit(control, table, shard, server, id));
   }
 
   /** The statements a split would run, step by step, without changing anything. */
   public List<PartitionMover.PlannedStep> planSplit(
       QualifiedName table, QualifiedName shard, Optional<String> server) {
     server.ifPresent(config::server);
+    return planned(
+        shard,
+        control -> Optional.empty(),
+        (control, id) -> preflightSplit(control, table, shard, server, id));
+  }
+
+  /** A request already fulfilled (a rerun after success): what to report. */
+  private interface Fulfilled {
+    Optional<MoveResult> check(Database control);
+  }
+
+  /** The checks before an operation that will get {@code id}, and the operation to record. */
+  private interface Preflight {
+    Operation check(Database control, long id);
+  }
+
+  /**
+   * Under the shard's lock: resumes an unfinished operation of the same kind (and server), reports
+   * a fulfilled request, or checks, records and runs a new operation.
+   */
+  private MoveResult startOrResume(
+      QualifiedName shard,
+      OperationKind kind,
+      Optional<String> server,
+      Fulfilled fulfilled,
+      Preflight preflight) {
+    return withControl(
+        shard,
+        (control, journal) -> {
+          Optional<Operation> unfinished = journal.unfinished(shard);
+          if (unfinished.isPresent()) {
+            Operation existing = unfinished.get();
+            if (existing.kind() != kind
+                || (server.isPresent() && !existing.server().equals(server.get()))) {
+              throw unfinished(shard, existing);
+            }
+            return run(control, journal, existing);
+          }
+          Optional<MoveResult> done = fulfilled.check(control);
+          if (done.isPresent()) {
+            return done.get();
+          }
+          Operation operation = preflight.check(control, Journal.nextId(control));
+          try (ActionRunner runner = runner(control, journal, operation.id())) {
+            runner.run(MoveRunner.intentActions(operation));
+          }
+          Failpoints.hit(kind.label() + ".after_intent");
+          return run(control, journal, journal.find(operation.id()).orElseThrow());
+        });
+  }
+
+  /** The same, planned only: the steps an unfinished or new operation would run. */
+  private List<PartitionMover.PlannedStep> planned(
+      QualifiedName shard, Fulfilled fulfilled, Preflight preflight) {
     try (Database control = coordinator()) {
       Optional<Operation> unfinished = new Journal(control).unfinished(shard);
       if (unfinished.isPresent()) {
         return planFrom(control, unfinished.get());
       }
-      Operation operation =
-          preflightSplit(control, table, shard, server, Journal.predictedNextId(control));
+      Optional<MoveResult> done = fulfilled.check(control);
+      if (done.isPresent()) {
+        return List.of(
+            new PartitionMover.PlannedStep(
+                PartitionMover.PlannedStep.NOTHING_TO_DO + done.get().nothingToDo().orElse(""),
+                List.of()));
+      }
+      Operation operation = preflight.check(control, Journal.predictedNextId(control));
       List<PartitionMover.PlannedStep> steps = new ArrayList<>();
       steps.add(
           new PartitionMover.PlannedStep(
@@ -366,34 +392,6 @@ public final class ShardMover {
             + "` or undo it with `strata abort "
             + existing.id()
             + "`");
-  }
-
-  /** The statements a move would run, step by step, without changing anything. */
-  public List<PartitionMover.PlannedStep> planMove(
-      QualifiedName table, QualifiedName shard, String server) {
-    config.server(server);
-    try (Database control = coordinator()) {
-      Journal journal = new Journal(control);
-      Optional<Operation> unfinished = journal.unfinished(shard);
-      if (unfinished.isPresent()) {
-        return planFrom(control, unfinished.get());
-      }
-      Optional<MoveResult> done = alreadyOn(control, table, shard, server);
-      if (done.isPresent()) {
-        return List.of(
-            new PartitionMover.PlannedStep(
-                PartitionMover.PlannedStep.NOTHING_TO_DO + done.get().nothingToDo().orElse(""),
-                List.of()));
-      }
-      Operation operation =
-          preflight(control, table, shard, server, Journal.predictedNextId(control));
-      List<PartitionMover.PlannedStep> steps = new ArrayList<>();
-      steps.add(
-          new PartitionMover.PlannedStep(
-              "intent", ActionText.lines(MoveRunner.intentActions(operation))));
-      steps.addAll(planFrom(control, operation));
-      return steps;
-    }
   }
 
   /** Continues an unfinished shard move (called by {@code strata resume} and {@code apply}). */
@@ -862,13 +860,9 @@ public final class ShardMover {
     inLock.add(
         new Action.CatchUp(
             context.source(), context.target(), context.replication(), context.waitBound()));
-    inLock.add(
-        new Action.Parallel(
-            List.of(
-                context.fingerprint(context.cutover(), context.fromTable(), Action.Slot.SOURCE),
-                context.fingerprint(context.target(), context.toTable(), Action.Slot.TARGET))));
-    inLock.add(
-        new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
+    inLock.addAll(
+        sameRows(
+            context, context.cutover(), context.fromTable(), context.target(), context.toTable()));
     return verifiedCutover(context, inLock);
   }
 
@@ -886,13 +880,13 @@ public final class ShardMover {
             context.targetBulk(),
             MoveStatements.copyIn(context.toTable(), context.columns(), false),
             Optional.empty()));
-    inLock.add(
-        new Action.Parallel(
-            List.of(
-                context.fingerprint(context.cutover(), context.fromTable(), Action.Slot.SOURCE),
-                context.fingerprint(context.targetBulk(), context.toTable(), Action.Slot.TARGET))));
-    inLock.add(
-        new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
+    inLock.addAll(
+        sameRows(
+            context,
+            context.cutover(),
+            context.fromTable(),
+            context.targetBulk(),
+            context.toTable()));
     return verifiedCutover(context, inLock);
   }
 
@@ -954,15 +948,29 @@ public final class ShardMover {
     return actions;
   }
 
-  private List<Action> verifyRetired(Context context) {
-    List<Action> actions = new ArrayList<>();
-    actions.add(
+  /**
+   * Both copies fingerprinted at the same time, the source's into {@code SOURCE}, and compared: the
+   * same rows, or the move stops with {@link Action.Failure#COPY_MISMATCH}.
+   */
+  private static List<Action> sameRows(
+      Context context,
+      Session sourceSession,
+      QualifiedName source,
+      Session targetSession,
+      QualifiedName target) {
+    return List.of(
         new Action.Parallel(
             List.of(
-                context.fingerprint(context.source(), context.retired(), Action.Slot.SOURCE),
-                context.fingerprint(context.targetBulk(), context.toTable(), Action.Slot.TARGET))));
-    actions.add(
+                context.fingerprint(sourceSession, source, Action.Slot.SOURCE),
+                context.fingerprint(targetSession, target, Action.Slot.TARGET))),
         new Action.Compare(Action.Slot.SOURCE, Action.Slot.TARGET, Action.Failure.COPY_MISMATCH));
+  }
+
+  private List<Action> verifyRetired(Context context) {
+    List<Action> actions = new ArrayList<>();
+    actions.addAll(
+        sameRows(
+            context, context.source(), context.retired(), context.targetBulk(), context.toTable()));
     return actions;
   }
 
@@ -1056,6 +1064,19 @@ public final class ShardMover {
                 + " IS "
                 + Identifiers.literal(context.operation().ownerTag())));
     return statements;
+  }
+
+  /** The view that stood in for a retired shard, and the function its rules call. */
+  private static List<SqlStatement> dropRefusal(Context context) {
+    return List.of(
+        SqlStatement.of("DROP VIEW IF EXISTS " + context.fromTable().quoted()),
+        SqlStatement.of("DROP FUNCTION IF EXISTS " + context.refusal().quoted() + "()"));
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    List<T> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
   }
 
   /** The cut-over's record: verified, with the source's fingerprint. */
@@ -1254,10 +1275,9 @@ public final class ShardMover {
             source,
             runs(
                 source,
-                List.of(
-                    SqlStatement.of("DROP VIEW IF EXISTS " + context.fromTable().quoted()),
-                    SqlStatement.of("DROP FUNCTION IF EXISTS " + context.refusal().quoted() + "()"),
-                    SqlStatement.of("DROP TABLE " + context.retired().quoted()))),
+                concat(
+                    dropRefusal(context),
+                    List.of(SqlStatement.of("DROP TABLE " + context.retired().quoted())))),
             Action.Ending.COMMIT));
     actions.add(
         new Action.IfTable(
@@ -1364,17 +1384,18 @@ public final class ShardMover {
                     source,
                     runs(
                         source,
-                        List.of(
-                            SqlStatement.of("DROP VIEW IF EXISTS " + context.fromTable().quoted()),
-                            SqlStatement.of(
-                                "DROP FUNCTION IF EXISTS " + context.refusal().quoted() + "()"),
-                            SqlStatement.of(
-                                "ALTER TABLE "
-                                    + context.retired().quoted()
-                                    + " RENAME TO "
-                                    + Identifiers.quote(context.fromTable().name())),
-                            SqlStatement.of(
-                                "COMMENT ON TABLE " + context.fromTable().quoted() + " IS NULL"))),
+                        concat(
+                            dropRefusal(context),
+                            List.of(
+                                SqlStatement.of(
+                                    "ALTER TABLE "
+                                        + context.retired().quoted()
+                                        + " RENAME TO "
+                                        + Identifiers.quote(context.fromTable().name())),
+                                SqlStatement.of(
+                                    "COMMENT ON TABLE "
+                                        + context.fromTable().quoted()
+                                        + " IS NULL")))),
                     Action.Ending.COMMIT))));
     // Back under its parent on the server (detached at the cut-over).
     context
@@ -1468,8 +1489,11 @@ public final class ShardMover {
     return partition;
   }
 
-  private Operation preflight(
-      Database control, QualifiedName table, QualifiedName shard, String server, long id) {
+  /** Where a shard is: its foreign partition, its server, and its table there. */
+  private record Located(
+      PartitionedTable parent, Partition partition, String from, QualifiedName remote) {}
+
+  private Located locate(Database control, QualifiedName table, QualifiedName shard) {
     PartitionedTable parent = new CatalogReader(control).partitionedTable(table);
     Partition partition = requireShard(parent, shard);
     Tier.Foreign foreign = partition.foreign().orElseThrow();
@@ -1483,7 +1507,17 @@ public final class ShardMover {
               + ", which is not under servers in the config",
           "add " + from + " under servers, with its url, so Strata can read the shard there");
     }
-    QualifiedName remote = QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable());
+    return new Located(
+        parent, partition, from, QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable()));
+  }
+
+  private Operation preflight(
+      Database control, QualifiedName table, QualifiedName shard, String server, long id) {
+    Located located = locate(control, table, shard);
+    PartitionedTable parent = located.parent();
+    Partition partition = located.partition();
+    String from = located.from();
+    QualifiedName remote = located.remote();
     try (Database source = new Database(from, connections.server(from))) {
       CatalogReader catalog = new CatalogReader(source);
       Optional<CatalogReader.Relation> relation = catalog.findRelation(remote);
@@ -1550,27 +1584,17 @@ public final class ShardMover {
       Optional<String> server,
       long id) {
     CatalogReader catalog = new CatalogReader(control);
-    PartitionedTable parent = catalog.partitionedTable(table);
-    Partition partition = requireShard(parent, shard);
+    Located located = locate(control, table, shard);
+    Partition partition = located.partition();
     if (!(partition.bound() instanceof PartitionBound.Hash hash)) {
       throw new StrataException(
           ErrorCode.USAGE,
           shard.display() + " is a list shard; only hash shards split",
           "give the values a shard of their own under shard_by.lists instead");
     }
-    Tier.Foreign foreign = partition.foreign().orElseThrow();
-    String from = foreign.server();
+    String from = located.from();
     String to = server.orElse(from);
-    if (!config.servers().containsKey(from)) {
-      throw new StrataException(
-          ErrorCode.CONFIG,
-          shard.display()
-              + " is on foreign server "
-              + from
-              + ", which is not under servers in the config",
-          "add " + from + " under servers, with its url, so Strata can read the shard there");
-    }
-    QualifiedName remote = QualifiedName.of(foreign.remoteSchema(), foreign.remoteTable());
+    QualifiedName remote = located.remote();
     boolean inPlace = to.equals(from);
     Split split = Split.of(table, hash, inPlace);
     for (QualifiedName half : List.of(split.low(), split.high())) {
