@@ -141,20 +141,27 @@ final class TableBinder {
     Optional<ShardBy> shardBy = bindShardBy(table, path);
     List<String> shardsOn = bindShardsOn(table, path, shardByWritten, shardServers);
     references.addAll(shardServers);
-    if (shardByWritten && table.hasValue("partition_by")) {
+    if (shardByWritten && (table.hasValue("hot") || table.hasValue("archive_to"))) {
       findings.problem(
           path + ".shard_by",
           reader.originOf(path + ".shard_by"),
-          "cannot be combined with partition_by yet: a table is either range-partitioned with a"
-              + " lifecycle or sharded; shard a table whose periods are sharded by hand with"
-              + " `strata attach`");
+          "cannot be combined with hot or archive_to: a sharded table's rows are on its shard"
+              + " servers already; with partition_by, retention retires whole periods and their"
+              + " shards");
     }
-    if (shardByWritten && (table.hasValue("hot") || table.hasValue("retention"))) {
+    if (shardByWritten && table.hasValue("export_before_retire")) {
       findings.problem(
-          path + ".shard_by",
-          reader.originOf(path + ".shard_by"),
-          "cannot be combined with hot or retention: those retire or archive time ranges, and a"
-              + " sharded table has none (add partition_by for that)");
+          path + ".export_before_retire",
+          reader.originOf(path + ".export_before_retire"),
+          "is not supported for sharded tables yet: a retired period's shards are dropped on"
+              + " their servers without an export");
+    }
+    if (shardByWritten && table.hasValue("retention") && !table.hasValue("partition_by")) {
+      findings.problem(
+          path + ".retention",
+          reader.originOf(path + ".retention"),
+          "needs partition_by: retention retires whole periods, and a table sharded without"
+              + " partition_by has none");
     }
 
     boolean hotWritten = table.hasValue("hot");
@@ -174,7 +181,7 @@ final class TableBinder {
           "has no effect without hot, which says when a partition is archived; add e.g. hot: 1"
               + " year");
     }
-    if (retentionWritten && !hotWritten) {
+    if (retentionWritten && !hotWritten && !shardByWritten) {
       findings.problem(
           path + ".retention",
           reader.originOf(path + ".retention"),

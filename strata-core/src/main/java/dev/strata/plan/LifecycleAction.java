@@ -41,11 +41,15 @@ public sealed interface LifecycleAction {
     }
   }
 
-  /** A shard to create or adopt on its server, and its foreign partition on the coordinator. */
-  record CreateShard(dev.strata.shard.ShardSetup setup) implements LifecycleAction {
+  /**
+   * A change to a sharded table, as statements per server: a shard to create or adopt ({@code
+   * shard}), a period created with its shards ({@code premake}), or a period retired with its
+   * shards ({@code retire}).
+   */
+  record ShardChange(String kind, dev.strata.shard.ShardSetup setup) implements LifecycleAction {
     @Override
     public String kind() {
-      return "shard";
+      return kind;
     }
 
     @Override

@@ -154,7 +154,7 @@ public final class LifecycleExecutor {
   private void run(Database control, LifecycleAction action) {
     if (action instanceof LifecycleAction.ServerSetup setup) {
       ActionExecutor.execute(control, List.of(setup.action()), a -> {});
-    } else if (action instanceof LifecycleAction.CreateShard shard) {
+    } else if (action instanceof LifecycleAction.ShardChange shard) {
       dev.strata.shard.ShardSetups.run(connections, shard.setup());
     } else if (action instanceof LifecycleAction.Resume resume) {
       new PartitionMover(connections, progress).resume(resume.operation());
@@ -229,7 +229,7 @@ public final class LifecycleExecutor {
     if (action instanceof LifecycleAction.ServerSetup setup) {
       return render(setup.action().statements());
     }
-    if (action instanceof LifecycleAction.CreateShard shard) {
+    if (action instanceof LifecycleAction.ShardChange shard) {
       return dev.strata.shard.ShardSetups.sql(shard.setup());
     }
     if (action instanceof LifecycleAction.CreatePartition create) {

@@ -92,11 +92,13 @@ public final class LifecyclePlanner {
 
       List<LifecycleAction> shards = new ArrayList<>();
       for (TableConfig table : config.tables().values()) {
-        if (table.sharded()) {
+        if (table.sharded() && table.partitionBy().isEmpty()) {
           dev.strata.shard.ShardPlanner.TablePlan shardPlan =
               new dev.strata.shard.ShardPlanner(connections).plan(table, coordinator);
-          shardPlan.shards().forEach(s -> shards.add(new LifecycleAction.CreateShard(s)));
+          shardPlan.shards().forEach(s -> shards.add(new LifecycleAction.ShardChange("shard", s)));
           warnings.addAll(shardPlan.warnings());
+        } else if (table.sharded()) {
+          planShardedPeriods(table, catalog, coordinator, now, shards, warnings);
         }
       }
       actions.addAll(shards);
@@ -173,6 +175,134 @@ public final class LifecyclePlanner {
       }
     }
     return new LifecyclePlan(now, actions, warnings);
+  }
+
+  /**
+   * A table partitioned by time whose every period is sharded: the lifecycle decides which periods
+   * to premake and retire, as for any table; each new period is created partitioned by the shard
+   * key, with its shards, in one action, and a retired period goes with every shard of it. An
+   * existing period missing shards gets them.
+   */
+  private void planShardedPeriods(
+      TableConfig table,
+      CatalogReader catalog,
+      Database coordinator,
+      LocalDateTime now,
+      List<LifecycleAction> out,
+      List<String> warnings) {
+    List<LifecycleAction> moves = new ArrayList<>();
+    List<LifecycleAction> premakes = new ArrayList<>();
+    List<LifecycleAction.Archive> archives = new ArrayList<>();
+    List<LifecycleAction.Retire> retires = new ArrayList<>();
+    int warned = warnings.size();
+    planTable(table, catalog, coordinator, now, moves, premakes, archives, retires, warnings);
+    PartitionedTable parent;
+    try {
+      parent = catalog.partitionedTable(table.name());
+    } catch (StrataException e) {
+      return;
+    }
+    if (warnings.size() > warned && premakes.isEmpty() && retires.isEmpty()) {
+      return;
+    }
+    dev.strata.config.ShardBy shardBy = table.shardBy().orElseThrow();
+    dev.strata.shard.ShardPlanner planner = new dev.strata.shard.ShardPlanner(connections);
+    Set<QualifiedName> retiring = new HashSet<>();
+    retires.forEach(r -> retiring.add(r.partition()));
+    for (Partition period : parent.partitions()) {
+      if (period.isDefault() || retiring.contains(period.name())) {
+        continue;
+      }
+      if (!period.subPartitioned()) {
+        warnings.add(
+            period.name().display()
+                + " is not partitioned by "
+                + shardBy.column()
+                + ", so its rows are not sharded; only periods Strata creates are");
+        continue;
+      }
+      dev.strata.shard.ShardPlanner.TablePlan shards =
+          planner.plan(periodConfig(table, period.name()), coordinator);
+      shards.shards().forEach(s -> out.add(new LifecycleAction.ShardChange("shard", s)));
+      warnings.addAll(shards.warnings());
+    }
+    out.addAll(moves);
+    for (LifecycleAction action : premakes) {
+      LifecycleAction.CreatePartition create = (LifecycleAction.CreatePartition) action;
+      PartitionStrategy strategy =
+          shardBy.method() == dev.strata.config.ShardBy.Method.HASH
+              ? PartitionStrategy.HASH
+              : PartitionStrategy.LIST;
+      PartitionedTable period =
+          new PartitionedTable(
+              create.partition(),
+              strategy,
+              List.of(shardBy.column()),
+              strategy.name() + " (" + shardBy.column() + ")",
+              parent.columns(),
+              List.of(),
+              List.of());
+      dev.strata.shard.ShardPlanner.TablePlan shards =
+          planner.plan(periodConfig(table, create.partition()), coordinator, Optional.of(period));
+      warnings.addAll(shards.warnings());
+      List<dev.strata.shard.ServerStatements> steps = new ArrayList<>();
+      steps.add(
+          dev.strata.shard.ServerStatements.of(
+              Connections.COORDINATOR,
+              List.of(
+                  "CREATE TABLE "
+                      + create.partition().quoted()
+                      + " PARTITION OF "
+                      + table.name().quoted()
+                      + " "
+                      + create.bounds().toSql()
+                      + " PARTITION BY "
+                      + strategy.name()
+                      + " ("
+                      + dev.strata.sql.Identifiers.quote(shardBy.column())
+                      + ")")));
+      shards.shards().forEach(s -> steps.addAll(s.steps()));
+      out.add(
+          new LifecycleAction.ShardChange(
+              "premake",
+              new dev.strata.shard.ShardSetup(
+                  table.name(),
+                  create.partition(),
+                  Connections.COORDINATOR,
+                  "create "
+                      + create.partition().display()
+                      + " "
+                      + create.bounds()
+                      + " with its "
+                      + shards.shards().stream()
+                          .filter(s -> !s.server().equals(Connections.COORDINATOR))
+                          .count()
+                      + " shards",
+                  steps,
+                  create.reason())));
+    }
+    for (LifecycleAction.Retire retire : retires) {
+      dev.strata.shard.ShardedPeriods.retire(
+              connections, catalog, table, retire.partition(), retire.reason(), warnings)
+          .ifPresent(setup -> out.add(new LifecycleAction.ShardChange("retire", setup)));
+    }
+  }
+
+  /** The config of one period of a time-partitioned sharded table, as its shards' parent. */
+  private static TableConfig periodConfig(TableConfig table, QualifiedName period) {
+    return new TableConfig(
+        period,
+        Optional.empty(),
+        0,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        false,
+        java.time.Duration.ZERO,
+        table.shardBy(),
+        table.shardsOn());
   }
 
   private void planTable(

@@ -11,7 +11,7 @@ public record ServerStatements(String server, List<SqlStatement> statements) {
     statements = List.copyOf(statements);
   }
 
-  static ServerStatements of(String server, List<String> statements) {
+  public static ServerStatements of(String server, List<String> statements) {
     return new ServerStatements(server, statements.stream().map(SqlStatement::of).toList());
   }
 }

@@ -47,13 +47,22 @@ public final class ShardPlanner {
 
   /** The desired shards of {@code table}, with the shards the coordinator already has. */
   public TablePlan plan(TableConfig table, Database coordinator) {
+    return plan(table, coordinator, Optional.empty());
+  }
+
+  /**
+   * The same, for a parent that {@code assumed} describes instead of the catalog: a period of a
+   * time-partitioned sharded table that the same action creates first.
+   */
+  public TablePlan plan(
+      TableConfig table, Database coordinator, Optional<PartitionedTable> assumed) {
     ShardBy shardBy = table.shardBy().orElseThrow();
     List<String> warnings = new ArrayList<>();
     List<ShardSetup> setups = new ArrayList<>();
     CatalogReader catalog = new CatalogReader(coordinator);
     PartitionedTable parent;
     try {
-      parent = catalog.partitionedTable(table.name());
+      parent = assumed.isPresent() ? assumed.get() : catalog.partitionedTable(table.name());
     } catch (StrataException e) {
       warnings.add(
           table.name().display()

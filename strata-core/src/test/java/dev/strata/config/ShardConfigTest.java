@@ -104,17 +104,33 @@ class ShardConfigTest {
   }
 
   @Test
-  void shardingDoesNotMixWithARangeLifecycleYet() {
+  void aTimePartitionedShardedTableTakesRetentionButNotHot() {
+    TableConfig periods =
+        load(table(
+                "shard_by: {column: city, shards: 2}\nshards_on: [archive_1]\n"
+                    + "partition_by: {column: t, interval: 1 month}\nretention: 1 year"))
+            .tables()
+            .values()
+            .iterator()
+            .next();
+    assertThat(periods.partitionBy()).isPresent();
+    assertThat(periods.retention()).isPresent();
     List<ConfigProblem> found =
         problems(
             table(
                 "shard_by: {column: city, shards: 2}\nshards_on: [archive_1]\n"
                     + "partition_by: {column: t, interval: 1 year}\nhot: 1 year\narchive_to:"
-                    + " archive_1"));
+                    + " archive_1\nretention: 2 years\nexport_before_retire: ./exports"));
     assertThat(found)
         .extracting(ConfigProblem::describe)
-        .anyMatch(p -> p.contains("cannot be combined with partition_by yet"))
-        .anyMatch(p -> p.contains("cannot be combined with hot or retention"));
+        .anyMatch(p -> p.contains("cannot be combined with hot or archive_to"))
+        .anyMatch(p -> p.contains("export_before_retire") && p.contains("not supported"));
+    assertThat(
+            problem(
+                    table(
+                        "shard_by: {column: city, shards: 2}\nshards_on: [archive_1]\nretention: 1 year"))
+                .describe())
+        .contains("needs partition_by");
   }
 
   @Test
