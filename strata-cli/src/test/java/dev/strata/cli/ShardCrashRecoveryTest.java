@@ -122,17 +122,7 @@ class ShardCrashRecoveryTest {
   static void assertConverged(String before, String shard, String server) throws SQLException {
     assertThat(fingerprint()).as("rows through the parent").isEqualTo(before);
     assertThat(serverOf(shard)).isEqualTo(server);
-    assertThat(
-            query(
-                main,
-                "SELECT string_agg(pg_get_expr(c.relpartbound, c.oid), ', ' ORDER BY c.relname)"
-                    + " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-                    + " WHERE i.inhparent = 'temperatures'::regclass"))
-        .as("one shard per hash remainder")
-        .isEqualTo(
-            "FOR VALUES WITH (modulus 4, remainder 0), FOR VALUES WITH (modulus 4, remainder 1),"
-                + " FOR VALUES WITH (modulus 4, remainder 2), FOR VALUES WITH (modulus 4,"
-                + " remainder 3)");
+    assertCoveredOnce();
     assertThat(
             query(
                 main,
@@ -160,6 +150,30 @@ class ShardCrashRecoveryTest {
       assertThat(query(each, "SELECT count(*) FROM pg_class WHERE relname = '" + shard + "'"))
           .as(shard + " on " + each.name())
           .isEqualTo(holds ? "1" : "0");
+    }
+  }
+
+  /** Every hash value of the table has exactly one shard (moduli may differ after splits). */
+  static void assertCoveredOnce() throws SQLException {
+    String bounds =
+        query(
+            main,
+            "SELECT string_agg(pg_get_expr(c.relpartbound, c.oid), ';') FROM pg_inherits i JOIN"
+                + " pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'temperatures'::regclass");
+    List<int[]> shards = new ArrayList<>();
+    var matcher =
+        java.util.regex.Pattern.compile("modulus (\\d+), remainder (\\d+)").matcher(bounds);
+    int largest = 1;
+    while (matcher.find()) {
+      int[] shard = {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))};
+      shards.add(shard);
+      largest = Math.max(largest, shard[0]);
+    }
+    for (int residue = 0; residue < largest; residue++) {
+      int value = residue;
+      assertThat(shards.stream().filter(s -> value % s[0] == s[1]).count())
+          .as("shards covering hash remainder " + residue + " of " + largest + ": " + bounds)
+          .isEqualTo(1);
     }
   }
 
@@ -218,5 +232,112 @@ class ShardCrashRecoveryTest {
             + " (SELECT 'city_' || g AS c, g FROM generate_series(0, 300) g) s"
             + " WHERE satisfies_hash_partition('temperatures'::regclass, 4, 2, c) LIMIT 1");
     sql(main, "DELETE FROM temperatures WHERE id > 99000000");
+  }
+
+  @ParameterizedTest(name = "shard split halted at {0}, then run again")
+  @ValueSource(
+      strings = {
+        "shard_split.after_intent=halt",
+        "shard_split.after_target=halt",
+        "shard_split.after_copy=halt",
+        "shard_split.before_cutover_commit=halt",
+        "shard_split.after_cutover=halt",
+        "shard_split.before_swap_commit=halt",
+        "shard_split.after_swap=halt"
+      })
+  void aShardSplitConvergesAfterAHalt(String failpoint) throws Exception {
+    // Each case splits the shard of the smallest modulus left (shard 3 first: 1 and 2 are
+    // the move cases' own), onto the other server.
+    String shard =
+        query(
+            main,
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE"
+                + " i.inhparent = 'temperatures'::regclass AND c.relname NOT IN"
+                + " ('temperatures_shard_1_of_4', 'temperatures_shard_2_of_4') ORDER BY"
+                + " (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'modulus (\\d+)'))[1]::int"
+                + " DESC, c.relname LIMIT 1");
+    String before = fingerprint();
+    String to = otherServer(serverOf(shard));
+    String[] command = {"shard", "split", "temperatures", shard, "--to", to};
+    assertThat(HaltingRun.run(config, scratch, failpoint, command)).isEqualTo(137);
+    CliRun rerun = CliRun.run(Map.of(), withConfig(command));
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertThat(fingerprint()).isEqualTo(before);
+    assertCoveredOnce();
+    assertThat(query(main, "SELECT coalesce(to_regclass('public." + shard + "')::text, '')"))
+        .isEmpty();
+    assertThat(
+            query(
+                main,
+                "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
+        .isEqualTo("0");
+    for (LocalServer each : shardServers) {
+      assertThat(
+              query(
+                  each,
+                  "SELECT concat_ws(',', (SELECT string_agg(pubname, ',') FROM pg_publication),"
+                      + " (SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE"
+                      + " database = current_database()), (SELECT string_agg(relname, ',') FROM"
+                      + " pg_class WHERE relname LIKE '%moved%' OR relname LIKE '%split%'))"))
+          .as("leftovers on " + each.name())
+          .isEmpty();
+    }
+  }
+
+  @ParameterizedTest(name = "rebalance halted at {0}, then run again")
+  @ValueSource(
+      strings = {
+        "shard_move.after_copy=halt",
+        "shard_move.before_cutover_commit=halt",
+        "shard_move.before_swap_commit=halt"
+      })
+  void aRebalanceConvergesAfterAHalt(String failpoint) throws Exception {
+    // Everything onto one server, then back: each rebalance has moves to halt in.
+    for (String onto : List.of("[archive_a]", "[archive_a, archive_b]")) {
+      Path narrowed = Files.createTempFile(scratch, "shard-rebalance", ".yaml");
+      Files.writeString(
+          narrowed,
+          Files.readString(config)
+              .replace("shards_on: [archive_a, archive_b]", "shards_on: " + onto),
+          StandardCharsets.UTF_8);
+      String before = fingerprint();
+      assertThat(
+              HaltingRun.run(
+                  narrowed, scratch, failpoint, "rebalance", "temperatures", "--by", "count"))
+          .isEqualTo(137);
+      CliRun rerun =
+          CliRun.run(
+              Map.of(),
+              "rebalance",
+              "temperatures",
+              "--by",
+              "count",
+              "-c",
+              narrowed.toString(),
+              "--quiet");
+      assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+      assertThat(fingerprint()).isEqualTo(before);
+      assertCoveredOnce();
+      CliRun again =
+          CliRun.run(
+              Map.of(), "rebalance", "temperatures", "--by", "count", "-c", narrowed.toString());
+      assertThat(again.out()).contains("nothing to move");
+      assertThat(
+              query(
+                  main,
+                  "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
+          .isEqualTo("0");
+      for (LocalServer each : shardServers) {
+        assertThat(
+                query(
+                    each,
+                    "SELECT concat_ws(',', (SELECT string_agg(pubname, ',') FROM pg_publication),"
+                        + " (SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE"
+                        + " database = current_database()), (SELECT string_agg(relname, ',') FROM"
+                        + " pg_class WHERE relname LIKE '%moved%'))"))
+            .as("leftovers on " + each.name())
+            .isEmpty();
+      }
+    }
   }
 }
