@@ -87,6 +87,9 @@ public final class ShardMover {
    * @param split for a split, the two halves
    * @param installation the coordinator's tag in replication object names ({@link
    *     #installationTag})
+   * @param targetParent what the copy becomes a partition of on the target: the parent of the
+   *     coordinator's name, or the table of halves of an earlier split that covers the shard's hash
+   *     values there
    */
   record Context(
       Operation operation,
@@ -101,7 +104,8 @@ public final class ShardMover {
       CatalogReader.Ownership ownership,
       Optional<QualifiedName> sourceParent,
       Optional<Split> split,
-      String installation) {
+      String installation,
+      QualifiedName targetParent) {
 
     Context withOperation(Operation current) {
       return new Context(
@@ -117,7 +121,8 @@ public final class ShardMover {
           ownership,
           sourceParent,
           split,
-          installation);
+          installation,
+          targetParent);
     }
 
     /** Where the copy is written: the shard, or for a split the table holding both halves. */
@@ -648,7 +653,7 @@ public final class ShardMover {
         "CREATE TABLE "
             + context.container().quoted()
             + (attached
-                ? " PARTITION OF " + parent.quoted() + " " + context.bound().sql()
+                ? " PARTITION OF " + context.targetParent().quoted() + " " + context.bound().sql()
                 : " (" + MoveStatements.columnDefinitions(context.columns()) + ")")
             + (context.split().isPresent() ? " PARTITION BY HASH (" + key + ")" : "");
     create.add(new Action.Run(target, SqlStatement.of(container)));
@@ -1711,7 +1716,41 @@ public final class ShardMover {
         ownership,
         sourceParent,
         split,
-        installationTag(control));
+        installationTag(control),
+        targetParent(operation, PartitionBound.parse(operation.bound())));
+  }
+
+  /**
+   * On the target, the partitioned table the shard goes under: the parent of the coordinator's
+   * name, or, when an earlier split left a table of halves there whose bound covers the shard's
+   * hash values, that table (a shard beside it would overlap it).
+   */
+  private QualifiedName targetParent(Operation operation, PartitionBound bound) {
+    QualifiedName parent = operation.parent();
+    if (!(bound instanceof PartitionBound.Hash hash)) {
+      return parent;
+    }
+    try (Database target =
+        new Database(operation.server(), connections.server(operation.server()))) {
+      CatalogReader catalog = new CatalogReader(target);
+      while (catalog.findRelation(parent).filter(r -> r.kind().equals("p")).isPresent()) {
+        Optional<QualifiedName> deeper = Optional.empty();
+        for (Partition child : catalog.partitionedTable(parent).partitions()) {
+          if (child.subPartitioned()
+              && !child.name().equals(operation.remoteTable())
+              && child.bound() instanceof PartitionBound.Hash covering
+              && hash.modulus() % covering.modulus() == 0
+              && hash.remainder() % covering.modulus() == covering.remainder()) {
+            deeper = Optional.of(child.name());
+          }
+        }
+        if (deeper.isEmpty()) {
+          return parent;
+        }
+        parent = deeper.get();
+      }
+      return parent;
+    }
   }
 
   /**
