@@ -1717,7 +1717,10 @@ public final class ShardMover {
         sourceParent,
         split,
         installationTag(control),
-        targetParent(operation, PartitionBound.parse(operation.bound())));
+        // Read on the target only for the step that creates the copy: an abort must not need it.
+        operation.state() == OperationState.INTENT
+            ? targetParent(operation, PartitionBound.parse(operation.bound()))
+            : operation.parent());
   }
 
   /**
