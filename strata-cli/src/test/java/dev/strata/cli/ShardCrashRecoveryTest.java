@@ -153,6 +153,21 @@ class ShardCrashRecoveryTest {
     }
   }
 
+  /** No publication, slot, retired table or table of halves in the making on any server. */
+  static void assertNoLeftovers() throws SQLException {
+    for (LocalServer each : shardServers) {
+      assertThat(
+              query(
+                  each,
+                  "SELECT concat_ws(',', (SELECT string_agg(pubname, ',') FROM pg_publication),"
+                      + " (SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE"
+                      + " database = current_database()), (SELECT string_agg(relname, ',') FROM"
+                      + " pg_class WHERE relname LIKE '%moved%' OR relname LIKE '%split%'))"))
+          .as("leftovers on " + each.name())
+          .isEmpty();
+    }
+  }
+
   /** Every hash value of the table has exactly one shard (moduli may differ after splits). */
   static void assertCoveredOnce() throws SQLException {
     String bounds =
@@ -271,17 +286,7 @@ class ShardCrashRecoveryTest {
                 main,
                 "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
         .isEqualTo("0");
-    for (LocalServer each : shardServers) {
-      assertThat(
-              query(
-                  each,
-                  "SELECT concat_ws(',', (SELECT string_agg(pubname, ',') FROM pg_publication),"
-                      + " (SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE"
-                      + " database = current_database()), (SELECT string_agg(relname, ',') FROM"
-                      + " pg_class WHERE relname LIKE '%moved%' OR relname LIKE '%split%'))"))
-          .as("leftovers on " + each.name())
-          .isEmpty();
-    }
+    assertNoLeftovers();
   }
 
   @ParameterizedTest(name = "rebalance halted at {0}, then run again")
@@ -327,17 +332,7 @@ class ShardCrashRecoveryTest {
                   main,
                   "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
           .isEqualTo("0");
-      for (LocalServer each : shardServers) {
-        assertThat(
-                query(
-                    each,
-                    "SELECT concat_ws(',', (SELECT string_agg(pubname, ',') FROM pg_publication),"
-                        + " (SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE"
-                        + " database = current_database()), (SELECT string_agg(relname, ',') FROM"
-                        + " pg_class WHERE relname LIKE '%moved%'))"))
-            .as("leftovers on " + each.name())
-            .isEmpty();
-      }
+      assertNoLeftovers();
     }
   }
 }

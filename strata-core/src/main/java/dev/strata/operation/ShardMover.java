@@ -1568,18 +1568,7 @@ public final class ShardMover {
         }
       }
     }
-    return Journal.draft(
-        id,
-        OperationKind.SHARD_MOVE,
-        table,
-        shard,
-        partition.bound().sql(),
-        server,
-        remote,
-        1,
-        false,
-        Optional.of(from),
-        Optional.of(remote));
+    return draft(id, OperationKind.SHARD_MOVE, located, server, remote);
   }
 
   private Operation preflightSplit(
@@ -1627,18 +1616,24 @@ public final class ShardMover {
         }
       }
     }
+    return draft(id, OperationKind.SHARD_SPLIT, located, to, container);
+  }
+
+  /** The operation as its intent records it: from where the shard is to {@code target} there. */
+  private static Operation draft(
+      long id, OperationKind kind, Located located, String server, QualifiedName target) {
     return Journal.draft(
         id,
-        OperationKind.SHARD_SPLIT,
-        table,
-        shard,
-        partition.bound().sql(),
-        to,
-        container,
+        kind,
+        located.parent().name(),
+        located.partition().name(),
+        located.partition().bound().sql(),
+        server,
+        target,
         1,
         false,
-        Optional.of(from),
-        Optional.of(remote));
+        Optional.of(located.from()),
+        Optional.of(located.remote()));
   }
 
   private Context context(Database control, Operation operation) {
