@@ -82,29 +82,6 @@ public final class Rebalancer {
     return plan(table, by, new LinkedHashSet<>(configured.shardsOn()));
   }
 
-  /** The moves that take every shard of {@code table} off {@code server}, evenly over the rest. */
-  public Plan drain(QualifiedName table, String server) {
-    TableConfig configured = shardedTable(table);
-    Set<String> servers = new LinkedHashSet<>(configured.shardsOn());
-    servers.remove(server);
-    if (servers.isEmpty()) {
-      throw new StrataException(
-          ErrorCode.USAGE,
-          "no server is left in shards_on of " + table.display() + " to take its shards",
-          "add a server to shards_on first");
-    }
-    Plan even = plan(table, By.SIZE, servers);
-    List<Move> off = even.moves().stream().filter(m -> m.from().equals(server)).toList();
-    return new Plan(
-        table,
-        By.SIZE,
-        off,
-        even.before(),
-        apply(even.before(), off, By.SIZE),
-        off.stream().mapToLong(Move::bytes).sum(),
-        even.before().getOrDefault(server, 0L));
-  }
-
   private TableConfig shardedTable(QualifiedName table) {
     TableConfig configured =
         config
@@ -252,15 +229,5 @@ public final class Rebalancer {
 
   private static String fullest(Map<String, Long> load, Set<String> eligible) {
     return eligible.stream().max(Comparator.comparingLong(load::get)).orElseThrow();
-  }
-
-  private static Map<String, Long> apply(Map<String, Long> before, List<Move> moves, By by) {
-    Map<String, Long> after = new LinkedHashMap<>(before);
-    for (Move move : moves) {
-      long weight = by == By.COUNT ? 1 : move.bytes();
-      after.merge(move.from(), -weight, Long::sum);
-      after.merge(move.to(), weight, Long::sum);
-    }
-    return after;
   }
 }
