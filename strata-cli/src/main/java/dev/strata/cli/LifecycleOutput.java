@@ -22,7 +22,9 @@ final class LifecycleOutput {
           "archive",
           "retire",
           "cleanup",
-          "decommission");
+          "decommission",
+          "mirror",
+          "mirror_refresh");
 
   private LifecycleOutput() {}
 

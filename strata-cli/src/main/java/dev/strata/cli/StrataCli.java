@@ -50,6 +50,7 @@ import picocli.CommandLine.Option;
       DrainCommand.class,
       ShardCommand.class,
       RebalanceCommand.class,
+      MirrorCommand.class,
       OperationsCommand.class,
       ResumeCommand.class,
       AbortCommand.class,

@@ -48,6 +48,7 @@ final class ConfigBinder {
   private final Findings findings;
   private final SettingReader reader;
   private final TableBinder tableBinder;
+  private final MirrorBinder mirrorBinder;
 
   /**
    * @param baseDirectory what relative paths in values are relative to: the config file's directory
@@ -56,6 +57,7 @@ final class ConfigBinder {
     this.findings = findings;
     this.reader = new SettingReader(findings, substitution);
     this.tableBinder = new TableBinder(reader, findings, baseDirectory);
+    this.mirrorBinder = new MirrorBinder(reader, findings);
   }
 
   /** The configuration, or empty when {@link Findings} holds any problem (from any stage). */
@@ -66,12 +68,14 @@ final class ConfigBinder {
     Map<String, ServerConfig> servers = bindServers(root, serverNames);
     Timeouts timeouts = bindTimeouts(root);
     Map<QualifiedName, TableConfig> tables = tableBinder.bind(root, serverNames);
+    Map<String, MirrorConfig> mirrors = mirrorBinder.bind(root, serverNames, tables.keySet());
     SecurityConfig security = bindSecurity(root);
     if (findings.hasProblems() || coordinator.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
-        new StrataConfig(coordinator.get(), servers, tables, timeouts, security, reader.origins()));
+        new StrataConfig(
+            coordinator.get(), servers, tables, mirrors, timeouts, security, reader.origins()));
   }
 
   private Optional<ConnectionConfig> bindCoordinator(Mapping root) {

@@ -105,6 +105,42 @@ public final class ConfigRenderer {
       node.put("detached_grace", Durations.format(table.detachedGrace()));
     }
 
+    if (!config.mirrors().isEmpty()) {
+      ObjectNode mirrors = root.putObject("mirrors");
+      for (MirrorConfig mirror : config.mirrors().values()) {
+        ObjectNode node = mirrors.putObject(mirror.entry());
+        node.put("from", mirror.server());
+        if (mirror.source() instanceof MirrorConfig.OneTable one) {
+          node.put("table", one.remote().display());
+        } else if (mirror.source() instanceof MirrorConfig.SchemaTables schema) {
+          node.put("schema", schema.remoteSchema());
+          schema.include().forEach(node.putArray("include")::add);
+          schema.exclude().forEach(node.putArray("exclude")::add);
+        }
+        node.put("mode", mirror.mode().label());
+        mirror.refresh().ifPresent(refresh -> node.put("refresh", Durations.format(refresh)));
+        if (!mirror.key().isEmpty()) {
+          mirror.key().forEach(node.putArray("key")::add);
+        }
+        if (!mirror.indexes().isEmpty()) {
+          var indexes = node.putArray("indexes");
+          for (MirrorConfig.Index index : mirror.indexes()) {
+            ObjectNode item = indexes.addObject();
+            index.columns().forEach(item.putArray("columns")::add);
+            item.put("using", index.method());
+            item.put("unique", index.unique());
+          }
+        }
+        mirror.watermark().ifPresent(watermark -> node.put("watermark", watermark));
+        if (mirror.mode() == MirrorConfig.Mode.INCREMENTAL) {
+          node.put("lookback", Durations.format(mirror.lookback()));
+          node.put("detect_deletes", mirror.detectDeletes());
+        }
+        node.put("on_schema_change", mirror.onSchemaChange().label());
+        node.put("timeout", Durations.format(mirror.timeout()));
+      }
+    }
+
     security.put("min_sslmode", config.security().minSslmode().orElse(null));
     security.put("allow_superuser_mapping", config.security().allowSuperuserMapping());
     root.set("security", security);

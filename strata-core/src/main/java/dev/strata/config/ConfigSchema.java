@@ -26,7 +26,8 @@ final class ConfigSchema {
   record Entries(Kind kind, Shape entry) implements Shape {
     enum Kind {
       SERVERS,
-      TABLES
+      TABLES,
+      MIRRORS
     }
 
     Entries {
@@ -75,6 +76,25 @@ final class ConfigSchema {
           "archived_updatable", LEAF,
           "detached_grace", LEAF);
 
+  static final Keys MIRROR_INDEX = keys("columns", LEAF, "using", LEAF, "unique", LEAF);
+
+  static final Keys MIRROR =
+      keys(
+          "from", LEAF,
+          "table", LEAF,
+          "schema", LEAF,
+          "include", LEAF,
+          "exclude", LEAF,
+          "mode", LEAF,
+          "refresh", LEAF,
+          "key", LEAF,
+          "indexes", LEAF,
+          "watermark", LEAF,
+          "lookback", LEAF,
+          "detect_deletes", LEAF,
+          "on_schema_change", LEAF,
+          "timeout", LEAF);
+
   static final Keys ROOT =
       keys(
           "coordinator",
@@ -85,6 +105,8 @@ final class ConfigSchema {
           TIMEOUTS,
           "tables",
           new Entries(Entries.Kind.TABLES, TABLE),
+          "mirrors",
+          new Entries(Entries.Kind.MIRRORS, MIRROR),
           "security",
           SECURITY);
 

@@ -136,7 +136,12 @@ final class SettingOverlays {
         Mapping existing = node instanceof Mapping mapping ? mapping : Mapping.empty(root.origin());
         Optional<Match> match = matchEntry(existing, entries.kind(), segments, index, style);
         if (match.isEmpty()) {
-          String what = entries.kind() == Entries.Kind.SERVERS ? "server" : "table";
+          String what =
+              switch (entries.kind()) {
+                case SERVERS -> "server";
+                case TABLES -> "table";
+                case MIRRORS -> "mirror";
+              };
           return new NotFound(
               "the file defines no "
                   + what
@@ -172,7 +177,7 @@ final class SettingOverlays {
     if (kind == Entries.Kind.SERVERS || style == Style.ENVIRONMENT) {
       for (String key : entries.keys()) {
         if (key.equalsIgnoreCase(segment)
-            || (kind == Entries.Kind.TABLES
+            || (kind != Entries.Kind.SERVERS
                 && (environmentForm(key).equals(environmentForm(segment))
                     || parse(key)
                         .map(

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param coordinator how Strata connects to the coordinator
  * @param servers named servers, in file order
  * @param tables managed tables, in file order
+ * @param mirrors local copies of tables on servers, by entry name, in file order
  * @param timeouts bounds on every wait of Strata's own connections
  * @param security the rules foreign servers and user mappings are held to
  * @param origins where each effective value came from, by key path
@@ -22,6 +23,7 @@ public record StrataConfig(
     ConnectionConfig coordinator,
     Map<String, ServerConfig> servers,
     Map<QualifiedName, TableConfig> tables,
+    Map<String, MirrorConfig> mirrors,
     Timeouts timeouts,
     SecurityConfig security,
     Origins origins) {
@@ -29,6 +31,7 @@ public record StrataConfig(
     Objects.requireNonNull(coordinator, "coordinator");
     servers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(servers));
     tables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tables));
+    mirrors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mirrors));
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(origins, "origins");
@@ -41,7 +44,7 @@ public record StrataConfig(
       Map<QualifiedName, TableConfig> tables,
       Timeouts timeouts,
       Origins origins) {
-    this(coordinator, servers, tables, timeouts, SecurityConfig.DEFAULTS, origins);
+    this(coordinator, servers, tables, Map.of(), timeouts, SecurityConfig.DEFAULTS, origins);
   }
 
   public Optional<ServerConfig> findServer(String name) {

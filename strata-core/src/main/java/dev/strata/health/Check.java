@@ -102,6 +102,20 @@ public enum Check {
       "archive.write_access", "The user mapping's role cannot write to read-only archived tables."),
   STATISTICS_ANALYZED(
       "statistics.analyzed", "Every foreign partition has been analyzed on the coordinator."),
+  MIRROR_REFRESH(
+      "mirror.refresh",
+      "Each mirror's last refresh succeeded (a failed one kept the previous copy)."),
+  MIRROR_STALE(
+      "mirror.stale", "No mirror is older than twice its refresh interval, or was never filled."),
+  MIRROR_SHAPE(
+      "mirror.shape", "Each mirror's source table still has the columns the mirror was made with."),
+  MIRROR_CONCURRENT(
+      "mirror.concurrent",
+      "Each matview mirror has the unique index REFRESH ... CONCURRENTLY needs, so refreshes do"
+          + " not block readers."),
+  MIRROR_REPLICA(
+      "mirror.replica",
+      "Each replica mirror's subscription exists, is enabled and is not lagging far behind."),
   SECURITY_PASSWORD_SOURCE(
       "security.password_source",
       "Passwords come from the environment, a file or .pgpass, not the configuration text.");

@@ -93,6 +93,9 @@ public final class Doctor {
           results.addAll(
               runSafely(() -> new CoordinatorChecks(config, read, catalog, options).run()));
         }
+        if (snapshot.isPresent()) {
+          results.addAll(runSafely(() -> new MirrorChecks(connections).run()));
+        }
         for (CompletableFuture<List<CheckResult>> check : serverChecks) {
           results.addAll(check.join());
         }

@@ -96,7 +96,34 @@ public final class JournalSchema {
                     DROP CONSTRAINT operation_kind_check,
                     ADD CONSTRAINT operation_kind_check
                       CHECK (kind IN ('archive', 'restore', 'retire', 'move', 'shard_move',
-                        'shard_split'))""")));
+                        'shard_split'))""")),
+          new Migration(
+              7,
+              "mirrors and their refreshes",
+              List.of(
+                  """
+                  CREATE TABLE strata.mirror (
+                    schema_name text NOT NULL,
+                    name text NOT NULL,
+                    entry text NOT NULL,
+                    server text NOT NULL,
+                    remote_schema text NOT NULL,
+                    remote_table text NOT NULL,
+                    mode text NOT NULL,
+                    key_columns text[] NOT NULL DEFAULT '{}',
+                    indexes text[] NOT NULL DEFAULT '{}',
+                    watermark text,
+                    refreshes bigint NOT NULL DEFAULT 0,
+                    last_started_at timestamptz,
+                    last_success_at timestamptz,
+                    last_duration_ms bigint,
+                    last_rows bigint,
+                    last_changed bigint,
+                    last_error text,
+                    last_error_at timestamptz,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (schema_name, name)
+                  )""")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

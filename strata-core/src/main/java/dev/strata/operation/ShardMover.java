@@ -9,14 +9,12 @@ import dev.strata.catalog.PartitionBound;
 import dev.strata.catalog.PartitionStrategy;
 import dev.strata.catalog.PartitionedTable;
 import dev.strata.catalog.Tier;
-import dev.strata.config.ConnectionConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.sql.DollarQuote;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
-import dev.strata.sql.SecretDdl;
 import dev.strata.sql.SqlStatement;
 import dev.strata.verify.Fingerprints;
 import java.time.Duration;
@@ -778,72 +776,11 @@ public final class ShardMover {
     return actions;
   }
 
-  /**
-   * {@code CREATE SUBSCRIPTION} with the source's connection string. A password reaches the target
-   * as COPY data and is formatted into the DDL there ({@link SecretDdl}); the statement text,
-   * Strata's logs and dry runs never carry it.
-   */
   private List<SqlStatement> subscription(Context context) {
-    ConnectionConfig source = config.server(context.from()).connection();
-    StringBuilder conninfo = new StringBuilder();
-    // Every host of the server, as libpq takes them; the subscription follows a failover.
-    conninfo
-        .append("host=")
-        .append(
-            conninfoValue(
-                String.join(
-                    ",",
-                    source.hosts().stream().map(dev.strata.config.HostAndPort::host).toList())));
-    conninfo
-        .append(" port=")
-        .append(
-            conninfoValue(
-                String.join(
-                    ",",
-                    source.hosts().stream().map(host -> Integer.toString(host.port())).toList())));
-    conninfo.append(" dbname=").append(conninfoValue(source.database()));
-    conninfo.append(" user=").append(conninfoValue(source.user()));
-    conninfo
-        .append(" application_name=")
-        .append(conninfoValue("strata_shard_" + context.operation().id()));
-    for (String parameter :
-        List.of(
-            "sslmode", "sslrootcert", "sslcert", "sslkey", ConnectionConfig.TARGET_SESSION_ATTRS)) {
-      String value = source.parameters().get(parameter);
-      if (value != null) {
-        conninfo.append(' ').append(parameter).append('=').append(conninfoValue(value));
-      }
-    }
-    String name = Identifiers.quote(context.replication());
-    String options =
-        " PUBLICATION "
-            + name
-            + " WITH (create_slot = false, slot_name = "
-            + Identifiers.literal(context.replication())
-            + ", copy_data = true, streaming = off, enabled = true)";
-    if (source.password().isEmpty()) {
-      return List.of(
-          SqlStatement.of(
-              "CREATE SUBSCRIPTION "
-                  + name
-                  + " CONNECTION "
-                  + Identifiers.literal(conninfo.toString())
-                  + options));
-    }
-    String template =
-        ("CREATE SUBSCRIPTION " + name + " CONNECTION ").replace("%", "%%")
-            + "%L"
-            + options.replace("%", "%%");
-    // libpq quoting inside the connection string: 'value' with \ and ' escaped.
-    String argument =
-        Identifiers.literal(conninfo + " password=")
-            + " || '''' || replace(replace(secret, '\\', '\\\\'), '''', '\\''') || ''''";
-    return SecretDdl.statements(template, argument, source.password().get());
-  }
-
-  /** A libpq connection-string value: quoted, with backslash and quote escaped. */
-  static String conninfoValue(String value) {
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    return dev.strata.sql.SubscriptionDdl.create(
+        context.replication(),
+        config.server(context.from()).connection(),
+        "strata_shard_" + context.operation().id());
   }
 
   private static List<Action> runs(Session session, List<SqlStatement> statements) {

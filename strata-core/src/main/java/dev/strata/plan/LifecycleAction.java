@@ -13,7 +13,7 @@ import java.util.Optional;
 public sealed interface LifecycleAction {
   /**
    * A stable name for {@code --only} and JSON: server, shard, premake, default_rows, archive,
-   * retire, cleanup, decommission.
+   * retire, cleanup, decommission, mirror, mirror_refresh.
    */
   String kind();
 
@@ -192,6 +192,27 @@ public sealed interface LifecycleAction {
     @Override
     public String description() {
       return "drop foreign server " + server + " and its user mappings";
+    }
+  }
+
+  /**
+   * A mirror to create, remake, re-index, drop ({@code mirror}) or refresh ({@code
+   * mirror_refresh}).
+   */
+  record MirrorChange(dev.strata.mirror.MirrorChange change) implements LifecycleAction {
+    @Override
+    public String kind() {
+      return change.kind();
+    }
+
+    @Override
+    public String description() {
+      return change.description();
+    }
+
+    @Override
+    public String reason() {
+      return change.reason();
     }
   }
 }

@@ -156,6 +156,8 @@ public final class LifecycleExecutor {
       ActionExecutor.execute(control, List.of(setup.action()), a -> {});
     } else if (action instanceof LifecycleAction.ShardChange shard) {
       dev.strata.shard.ShardSetups.run(connections, shard.setup());
+    } else if (action instanceof LifecycleAction.MirrorChange mirror) {
+      new dev.strata.mirror.MirrorExecutor(connections).run(mirror.change());
     } else if (action instanceof LifecycleAction.Resume resume) {
       new PartitionMover(connections, progress).resume(resume.operation());
     } else if (action instanceof LifecycleAction.CreatePartition create) {
@@ -231,6 +233,9 @@ public final class LifecycleExecutor {
     }
     if (action instanceof LifecycleAction.ShardChange shard) {
       return dev.strata.shard.ShardSetups.sql(shard.setup());
+    }
+    if (action instanceof LifecycleAction.MirrorChange mirror) {
+      return new dev.strata.mirror.MirrorExecutor(connections).sql(mirror.change());
     }
     if (action instanceof LifecycleAction.CreatePartition create) {
       List<String> lines = new ArrayList<>(List.of("BEGIN;"));

@@ -173,6 +173,10 @@ public final class LifecyclePlanner {
           }
         }
       }
+      dev.strata.mirror.MirrorPlanner.Plan mirrors =
+          new dev.strata.mirror.MirrorPlanner(connections).plan(coordinator);
+      mirrors.changes().forEach(change -> actions.add(new LifecycleAction.MirrorChange(change)));
+      warnings.addAll(mirrors.warnings());
     }
     return new LifecyclePlan(now, actions, warnings);
   }
