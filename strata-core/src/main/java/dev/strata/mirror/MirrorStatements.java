@@ -289,16 +289,41 @@ final class MirrorStatements {
                     .map(c -> compared("EXCLUDED", c, textCompared))
                     .collect(Collectors.joining(", "))
                 + ")";
+    // Rows equal to the copy's are left out before the upsert, by one anti-join on the key:
+    // a refresh that changes 1% of the rows writes (and checks the key index for) only those.
+    String unchanged =
+        key.stream()
+                .map(k -> "m." + Identifiers.quote(k) + " = s." + Identifiers.quote(k))
+                .collect(Collectors.joining(" AND "))
+            + (others.isEmpty()
+                ? ""
+                : " AND "
+                    + row
+                    + others.stream()
+                        .map(c -> compared("m", c, textCompared))
+                        .collect(Collectors.joining(", "))
+                    + ") IS NOT DISTINCT FROM "
+                    + row
+                    + others.stream()
+                        .map(c -> compared("s", c, textCompared))
+                        .collect(Collectors.joining(", "))
+                    + ")");
     return SqlStatement.of(
         "INSERT INTO "
             + mirror.name().quoted()
             + " AS m ("
             + columnList(columns)
             + ") SELECT "
-            + columnList(columns)
+            + columns.stream()
+                .map(c -> "s." + Identifiers.quote(c.name()))
+                .collect(Collectors.joining(", "))
             + " FROM "
             + ROWS
-            + " ON CONFLICT ("
+            + " s WHERE NOT EXISTS (SELECT FROM "
+            + mirror.name().quoted()
+            + " m WHERE "
+            + unchanged
+            + ") ON CONFLICT ("
             + quotedList(key)
             + ") "
             + conflict);
