@@ -70,6 +70,9 @@ import picocli.CommandLine.Option;
           + " premade; the per-year query gives the same answer for the years kept. Then `strata"
           + " move` takes 2024 from archive_2024 to archive_2025 (same answer), and after `strata"
           + " import` of the export the answer covers all years again.",
+      "Then seed 003 by configuration: a crm server's customers table mirrored as a table and as"
+          + " a matview (strata apply), a change at the source, `strata mirror status` showing the"
+          + " copies stale, and a verified `strata mirror refresh` bringing them back.",
       "With --keep the servers stay up, a ready strata.yaml is written to --dir, and Strata waits"
           + " until interrupted (Ctrl-C), then stops the servers cleanly."
     })
@@ -147,6 +150,7 @@ final class DemoCommand implements Callable<Integer> {
               .config();
       tour(out, config);
       archiveTour(out, servers, base);
+      mirrorTour(out, servers, base);
       if (keep) {
         waitForInterrupt(out, servers, configFile);
       }
@@ -182,6 +186,16 @@ final class DemoCommand implements Callable<Integer> {
   private Path passwordFile;
   private String password;
 
+  /** The config's last archives and policy, which the mirror tour keeps. */
+  private List<String> archives = List.of();
+
+  private String policy = "";
+
+  /** {@code servers} entries and the {@code mirrors} section the mirror tour adds. */
+  private String mirrorServers = "";
+
+  private String mirrors = "";
+
   /** strata.yaml for main and the given archives: what a DBA would write for this layout. */
   private Path writeConfig(LocalServers servers, Path base, List<String> archives, String policy)
       throws IOException {
@@ -207,11 +221,15 @@ final class DemoCommand implements Callable<Integer> {
           .append(passwordFile)
           .append("}\n");
     }
-    yaml.append("tables:\n")
+    yaml.append(mirrorServers)
+        .append("tables:\n")
         .append("  public.emp:\n")
         .append("    partition_by: { column: time, interval: 1 year }\n")
         .append("    premake: 2\n")
-        .append(policy);
+        .append(policy)
+        .append(mirrors);
+    this.archives = archives;
+    this.policy = policy;
     Path configFile = base.resolve("strata.yaml");
     Files.writeString(configFile, yaml.toString(), StandardCharsets.UTF_8);
     return configFile;
@@ -508,6 +526,47 @@ final class DemoCommand implements Callable<Integer> {
               ? "  = the same answer as before apply"
               : "  (differs from before apply)");
     }
+  }
+
+  /**
+   * Seed 003 by configuration: a {@code crm} server's {@code customers} table mirrored as a table
+   * and as a matview, a change at the source, the staleness that shows it, a verified refresh.
+   */
+  private void mirrorTour(PrintWriter out, LocalServers servers, Path base)
+      throws IOException, InterruptedException {
+    section(out, "Seed 003 by configuration: mirrors of a crm server's customers table");
+    LocalServer crm = servers.add(ServerSpec.of("crm", "crm_db"));
+    crm.createRole("fdw_reader", password);
+    crm.execute(resource("crm.sql"));
+    mirrorServers =
+        "  crm:\n    url: "
+            + crm.uri()
+            + "\n    user: postgres\n    mapping:\n      user: fdw_reader\n      password: ${file:"
+            + passwordFile
+            + "}\n";
+    String entries =
+        "  ref.customers:                       # a real table: in pg_dump, readers never blocked\n"
+            + "    from: crm\n"
+            + "    table: public.customers\n"
+            + "    mode: table\n"
+            + "    refresh: 15 min\n"
+            + "    indexes: [email]\n"
+            + "  ref.customers_mv:                    # the seed's materialized view, kept by Strata\n"
+            + "    from: crm\n"
+            + "    table: public.customers\n"
+            + "    mode: matview\n"
+            + "    refresh: 15 min\n";
+    mirrors = "mirrors:\n" + entries;
+    Path configFile = writeConfig(servers, base, archives, policy);
+    out.println("  started " + crm.uri() + " with customers (1,000 rows); strata.yaml now adds:");
+    entries.lines().forEach(line -> out.println("  " + line));
+    StrataConfig config =
+        ConfigLoader.builder()
+            .environment(ConfigOptions.environment(spec))
+            .build()
+            .load(configFile)
+            .config();
+    MirrorDemo.run(out, config, Periods.parseNow(POLICY_NOW));
   }
 
   /** Progress lines for the tour, on standard output. */

@@ -157,7 +157,7 @@ final class MirrorCommand implements Callable<Integer> {
                     + result.changed().map(c -> ", " + c + " changed").orElse("")
                     + " in "
                     + millis(result.duration())
-                    + result.verification().map(v -> "; verified " + v.mirror()).orElse(""));
+                    + result.verification().map(v -> "; verified " + rows(v.mirror())).orElse(""));
             result.notes().forEach(note -> out.println("  note: " + note));
           }
         } catch (StrataException e) {
@@ -244,9 +244,15 @@ final class MirrorCommand implements Callable<Integer> {
         Json.print(out, Map.of("mirrors", items));
         return 0;
       }
+      print(out, rows);
+      return 0;
+    }
+
+    /** The status as a table, then each mirror's last error. */
+    static void print(PrintWriter out, List<MirrorStatus.Row> rows) {
       if (rows.isEmpty()) {
         out.println("No mirrors on the coordinator. Add them under mirrors: and run strata apply.");
-        return 0;
+        return;
       }
       TextTable table =
           new TextTable(
@@ -268,7 +274,7 @@ final class MirrorCommand implements Callable<Integer> {
             row.server() + ":" + row.source(),
             row.rows().map(Object::toString).orElse(""),
             Sizes.bytes(java.util.OptionalLong.of(row.bytes())),
-            row.lastRefresh().map(at -> at.withNano(0).toString()).orElse("never"),
+            row.lastRefresh().map(MirrorCommand::time).orElse("never"),
             row.lastDuration().map(MirrorCommand::millis).orElse(""),
             row.lastChanged().map(Object::toString).orElse(""),
             row.staleness().map(MirrorCommand::age).orElse(""),
@@ -283,11 +289,10 @@ final class MirrorCommand implements Callable<Integer> {
                         "error of "
                             + row.mirror()
                             + " at "
-                            + row.lastErrorAt().map(at -> at.withNano(0).toString()).orElse("?")
+                            + row.lastErrorAt().map(MirrorCommand::time).orElse("?")
                             + ": "
                             + error));
       }
-      return 0;
     }
 
     private static String state(MirrorStatus.Row row) {
@@ -366,13 +371,13 @@ final class MirrorCommand implements Callable<Integer> {
             (verification.equal() ? "equal: " : "DIFFERENT: ")
                 + mirror.display()
                 + " has "
-                + verification.mirror()
+                + rows(verification.mirror())
                 + "; its source "
                 + resolved.mirror().remote().display()
                 + " on "
                 + resolved.mirror().server()
                 + " has "
-                + verification.source());
+                + rows(verification.source()));
         if (!verification.equal()) {
           out.println(
               "the mirror was last refreshed "
@@ -388,6 +393,18 @@ final class MirrorCommand implements Callable<Integer> {
       }
       return verification.equal() ? 0 : ErrorCode.CHECK_FAILED.exitCode();
     }
+  }
+
+  /** A fingerprint as mirrors report it: rows and checksum (bounds mean nothing here). */
+  static String rows(dev.strata.verify.Fingerprint fingerprint) {
+    return fingerprint.rows() + " rows, checksum " + fingerprint.checksum().toPlainString();
+  }
+
+  private static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ssxxx");
+
+  static String time(java.time.OffsetDateTime at) {
+    return at.format(TIME);
   }
 
   static String millis(Duration duration) {

@@ -42,6 +42,13 @@ class DemoCommandTest {
         .contains("= the same answer; emp_2024 is now read from archive_2025")
         .contains("= the same answer as before apply");
     assertThat(out)
+        .contains("applied: create mirror ref.customers of public.customers on crm (table)")
+        .contains("applied: create mirror ref.customers_mv of public.customers on crm (matview)")
+        .contains("strata mirror verify ref.customers: DIFFERENT (mirror 1000 rows")
+        .contains("refreshed ref.customers (table): 1002 rows, 18 changed")
+        .contains("refreshed ref.customers_mv (matview): 1002 rows")
+        .containsPattern("ref\\.customers +\\| table +\\| crm:public\\.customers +\\| 1002 \\|");
+    assertThat(out)
         .containsPattern(
             "public.emp_2025 \\| FROM \\('2025-01-01 00:00:00'\\) TO \\('2026-01-01 00:00:00'\\) \\| archive_2025 ");
     assertThat(directory.resolve("demo/exports")).isDirectoryContaining("glob:**.manifest.json");

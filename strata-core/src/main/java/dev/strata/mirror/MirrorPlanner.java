@@ -55,6 +55,12 @@ public final class MirrorPlanner {
             .queryOne("SELECT now()", row -> row.getObject(1, OffsetDateTime.class))
             .orElseThrow();
     String installation = ShardMover.installationTag(coordinator);
+    Set<String> subscriptions =
+        new HashSet<>(
+            coordinator.query(
+                "SELECT subname FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT oid FROM"
+                    + " pg_catalog.pg_database WHERE datname = current_database())",
+                row -> row.getString(1)));
     Set<QualifiedName> configured = new HashSet<>();
     for (Mirrors.Resolved resolved : resolution.mirrors()) {
       Mirror mirror = resolved.mirror();
@@ -74,6 +80,11 @@ public final class MirrorPlanner {
         continue;
       }
       Optional<String> remake = remakeReason(resolved, state.get(), exists);
+      if (remake.isEmpty()
+          && mirror.mode() == Mode.REPLICA
+          && !subscriptions.contains(MirrorSetup.replicationName(installation, mirror.name()))) {
+        remake = Optional.of("its subscription is missing");
+      }
       if (remake.isPresent()) {
         List<MirrorChange.Step> steps =
             new ArrayList<>(MirrorSetup.drop(state.get(), installation));

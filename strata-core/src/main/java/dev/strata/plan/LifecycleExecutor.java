@@ -109,10 +109,17 @@ public final class LifecycleExecutor {
         }
         beforeRun.accept(plan);
         List<LifecycleAction> applied = new ArrayList<>();
+        List<String> failedRefreshes = new ArrayList<>();
         for (LifecycleAction action : plan.actions()) {
           try {
             run(control, action);
           } catch (StrataException e) {
+            if (action.kind().equals("mirror_refresh")) {
+              // One mirror's source being down must not keep the others stale: the failure is
+              // recorded with the mirror (its previous copy kept) and reported at the end.
+              failedRefreshes.add(action.description() + ": " + e.getMessage());
+              continue;
+            }
             throw new StrataException(
                 e.code(),
                 "apply stopped at \""
@@ -129,6 +136,20 @@ public final class LifecycleExecutor {
           }
           applied.add(action);
           done.accept(action);
+        }
+        if (!failedRefreshes.isEmpty()) {
+          throw new StrataException(
+              ErrorCode.CHECK_FAILED,
+              "apply ran "
+                  + applied.size()
+                  + " of "
+                  + plan.actions().size()
+                  + " actions; "
+                  + failedRefreshes.size()
+                  + " mirror refresh(es) failed, their previous copies kept:\n  "
+                  + String.join("\n  ", failedRefreshes),
+              "strata mirror status shows each error; run strata apply again once the sources"
+                  + " answer");
         }
         return applied;
       } finally {

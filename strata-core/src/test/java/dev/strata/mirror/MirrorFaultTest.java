@@ -132,6 +132,28 @@ class MirrorFaultTest {
   }
 
   @Test
+  void applyRefreshesTheOtherMirrorsWhenOneFailsAndThenSaysSo() throws Exception {
+    fixture.crm(
+        "CREATE TABLE orders (id int PRIMARY KEY, customer bigint)",
+        "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g");
+    StrataConfig config =
+        fixture.config(
+            "  ref.customers: { from: crm, table: customers, refresh: 1s }\n"
+                + "  ref.orders: { from: crm, table: orders, refresh: 1s }\n");
+    fixture.apply(config);
+    fixture.crm(
+        "ALTER TABLE customers ADD COLUMN segment text",
+        "INSERT INTO orders SELECT g, g FROM generate_series(101, 150) g");
+    Thread.sleep(1_100);
+    assertThatThrownBy(() -> fixture.apply(config))
+        .isInstanceOf(StrataException.class)
+        .hasMessageContaining("1 mirror refresh(es) failed")
+        .hasMessageContaining("refresh mirror ref.customers");
+    assertThat(fixture.query(fixture.main, "SELECT count(*) FROM ref.orders")).isEqualTo("150");
+    assertThat(fixture.query(fixture.main, "SELECT count(*) FROM ref.customers")).isEqualTo("5000");
+  }
+
+  @Test
   void aMatviewFollowsAChangedShapeByBeingRemade() {
     StrataConfig config =
         fixture.config(
