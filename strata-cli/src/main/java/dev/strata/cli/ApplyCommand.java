@@ -62,7 +62,7 @@ final class ApplyCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "KIND",
       description =
-          "Only these action kinds: server, shard, resume, default_rows, premake, archive, retire, cleanup, decommission.")
+          "Only these action kinds: server, shard, resume, default_rows, premake, archive, retire, cleanup, decommission, mirror, mirror_refresh.")
   List<String> only = List.of();
 
   @Option(

@@ -57,7 +57,7 @@ final class PlanCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "KIND",
       description =
-          "Only these action kinds: server, shard, resume, default_rows, premake, archive, retire, cleanup, decommission.")
+          "Only these action kinds: server, shard, resume, default_rows, premake, archive, retire, cleanup, decommission, mirror, mirror_refresh.")
   List<String> only = List.of();
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

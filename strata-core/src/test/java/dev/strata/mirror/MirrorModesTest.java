@@ -105,6 +105,22 @@ class MirrorModesTest {
         .isEqualTo(fixture.contents(fixture.crm, "customers"));
     MirrorRefresher.Result plain = refresh(config, "ref.cities", false);
     assertThat(plain.notes()).anyMatch(note -> note.contains("plain REFRESH"));
+    // Doctor says which matview locks its readers out at each refresh, and which does not.
+    var doctor =
+        new dev.strata.health.Doctor(
+                new Connections(config), dev.strata.health.DoctorOptions.DEFAULTS)
+            .run().results().stream()
+                .filter(r -> r.check().id().equals("mirror.concurrent"))
+                .toList();
+    assertThat(doctor)
+        .anyMatch(
+            r ->
+                r.subject().equals("ref.cities")
+                    && r.status() == dev.strata.health.CheckStatus.WARN)
+        .anyMatch(
+            r ->
+                r.subject().equals("ref.customers_mv")
+                    && r.status() == dev.strata.health.CheckStatus.OK);
     assertThat(fixture.query(fixture.main, "SELECT count(*) FROM ref.cities")).isEqualTo("51");
     // The statements say which refresh each one gets.
     Connections connections = new Connections(config);
