@@ -142,13 +142,7 @@ final class DemoCommand implements Callable<Integer> {
                 ServerSpec.of("archive_2024", "archive_db")))) {
       out.printf("  started in %.1f s%n%n", (System.nanoTime() - started) / 1e9);
       Path configFile = prepare(servers, base);
-      StrataConfig config =
-          ConfigLoader.builder()
-              .environment(ConfigOptions.environment(spec))
-              .build()
-              .load(configFile)
-              .config();
-      tour(out, config);
+      tour(out, load(configFile));
       archiveTour(out, servers, base);
       mirrorTour(out, servers, base);
       if (keep) {
@@ -392,13 +386,7 @@ final class DemoCommand implements Callable<Integer> {
         writeConfig(servers, base, List.of("archive_2023", "archive_2024", "archive_2025"), policy);
     out.println("  started " + archive2025.uri() + "; strata.yaml now says, for public.emp:");
     policy.lines().forEach(line -> out.println("  " + line));
-    StrataConfig config =
-        ConfigLoader.builder()
-            .environment(ConfigOptions.environment(spec))
-            .build()
-            .load(configFile)
-            .config();
-    Connections connections = new Connections(config);
+    Connections connections = new Connections(load(configFile));
     LocalDateTime now = Periods.parseNow(POLICY_NOW);
     LifecycleExecutor executor = new LifecycleExecutor(connections, new DemoProgress(out));
 
@@ -560,13 +548,15 @@ final class DemoCommand implements Callable<Integer> {
     Path configFile = writeConfig(servers, base, archives, policy);
     out.println("  started " + crm.uri() + " with customers (1,000 rows); strata.yaml now adds:");
     entries.lines().forEach(line -> out.println("  " + line));
-    StrataConfig config =
-        ConfigLoader.builder()
-            .environment(ConfigOptions.environment(spec))
-            .build()
-            .load(configFile)
-            .config();
-    MirrorDemo.run(out, config, Periods.parseNow(POLICY_NOW));
+    MirrorDemo.run(out, load(configFile), Periods.parseNow(POLICY_NOW));
+  }
+
+  private StrataConfig load(Path configFile) {
+    return ConfigLoader.builder()
+        .environment(ConfigOptions.environment(spec))
+        .build()
+        .load(configFile)
+        .config();
   }
 
   /** Progress lines for the tour, on standard output. */

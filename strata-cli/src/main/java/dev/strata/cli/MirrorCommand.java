@@ -277,7 +277,7 @@ final class MirrorCommand implements Callable<Integer> {
             row.lastRefresh().map(MirrorCommand::time).orElse("never"),
             row.lastDuration().map(MirrorCommand::millis).orElse(""),
             row.lastChanged().map(Object::toString).orElse(""),
-            row.staleness().map(MirrorCommand::age).orElse(""),
+            row.staleness().map(dev.strata.mirror.MirrorState::age).orElse(""),
             state(row));
       }
       table.print(out);
@@ -383,7 +383,7 @@ final class MirrorCommand implements Callable<Integer> {
               "the mirror was last refreshed "
                   + status
                       .flatMap(MirrorStatus.Row::staleness)
-                      .map(age -> age(age) + " ago")
+                      .map(age -> dev.strata.mirror.MirrorState.age(age) + " ago")
                       .orElse("never")
                   + "; changes at the source since then are expected to differ. Run strata mirror"
                   + " refresh "
@@ -411,19 +411,5 @@ final class MirrorCommand implements Callable<Integer> {
     return duration.toMillis() < 10_000
         ? duration.toMillis() + " ms"
         : String.format(java.util.Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
-  }
-
-  static String age(Duration duration) {
-    long seconds = duration.toSeconds();
-    if (seconds < 120) {
-      return seconds + " s";
-    }
-    if (seconds < 7200) {
-      return seconds / 60 + " min";
-    }
-    if (seconds < 172800) {
-      return seconds / 3600 + " h";
-    }
-    return seconds / 86400 + " d";
   }
 }

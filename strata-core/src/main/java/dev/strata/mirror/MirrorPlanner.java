@@ -115,9 +115,9 @@ public final class MirrorPlanner {
                   last.isEmpty()
                       ? "never refreshed"
                       : "last refreshed "
-                          + Durations.text(Duration.between(last.get(), now))
+                          + MirrorState.age(Duration.between(last.get(), now))
                           + " ago; refresh: every "
-                          + Durations.text(interval),
+                          + MirrorState.age(interval),
                   List.of(),
                   Optional.of(resolved)));
         }
@@ -224,24 +224,5 @@ public final class MirrorPlanner {
 
   private dev.strata.config.ConnectionConfig source(Mirror mirror) {
     return connections.config().server(mirror.server()).connection();
-  }
-
-  /** Durations as people read them: 90 s, 15 min, 2 h 5 min. */
-  static final class Durations {
-    private Durations() {}
-
-    static String text(Duration duration) {
-      long seconds = Math.max(0, duration.toSeconds());
-      if (seconds < 120) {
-        return seconds + " s";
-      }
-      if (seconds < 7200) {
-        return seconds / 60 + " min";
-      }
-      if (seconds < 172800) {
-        return seconds / 3600 + " h " + (seconds % 3600) / 60 + " min";
-      }
-      return seconds / 86400 + " d " + (seconds % 86400) / 3600 + " h";
-    }
   }
 }

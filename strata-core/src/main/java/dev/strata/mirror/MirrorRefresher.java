@@ -329,19 +329,12 @@ public final class MirrorRefresher {
       return new Work(statements, counted, true, watermarkType, notes);
     }
     if (exists) {
-      SqlStatement delete =
-          MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.ROWS);
-      statements.add(delete);
-      counted.add(delete);
+      counted(
+          statements,
+          counted,
+          MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.ROWS));
     }
-    SqlStatement upsert =
-        MirrorStatements.upsert(
-            mirror,
-            resolved.columns(),
-            resolved.key(),
-            textCompared(coordinator, resolved.columns()));
-    statements.add(upsert);
-    counted.add(upsert);
+    counted(statements, counted, upsert(coordinator, resolved));
     return new Work(statements, counted, true, watermarkType, notes);
   }
 
@@ -384,23 +377,31 @@ public final class MirrorRefresher {
         MirrorStatements.loadRows(
             mirror, resolved.columns(), Identifiers.quote(column) + " >= ?", bound));
     statements.add(MirrorStatements.analyze(MirrorStatements.ROWS));
-    SqlStatement upsert =
-        MirrorStatements.upsert(
-            mirror,
-            resolved.columns(),
-            resolved.key(),
-            textCompared(coordinator, resolved.columns()));
-    statements.add(upsert);
-    counted.add(upsert);
+    counted(statements, counted, upsert(coordinator, resolved));
     if (mirror.config().detectDeletes()) {
       statements.add(MirrorStatements.loadKeys(mirror, resolved.key()));
       statements.add(MirrorStatements.analyze(MirrorStatements.KEYS));
-      SqlStatement delete =
-          MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.KEYS);
-      statements.add(delete);
-      counted.add(delete);
+      counted(
+          statements,
+          counted,
+          MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.KEYS));
     }
     return new Work(statements, counted, false, Optional.of(type), notes, state.watermark());
+  }
+
+  /** A statement whose row count is the rows it changed. */
+  private static void counted(
+      List<SqlStatement> statements, List<SqlStatement> counted, SqlStatement statement) {
+    statements.add(statement);
+    counted.add(statement);
+  }
+
+  private static SqlStatement upsert(Database coordinator, Mirrors.Resolved resolved) {
+    return MirrorStatements.upsert(
+        resolved.mirror(),
+        resolved.columns(),
+        resolved.key(),
+        textCompared(coordinator, resolved.columns()));
   }
 
   private static Optional<String> watermarkType(Database coordinator, Mirrors.Resolved resolved) {

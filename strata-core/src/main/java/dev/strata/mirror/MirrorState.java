@@ -95,4 +95,19 @@ public record MirrorState(
         .map(at -> Duration.between(at, now))
         .map(d -> d.isNegative() ? Duration.ZERO : d);
   }
+
+  /** A duration as people read it: 90 s, 15 min, 2 h 5 min, 3 d 4 h. */
+  public static String age(Duration duration) {
+    long seconds = Math.max(0, duration.toSeconds());
+    if (seconds < 120) {
+      return seconds + " s";
+    }
+    if (seconds < 7200) {
+      return seconds / 60 + " min";
+    }
+    if (seconds < 172800) {
+      return seconds / 3600 + " h " + (seconds % 3600) / 60 + " min";
+    }
+    return seconds / 86400 + " d " + (seconds % 86400) / 3600 + " h";
+  }
 }
