@@ -116,21 +116,39 @@ public final class MirrorRefresher {
             coordinator.inTransaction(
                 db -> {
                   long changed = 0;
+                  long added = 0;
                   for (int i = 0; i < work.statements().size(); i++) {
                     SqlStatement statement = work.statements().get(i);
                     Failpoints.hit("mirror.before_statement." + i);
-                    if (work.counted().contains(statement)) {
-                      changed += db.update(statement);
+                    if (work.tallied().contains(statement)) {
+                      // An incremental upsert says how many rows it wrote and how many of them
+                      // were new; a delete counts negative.
+                      long[] tally =
+                          db.queryOne(
+                                  statement.sql(),
+                                  row -> new long[] {row.getLong(1), row.getLong(2)},
+                                  statement.boundValues())
+                              .orElseThrow();
+                      changed += tally[0];
+                      added += tally[1];
+                    } else if (work.counted().contains(statement)) {
+                      long count = db.update(statement);
+                      changed += count;
+                      added -= count;
                     } else {
                       db.execute(statement);
                     }
                   }
                   Failpoints.hit("mirror.before_commit");
+                  // An incremental refresh knows the copy's size from the last one's; counting a
+                  // large copy again would cost more than reading a small change.
                   long rows =
-                      db.queryOne(
-                              "SELECT count(*) FROM " + mirror.name().quoted(),
-                              row -> row.getLong(1))
-                          .orElse(0L);
+                      work.rowsBefore().isPresent()
+                          ? work.rowsBefore().get() + added
+                          : db.queryOne(
+                                  "SELECT count(*) FROM " + mirror.name().quoted(),
+                                  row -> row.getLong(1))
+                              .orElse(0L);
                   Optional<String> watermark = newWatermark(db, resolved, work, work.before());
                   Optional<Verification> verification = Optional.empty();
                   if (options.verify()) {
@@ -183,20 +201,36 @@ public final class MirrorRefresher {
   }
 
   /** The refresh's statements, and which of them count changed rows. */
+  /**
+   * The refresh's statements. {@code counted} return the rows they changed (deletes among them only
+   * in incremental refreshes); {@code tallied} (an incremental upsert) return rows written and rows
+   * new; {@code before} is the watermark the refresh started from, {@code rowsBefore} the copy's
+   * rows after the last refresh, when this one changes only what it counts.
+   */
   private record Work(
       List<SqlStatement> statements,
       List<SqlStatement> counted,
+      List<SqlStatement> tallied,
       boolean full,
       Optional<String> watermarkType,
       List<String> notes,
-      Optional<String> before) {
+      Optional<String> before,
+      Optional<Long> rowsBefore) {
     Work(
         List<SqlStatement> statements,
         List<SqlStatement> counted,
         boolean full,
         Optional<String> watermarkType,
         List<String> notes) {
-      this(statements, counted, full, watermarkType, notes, Optional.empty());
+      this(
+          statements,
+          counted,
+          List.of(),
+          full,
+          watermarkType,
+          notes,
+          Optional.empty(),
+          Optional.empty());
     }
   }
 
@@ -377,7 +411,8 @@ public final class MirrorRefresher {
         MirrorStatements.loadRows(
             mirror, resolved.columns(), Identifiers.quote(column) + " >= ?", bound));
     statements.add(MirrorStatements.analyze(MirrorStatements.ROWS));
-    counted(statements, counted, upsert(coordinator, resolved));
+    SqlStatement upsert = MirrorStatements.tallied(upsert(coordinator, resolved));
+    statements.add(upsert);
     if (mirror.config().detectDeletes()) {
       statements.add(MirrorStatements.loadKeys(mirror, resolved.key()));
       statements.add(MirrorStatements.analyze(MirrorStatements.KEYS));
@@ -386,7 +421,15 @@ public final class MirrorRefresher {
           counted,
           MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.KEYS));
     }
-    return new Work(statements, counted, false, Optional.of(type), notes, state.watermark());
+    return new Work(
+        statements,
+        counted,
+        List.of(upsert),
+        false,
+        Optional.of(type),
+        notes,
+        state.watermark(),
+        state.lastRows());
   }
 
   /** A statement whose row count is the rows it changed. */

@@ -329,6 +329,19 @@ final class MirrorStatements {
             + conflict);
   }
 
+  /**
+   * An upsert that returns how many rows it wrote and how many of those were new (a row an ON
+   * CONFLICT updated has its transaction in xmax; a new one has none).
+   */
+  static SqlStatement tallied(SqlStatement upsert) {
+    return SqlStatement.of(
+        "WITH written AS ("
+            + upsert.sql()
+            + " RETURNING (m.xmax = 0) AS new) SELECT count(*), count(*) FILTER (WHERE new) FROM"
+            + " written",
+        upsert.boundValues());
+  }
+
   private static String compared(String alias, Column column, List<String> textCompared) {
     String reference = alias + "." + Identifiers.quote(column.name());
     return textCompared.contains(column.name()) ? reference + "::text" : reference;

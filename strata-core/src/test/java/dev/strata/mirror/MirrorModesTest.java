@@ -153,6 +153,9 @@ class MirrorModesTest {
     long deleted = 20_000 / 89;
     // The row at the old watermark is read again (>=) but unchanged, so not written.
     assertThat(result.changed()).hasValue(9 + updated + deleted);
+    // The size it records is counted from the change, not by reading the copy again.
+    assertThat(result.rows())
+        .isEqualTo(Long.parseLong(fixture.query(fixture.crm, "SELECT count(*) FROM customers")));
 
     // The watermark condition goes to the source: only rows past it travel.
     Connections connections = new Connections(config);
