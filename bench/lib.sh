@@ -1,6 +1,6 @@
-# Shared by bench/run-archive.sh, run-query.sh and run-policy.sh (sourced, not run): how the
-# benchmarks are built, which classes they run and which revision they record, in one place, so
-# the three results files can be compared on the same terms.
+# Shared by bench/run-archive.sh, run-query.sh, run-policy.sh, run-shard.sh and run-mirror.sh
+# (sourced, not run): how the benchmarks are built, which classes they run and which revision they
+# record, in one place, so the results files can be compared on the same terms.
 #
 # Sets $repo, the checkout's root. Call the functions after changing into it.
 
