@@ -81,7 +81,17 @@ class MirrorFaultTest {
     List<CheckResult> doctor =
         new Doctor(new Connections(config), DoctorOptions.DEFAULTS).run().results();
     assertThat(doctor)
-        .anyMatch(r -> r.check().id().equals("mirror.refresh") && r.status() == CheckStatus.FAIL);
+        .anyMatch(r -> r.check().id().equals("mirror.refresh") && r.status() == CheckStatus.FAIL)
+        .noneMatch(r -> r.check().id().equals("mirror.stale") && r.status() != CheckStatus.OK);
+    // Once older than twice its interval (1 min here), doctor calls it stale, and says its source
+    // does not answer.
+    fixture.main("UPDATE strata.mirror SET last_success_at = now() - interval '3 minutes'");
+    assertThat(new Doctor(new Connections(config), DoctorOptions.DEFAULTS).run().results())
+        .anyMatch(
+            r ->
+                r.check().id().equals("mirror.stale")
+                    && r.status() == CheckStatus.WARN
+                    && r.evidence().contains("does not answer"));
     // A plan with the source down does not drop the mirror; it says why it cannot plan it.
     assertThat(fixture.plan(config))
         .noneMatch(action -> action.description().startsWith("drop mirror"));

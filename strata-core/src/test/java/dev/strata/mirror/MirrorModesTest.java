@@ -214,6 +214,32 @@ class MirrorModesTest {
     MirrorStatus.Row status = new MirrorStatus(new Connections(config)).read(true).get(0);
     assertThat(status.mode()).isEqualTo("replica");
     assertThat(status.replica()).hasValueSatisfying(r -> assertThat(r.enabled()).isTrue());
+    var doctor =
+        new dev.strata.health.Doctor(
+                new Connections(config), dev.strata.health.DoctorOptions.DEFAULTS)
+            .run()
+            .results();
+    assertThat(doctor)
+        .anyMatch(
+            r ->
+                r.check().id().equals("mirror.replica")
+                    && r.status() == dev.strata.health.CheckStatus.OK
+                    && r.evidence().contains("subscription enabled"));
+    // A disabled subscription is a failure doctor names.
+    fixture.main(
+        "ALTER SUBSCRIPTION "
+            + fixture.query(fixture.main, "SELECT quote_ident(subname) FROM pg_subscription")
+            + " DISABLE");
+    assertThat(
+            new dev.strata.health.Doctor(
+                    new Connections(config), dev.strata.health.DoctorOptions.DEFAULTS)
+                .run()
+                .results())
+        .anyMatch(
+            r ->
+                r.check().id().equals("mirror.replica")
+                    && r.status() == dev.strata.health.CheckStatus.FAIL
+                    && r.evidence().contains("disabled"));
 
     // Removed from the configuration: apply drops the copy, its subscription, slot and publication.
     StrataConfig without = fixture.config("  {}\n");
