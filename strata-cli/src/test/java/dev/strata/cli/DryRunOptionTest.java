@@ -28,7 +28,8 @@ class DryRunOptionTest {
           "attach",
           "partition create",
           "shard split",
-          "rebalance");
+          "rebalance",
+          "mirror refresh");
 
   /** Commands that only read, and why; every other command must be in MUTATING. */
   static final Map<String, String> READ_ONLY =
@@ -44,7 +45,10 @@ class DryRunOptionTest {
           Map.entry("grants", "prints the SQL; --apply runs it, and without it is the dry run"),
           Map.entry("demo", "its own embedded servers in a temporary directory"),
           Map.entry("help", "prints help"),
-          Map.entry("shard", "prints the usage of its subcommands"));
+          Map.entry("shard", "prints the usage of its subcommands"),
+          Map.entry("mirror", "prints the usage of its subcommands"),
+          Map.entry("mirror status", "reads the coordinator's record and catalog"),
+          Map.entry("mirror verify", "hashes both sides in a read-only transaction"));
 
   @Test
   void everyMutatingCommandHasADryRunAndEveryCommandIsClassified() {

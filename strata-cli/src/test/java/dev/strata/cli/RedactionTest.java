@@ -126,7 +126,9 @@ class RedactionTest {
             + "    mapping: { user: redact_reader, password: \"${env:REDACT_READER_PASSWORD}\" }\n"
             + "tables:\n"
             + "  public.emp:\n"
-            + "    partition_by: { column: time, interval: 1 year }\n");
+            + "    partition_by: { column: time, interval: 1 year }\n"
+            + "mirrors:\n"
+            + "  ref.emp_2018: { from: archive_a, table: emp_2018, refresh: 1 h }\n");
     String file = config.toString();
 
     List<String[]> commands = new ArrayList<>();
@@ -193,6 +195,11 @@ class RedactionTest {
     commands.add(new String[] {"resume"});
     commands.add(new String[] {"abort", "999999"});
     commands.add(new String[] {"import", directory.resolve("missing.manifest.json").toString()});
+    commands.add(new String[] {"mirror", "refresh", "--dry-run"});
+    commands.add(new String[] {"mirror", "refresh", "--verify", "--json"});
+    commands.add(new String[] {"mirror", "status"});
+    commands.add(new String[] {"mirror", "status", "--json"});
+    commands.add(new String[] {"mirror", "verify", "ref.emp_2018"});
 
     Set<String> every = new TreeSet<>();
     new CommandLine(new StrataCli(Map.of())).getSubcommands().keySet().forEach(every::add);

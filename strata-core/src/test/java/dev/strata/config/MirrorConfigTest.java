@@ -159,6 +159,24 @@ class MirrorConfigTest {
   }
 
   @Test
+  void theEnvironmentAndFlagsChangeAMirrorTheFileDefines() {
+    String yaml = mirrors("ref.customers: {from: archive_1, refresh: 1 h}");
+    MirrorConfig fromEnvironment =
+        ConfigTesting.load(yaml, java.util.Map.of("STRATA_MIRRORS__REF_CUSTOMERS__REFRESH", "5min"))
+            .config()
+            .mirrors()
+            .get("ref.customers");
+    assertThat(fromEnvironment.refresh()).hasValue(Duration.ofMinutes(5));
+    MirrorConfig fromFlag =
+        ConfigTesting.load(
+                yaml, java.util.Map.of(), java.util.Map.of("mirrors.ref.customers.mode", "matview"))
+            .config()
+            .mirrors()
+            .get("ref.customers");
+    assertThat(fromFlag.mode()).isEqualTo(MirrorConfig.Mode.MATVIEW);
+  }
+
+  @Test
   void configShowRendersMirrors() {
     String yaml =
         ConfigRenderer.toYaml(
