@@ -170,7 +170,9 @@ public final class MirrorRefresher {
                   }
                   Duration duration = Duration.ofNanos(System.nanoTime() - started);
                   Optional<Long> changedRows =
-                      work.counted().isEmpty() ? Optional.empty() : Optional.of(changed);
+                      work.counted().isEmpty() && work.tallied().isEmpty()
+                          ? Optional.empty()
+                          : Optional.of(changed);
                   db.execute(
                       "UPDATE strata.mirror SET refreshes = refreshes + 1, last_success_at = now(),"
                           + " last_duration_ms = ?, last_rows = ?, last_changed = ?, last_error ="
@@ -368,7 +370,7 @@ public final class MirrorRefresher {
           counted,
           MirrorStatements.deleteMissing(mirror, resolved.key(), MirrorStatements.ROWS));
     }
-    counted(statements, counted, upsert(coordinator, resolved));
+    counted(statements, counted, upsert(coordinator, resolved, false));
     return new Work(statements, counted, true, watermarkType, notes);
   }
 
@@ -407,11 +409,11 @@ public final class MirrorRefresher {
     }
     List<SqlStatement> counted = new ArrayList<>();
     statements.add(MirrorStatements.createRows(mirror));
+    // Not analyzed: the upsert looks each row up by key, whatever their number.
     statements.add(
         MirrorStatements.loadRows(
             mirror, resolved.columns(), Identifiers.quote(column) + " >= ?", bound));
-    statements.add(MirrorStatements.analyze(MirrorStatements.ROWS));
-    SqlStatement upsert = MirrorStatements.tallied(upsert(coordinator, resolved));
+    SqlStatement upsert = MirrorStatements.tallied(upsert(coordinator, resolved, true));
     statements.add(upsert);
     if (mirror.config().detectDeletes()) {
       statements.add(MirrorStatements.loadKeys(mirror, resolved.key()));
@@ -439,12 +441,14 @@ public final class MirrorRefresher {
     counted.add(statement);
   }
 
-  private static SqlStatement upsert(Database coordinator, Mirrors.Resolved resolved) {
+  private static SqlStatement upsert(
+      Database coordinator, Mirrors.Resolved resolved, boolean fewRows) {
     return MirrorStatements.upsert(
         resolved.mirror(),
         resolved.columns(),
         resolved.key(),
-        textCompared(coordinator, resolved.columns()));
+        textCompared(coordinator, resolved.columns()),
+        fewRows);
   }
 
   private static Optional<String> watermarkType(Database coordinator, Mirrors.Resolved resolved) {

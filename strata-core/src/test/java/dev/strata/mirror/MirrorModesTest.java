@@ -191,8 +191,11 @@ class MirrorModesTest {
             "  ref.customers: { from: crm, table: customers, mode: incremental, refresh: 1 h,"
                 + " watermark: updated_at }\n");
     fixture.apply(config);
-    fixture.crm("DELETE FROM customers WHERE id <= 5");
-    refresh(config, "ref.customers", false);
+    fixture.crm(
+        "DELETE FROM customers WHERE id <= 5",
+        "UPDATE customers SET city = 'x', updated_at = now() WHERE id = 10");
+    // The update is read and written; the deletes go unseen.
+    assertThat(refresh(config, "ref.customers", false).changed()).hasValue(1L);
     assertThat(fixture.query(fixture.main, "SELECT count(*) FROM ref.customers"))
         .isEqualTo("20000");
     Connections connections = new Connections(config);
