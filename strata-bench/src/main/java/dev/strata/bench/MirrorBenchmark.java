@@ -357,28 +357,25 @@ public final class MirrorBenchmark {
   // (2) to (4) Strata's modes ------------------------------------------------------------------
 
   private ObjectNode matviewMode() throws Exception {
-    phase("matview mode");
-    ObjectNode node = JsonNodeFactory.instance.objectNode();
-    node.set("first_fill", create(MATVIEW));
-    node.set("refresh_no_change", refresh(MATVIEW, sourceRows()));
-    ObjectNode change = changeOnePercent(0);
-    node.set("refresh_after_change", refresh(MATVIEW, sourceRows()));
-    ((ObjectNode) node.get("refresh_after_change")).set("source_change", change);
-    node.put("verified_equal", verify(MATVIEW));
-    progress.say("matview: " + node);
-    return node;
+    return fullRefreshMode("matview", MATVIEW, 0);
   }
 
   private ObjectNode tableMode() throws Exception {
-    phase("table mode");
+    return fullRefreshMode("table", TABLE, 1);
+  }
+
+  /** A mode whose refresh reads the whole source: first fill, no change, 1% changed. */
+  private ObjectNode fullRefreshMode(String mode, QualifiedName mirror, int round)
+      throws Exception {
+    phase(mode + " mode");
     ObjectNode node = JsonNodeFactory.instance.objectNode();
-    node.set("first_fill", create(TABLE));
-    node.set("refresh_no_change", refresh(TABLE, sourceRows()));
-    ObjectNode change = changeOnePercent(1);
-    node.set("refresh_after_change", refresh(TABLE, sourceRows()));
+    node.set("first_fill", create(mirror));
+    node.set("refresh_no_change", refresh(mirror, sourceRows()));
+    ObjectNode change = changeOnePercent(round);
+    node.set("refresh_after_change", refresh(mirror, sourceRows()));
     ((ObjectNode) node.get("refresh_after_change")).set("source_change", change);
-    node.put("verified_equal", verify(TABLE));
-    progress.say("table: " + node);
+    node.put("verified_equal", verify(mirror));
+    progress.say(mode + ": " + node);
     return node;
   }
 
