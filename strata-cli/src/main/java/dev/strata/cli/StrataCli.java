@@ -51,6 +51,7 @@ import picocli.CommandLine.Option;
       ShardCommand.class,
       RebalanceCommand.class,
       MirrorCommand.class,
+      ServeCommand.class,
       OperationsCommand.class,
       ResumeCommand.class,
       AbortCommand.class,

@@ -48,7 +48,11 @@ class DryRunOptionTest {
           Map.entry("shard", "prints the usage of its subcommands"),
           Map.entry("mirror", "prints the usage of its subcommands"),
           Map.entry("mirror status", "reads the coordinator's record and catalog"),
-          Map.entry("mirror verify", "hashes both sides in a read-only transaction"));
+          Map.entry("mirror verify", "hashes both sides in a read-only transaction"),
+          Map.entry(
+              "serve",
+              "runs until stopped; what it changes is what a scheduled `strata apply` does, whose"
+                  + " --dry-run shows it"));
 
   @Test
   void everyMutatingCommandHasADryRunAndEveryCommandIsClassified() {

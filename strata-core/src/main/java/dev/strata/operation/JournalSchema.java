@@ -123,7 +123,23 @@ public final class JournalSchema {
                     last_error_at timestamptz,
                     created_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (schema_name, name)
-                  )""")));
+                  )""")),
+          new Migration(
+              8,
+              "runs of strata serve",
+              List.of(
+                  """
+                  CREATE TABLE strata.service_run (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    kind text NOT NULL,
+                    runner text NOT NULL,
+                    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    finished_at timestamptz,
+                    outcome text,
+                    actions integer,
+                    detail text
+                  )""",
+                  "CREATE INDEX service_run_by_kind ON strata.service_run (kind, started_at)")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -1,0 +1,139 @@
+package dev.strata.cli;
+
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.config.Durations;
+import dev.strata.connect.Connections;
+import dev.strata.server.ServeOptions;
+import dev.strata.server.StrataService;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "serve",
+    description = {
+      "Run Strata as a service: every process answers a read-only HTTP API and Prometheus"
+          + " metrics; the one holding the coordinator's leader lock (an advisory lock on its own"
+          + " session) also runs `apply` (premake, archive, retire, due mirror refreshes) and doctor"
+          + " on a schedule. Start several for availability: when the leader dies, another takes"
+          + " over within --takeover. Runs are journaled in strata.service_run.",
+      "Endpoints: /healthz, /readyz, /metrics, /api/v1/leader, /api/v1/status, /api/v1/mirrors,"
+          + " /api/v1/runs, /api/v1/doctor (GET only in this version). The figures come from a"
+          + " snapshot read every --snapshot-every, so a scrape never waits for a server.",
+      "Stop with SIGTERM or Ctrl-C: scheduling stops, a running step finishes, the leader lock is"
+          + " released so that another process takes over at once.",
+      "",
+      "Example: strata serve -c strata.yaml --listen 127.0.0.1:7432 --apply-every 10min"
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = ServeOptions.DEFAULT_HOST + ":" + ServeOptions.DEFAULT_PORT,
+      description =
+          "Where the HTTP API listens (default: ${DEFAULT-VALUE}, loopback only). The API has no"
+              + " authentication in this version: keep it on loopback or behind a proxy.")
+  String listen;
+
+  @Option(
+      names = "--apply-every",
+      paramLabel = "DURATION",
+      defaultValue = "10min",
+      description = "How often the leader runs apply (default: ${DEFAULT-VALUE}).")
+  String applyEvery;
+
+  @Option(
+      names = "--doctor-every",
+      paramLabel = "DURATION",
+      defaultValue = "5min",
+      description = "How often the leader runs doctor (default: ${DEFAULT-VALUE}).")
+  String doctorEvery;
+
+  @Option(
+      names = "--takeover",
+      paramLabel = "DURATION",
+      defaultValue = "15s",
+      description =
+          "The longest the coordinator goes without a leader after the leader dies (default:"
+              + " ${DEFAULT-VALUE}).")
+  String takeover;
+
+  @Option(
+      names = "--snapshot-every",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "How often the status behind the API and metrics is read again (default:"
+              + " ${DEFAULT-VALUE}).")
+  String snapshotEvery;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    int colon = listen.lastIndexOf(':');
+    int port;
+    try {
+      port = colon < 0 ? -1 : Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (colon <= 0 || port < 0 || port > 65535) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "--listen " + listen + " is not HOST:PORT",
+          "write e.g. --listen 127.0.0.1:7432 (port 0 picks a free one)");
+    }
+    ServeOptions options =
+        new ServeOptions(
+            listen.substring(0, colon),
+            port,
+            duration("--apply-every", applyEvery),
+            duration("--doctor-every", doctorEvery),
+            duration("--takeover", takeover),
+            duration("--snapshot-every", snapshotEvery),
+            Clock.systemUTC());
+    StrataService service =
+        new StrataService(new Connections(configOptions.load(spec)), options).start();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(
+        "strata serve: listening on http://"
+            + options.host()
+            + ":"
+            + service.port()
+            + " (metrics at /metrics); stop with Ctrl-C or SIGTERM");
+    out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  service.close();
+                  stopped.countDown();
+                },
+                "strata-serve-stop"));
+    stopped.await();
+    return 0;
+  }
+
+  private static Duration duration(String option, String text) {
+    try {
+      Duration duration = Durations.parse(text);
+      if (duration.isZero()) {
+        throw new IllegalArgumentException("must be more than zero");
+      }
+      return duration;
+    } catch (IllegalArgumentException e) {
+      throw new StrataException(
+          ErrorCode.USAGE, option + " " + text + ": " + e.getMessage(), "write e.g. 10min or 30s");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.strata.server;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How {@code strata serve} runs.
+ *
+ * @param host the address the HTTP server listens on (loopback by default)
+ * @param port its port; 0 picks a free one
+ * @param applyEvery how often the leader runs {@code apply} (which also refreshes due mirrors)
+ * @param doctorEvery how often the leader runs doctor
+ * @param takeover the longest the coordinator may go without a leader after the leader dies
+ * @param snapshotEvery how often the status behind the API and the metrics is read again
+ * @param clock the clock the scheduled applies plan by (tests advance it)
+ */
+public record ServeOptions(
+    String host,
+    int port,
+    Duration applyEvery,
+    Duration doctorEvery,
+    Duration takeover,
+    Duration snapshotEvery,
+    Clock clock) {
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 7432;
+
+  public ServeOptions {
+    Objects.requireNonNull(host, "host");
+    positive(applyEvery, "applyEvery");
+    positive(doctorEvery, "doctorEvery");
+    positive(takeover, "takeover");
+    positive(snapshotEvery, "snapshotEvery");
+    Objects.requireNonNull(clock, "clock");
+  }
+
+  public static ServeOptions defaults() {
+    return new ServeOptions(
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(30),
+        Clock.systemUTC());
+  }
+
+  private static void positive(Duration duration, String name) {
+    Objects.requireNonNull(duration, name);
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive");
+    }
+  }
+}

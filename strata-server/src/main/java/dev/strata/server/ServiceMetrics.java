@@ -1,0 +1,129 @@
+package dev.strata.server;
+
+import dev.strata.health.StatusReport;
+import dev.strata.mirror.MirrorStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The service's Prometheus metrics, named by Prometheus' conventions ({@code strata_...}, base
+ * units in the name, counters ending in {@code _total}). Gauges about the deployment are set from
+ * each {@link Snapshot}, so a scrape only formats numbers already in memory.
+ */
+final class ServiceMetrics {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final MultiGauge serverUp;
+  private final MultiGauge serverLatency;
+  private final MultiGauge partitionRows;
+  private final MultiGauge partitionBytes;
+  private final MultiGauge mirrorStaleness;
+  private final MultiGauge mirrorRows;
+
+  ServiceMetrics(Supplier<Boolean> leader, Supplier<Snapshot> snapshot, ServiceRunsView runs) {
+    serverUp =
+        MultiGauge.builder("strata.server.up")
+            .description("1 when Strata reached the server at the last snapshot, else 0")
+            .register(registry);
+    serverLatency =
+        MultiGauge.builder("strata.server.latency")
+            .baseUnit("seconds")
+            .description("One round trip to the server at the last snapshot")
+            .register(registry);
+    partitionRows =
+        MultiGauge.builder("strata.partition.rows")
+            .description("Rows of a partition (the planner's estimate), where they live")
+            .register(registry);
+    partitionBytes =
+        MultiGauge.builder("strata.partition")
+            .baseUnit("bytes")
+            .description("Size of a partition where its rows live")
+            .register(registry);
+    mirrorStaleness =
+        MultiGauge.builder("strata.mirror.staleness")
+            .baseUnit("seconds")
+            .description("How old a mirror's rows are: since its last refresh began")
+            .register(registry);
+    mirrorRows =
+        MultiGauge.builder("strata.mirror.rows")
+            .description("Rows of a mirror after its last refresh")
+            .register(registry);
+    Gauge.builder("strata.leader", () -> leader.get() ? 1 : 0)
+        .description("1 when this process is the leader, which runs the schedule")
+        .register(registry);
+    Gauge.builder(
+            "strata.snapshot.age",
+            () ->
+                Math.max(
+                    0,
+                    (System.currentTimeMillis() - snapshot.get().takenAt().toEpochMilli())
+                        / 1000.0))
+        .baseUnit("seconds")
+        .description("Age of the figures these metrics report")
+        .register(registry);
+    Gauge.builder("strata.apply.last.success.timestamp", () -> runs.lastApplySuccessEpochSeconds())
+        .baseUnit("seconds")
+        .description("When a scheduled apply last succeeded (Unix time), by any process")
+        .register(registry);
+  }
+
+  /** The finished runs, counted by kind and outcome. */
+  Counter runs(String kind, String outcome) {
+    return Counter.builder("strata.service.runs")
+        .description("Scheduled runs this process finished, by kind and outcome")
+        .tags("kind", kind, "outcome", outcome)
+        .register(registry);
+  }
+
+  void update(Snapshot snapshot) {
+    List<MultiGauge.Row<?>> up = new ArrayList<>();
+    List<MultiGauge.Row<?>> latency = new ArrayList<>();
+    for (StatusReport.ServerStatus server : snapshot.status().servers()) {
+      Tags tags = Tags.of("server", server.name());
+      up.add(MultiGauge.Row.of(tags, server.reachable() ? 1 : 0));
+      server.latencyMillis().ifPresent(ms -> latency.add(MultiGauge.Row.of(tags, ms / 1000.0)));
+    }
+    serverUp.register(up, true);
+    serverLatency.register(latency, true);
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    List<MultiGauge.Row<?>> bytes = new ArrayList<>();
+    for (StatusReport.TableStatus table : snapshot.status().tables()) {
+      for (StatusReport.PartitionStatus partition : table.partitions()) {
+        Tags tags =
+            Tags.of(
+                "table", table.table(), "partition", partition.name(), "tier", partition.tier());
+        partition.rows().ifPresent(n -> rows.add(MultiGauge.Row.of(tags, n)));
+        partition.sizeBytes().ifPresent(n -> bytes.add(MultiGauge.Row.of(tags, n)));
+      }
+    }
+    partitionRows.register(rows, true);
+    partitionBytes.register(bytes, true);
+    List<MultiGauge.Row<?>> staleness = new ArrayList<>();
+    List<MultiGauge.Row<?>> mirrorCounts = new ArrayList<>();
+    for (MirrorStatus.Row mirror : snapshot.mirrors()) {
+      Tags tags = Tags.of("mirror", mirror.mirror(), "mode", mirror.mode());
+      mirror
+          .staleness()
+          .ifPresent(d -> staleness.add(MultiGauge.Row.of(tags, d.toMillis() / 1000.0)));
+      mirror.rows().ifPresent(n -> mirrorCounts.add(MultiGauge.Row.of(tags, n)));
+    }
+    mirrorStaleness.register(staleness, true);
+    mirrorRows.register(mirrorCounts, true);
+  }
+
+  String scrape() {
+    return registry.scrape();
+  }
+
+  /** What the metrics need from the run journal, read from memory. */
+  interface ServiceRunsView {
+    double lastApplySuccessEpochSeconds();
+  }
+}
