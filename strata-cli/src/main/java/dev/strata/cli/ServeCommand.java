@@ -18,14 +18,15 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     description = {
-      "Run Strata as a service: every process answers a read-only HTTP API and Prometheus"
-          + " metrics; the one holding the coordinator's leader lock (an advisory lock on its own"
+      "Run Strata as a service: every process answers an HTTP API and Prometheus metrics; the one holding the coordinator's leader lock (an advisory lock on its own"
           + " session) also runs `apply` (premake, archive, retire, due mirror refreshes) and doctor"
           + " on a schedule. Start several for availability: when the leader dies, another takes"
           + " over within --takeover. Runs are journaled in strata.service_run.",
-      "Endpoints: /healthz, /readyz, /metrics, /api/v1/leader, /api/v1/status, /api/v1/mirrors,"
-          + " /api/v1/runs, /api/v1/doctor (GET only in this version). The figures come from a"
-          + " snapshot read every --snapshot-every, so a scrape never waits for a server.",
+      "Endpoints: GET /healthz, /readyz, /metrics, /api/v1/leader, /api/v1/status,"
+          + " /api/v1/mirrors, /api/v1/runs, /api/v1/doctor; POST /api/v1/apply, archive, move,"
+          + " restore, resume, abort (these need serve.token as a bearer token, and run on the"
+          + " leader). The figures come from a snapshot read every --snapshot-every, so a scrape"
+          + " never waits for a server. Settings: serve: in strata.yaml, overridden by these flags.",
       "Stop with SIGTERM or Ctrl-C: scheduling stops, a running step finishes, the leader lock is"
           + " released so that another process takes over at once.",
       "",
@@ -37,48 +38,46 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      defaultValue = ServeOptions.DEFAULT_HOST + ":" + ServeOptions.DEFAULT_PORT,
       description =
-          "Where the HTTP API listens (default: ${DEFAULT-VALUE}, loopback only). The API has no"
-              + " authentication in this version: keep it on loopback or behind a proxy.")
+          "Where the HTTP API listens (default: serve.listen, else 127.0.0.1:7432: loopback only)."
+              + " POST endpoints need serve.token; without one the API is read-only.")
   String listen;
 
   @Option(
       names = "--apply-every",
       paramLabel = "DURATION",
-      defaultValue = "10min",
-      description = "How often the leader runs apply (default: ${DEFAULT-VALUE}).")
+      description = "How often the leader runs apply (default: serve.apply_every, else 10min).")
   String applyEvery;
 
   @Option(
       names = "--doctor-every",
       paramLabel = "DURATION",
-      defaultValue = "5min",
-      description = "How often the leader runs doctor (default: ${DEFAULT-VALUE}).")
+      description = "How often the leader runs doctor (default: serve.doctor_every, else 5min).")
   String doctorEvery;
 
   @Option(
       names = "--takeover",
       paramLabel = "DURATION",
-      defaultValue = "15s",
       description =
           "The longest the coordinator goes without a leader after the leader dies (default:"
-              + " ${DEFAULT-VALUE}).")
+              + " serve.takeover, else 15s).")
   String takeover;
 
   @Option(
       names = "--snapshot-every",
       paramLabel = "DURATION",
-      defaultValue = "30s",
       description =
           "How often the status behind the API and metrics is read again (default:"
-              + " ${DEFAULT-VALUE}).")
+              + " serve.snapshot_every, else 30s).")
   String snapshotEvery;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    dev.strata.config.StrataConfig config = configOptions.load(spec);
+    dev.strata.config.ServeConfig serve = config.serve();
+    String listen = this.listen != null ? this.listen : serve.listen();
     int colon = listen.lastIndexOf(':');
     int port;
     try {
@@ -96,20 +95,24 @@ final class ServeCommand implements Callable<Integer> {
         new ServeOptions(
             listen.substring(0, colon),
             port,
-            duration("--apply-every", applyEvery),
-            duration("--doctor-every", doctorEvery),
-            duration("--takeover", takeover),
-            duration("--snapshot-every", snapshotEvery),
-            Clock.systemUTC());
-    StrataService service =
-        new StrataService(new Connections(configOptions.load(spec)), options).start();
+            duration("--apply-every", applyEvery, serve.applyEvery()),
+            duration("--doctor-every", doctorEvery, serve.doctorEvery()),
+            duration("--takeover", takeover, serve.takeover()),
+            duration("--snapshot-every", snapshotEvery, serve.snapshotEvery()),
+            Clock.systemUTC(),
+            serve.token());
+    StrataService service = new StrataService(new Connections(config), options).start();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "strata serve: listening on http://"
             + options.host()
             + ":"
             + service.port()
-            + " (metrics at /metrics); stop with Ctrl-C or SIGTERM");
+            + " (metrics at /metrics; "
+            + (serve.token().isPresent()
+                ? "POST endpoints need the token from " + serve.token().get().source()
+                : "read-only: no serve.token")
+            + "); stop with Ctrl-C or SIGTERM");
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -124,7 +127,10 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Duration duration(String option, String text) {
+  private static Duration duration(String option, String text, Duration configured) {
+    if (text == null) {
+      return configured;
+    }
     try {
       Duration duration = Durations.parse(text);
       if (duration.isZero()) {

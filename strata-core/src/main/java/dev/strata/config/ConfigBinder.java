@@ -70,12 +70,20 @@ final class ConfigBinder {
     Map<QualifiedName, TableConfig> tables = tableBinder.bind(root, serverNames);
     Map<String, MirrorConfig> mirrors = mirrorBinder.bind(root, serverNames, tables.keySet());
     SecurityConfig security = bindSecurity(root);
+    ServeConfig serve = bindServe(root);
     if (findings.hasProblems() || coordinator.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
         new StrataConfig(
-            coordinator.get(), servers, tables, mirrors, timeouts, security, reader.origins()));
+            coordinator.get(),
+            servers,
+            tables,
+            mirrors,
+            timeouts,
+            security,
+            serve,
+            reader.origins()));
   }
 
   private Optional<ConnectionConfig> bindCoordinator(Mapping root) {
@@ -523,6 +531,54 @@ final class ConfigBinder {
             .flatMap(setting -> reader.convert(setting, SettingReader::parseBoolean))
             .orElse(false);
     return new SecurityConfig(minSslmode, allowSuperuser);
+  }
+
+  private ServeConfig bindServe(Mapping root) {
+    Mapping serve =
+        reader
+            .section(
+                root,
+                "serve",
+                "serve",
+                "listen, token, apply_every, doctor_every, takeover, snapshot_every")
+            .orElse(Mapping.empty(root.origin()));
+    reader.checkKeys(serve, ConfigSchema.SERVE, "serve");
+    ServeConfig defaults = ServeConfig.DEFAULTS;
+    String listen = defaults.listen();
+    Optional<Setting> written = reader.optional(serve, "listen", "serve.listen");
+    reader.record("serve.listen", written.map(Setting::origin).orElse(Origin.DEFAULT));
+    if (written.isPresent()) {
+      String text = written.get().text().strip();
+      if (!text.matches("[^\\s:]+:\\d{1,5}") && !text.matches("\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+        findings.problem(
+            "serve.listen",
+            written.get().origin(),
+            "is \"" + text + "\"; write HOST:PORT, e.g. 127.0.0.1:7432");
+      } else {
+        listen = text;
+      }
+    }
+    Optional<Secret> token = secret(serve, "token", "serve.token");
+    return new ServeConfig(
+        listen,
+        token,
+        serveDuration(serve, "apply_every", defaults.applyEvery()),
+        serveDuration(serve, "doctor_every", defaults.doctorEvery()),
+        serveDuration(serve, "takeover", defaults.takeover()),
+        serveDuration(serve, "snapshot_every", defaults.snapshotEvery()));
+  }
+
+  private Duration serveDuration(Mapping serve, String key, Duration fallback) {
+    String path = "serve." + key;
+    Optional<Setting> written = reader.optional(serve, key, path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    Optional<Duration> parsed =
+        written.flatMap(setting -> reader.convert(setting, Durations::parse));
+    if (parsed.isPresent() && (parsed.get().isZero() || parsed.get().isNegative())) {
+      findings.problem(path, written.get().origin(), "must be more than zero, e.g. 30s");
+      return fallback;
+    }
+    return parsed.orElse(fallback);
   }
 
   private static String sslmode(String text) {

@@ -144,6 +144,14 @@ public final class ConfigRenderer {
     security.put("min_sslmode", config.security().minSslmode().orElse(null));
     security.put("allow_superuser_mapping", config.security().allowSuperuserMapping());
     root.set("security", security);
+    ObjectNode serve = root.putObject("serve");
+    serve.put("listen", config.serve().listen());
+    putSecret(serve, "token", config.serve().token());
+    serve.put("apply_every", Durations.format(config.serve().applyEvery()));
+    serve.put("doctor_every", Durations.format(config.serve().doctorEvery()));
+    serve.put("takeover", Durations.format(config.serve().takeover()));
+    serve.put("snapshot_every", Durations.format(config.serve().snapshotEvery()));
+
     return root;
   }
 

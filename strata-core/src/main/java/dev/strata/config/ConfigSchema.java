@@ -95,6 +95,15 @@ final class ConfigSchema {
           "on_schema_change", LEAF,
           "timeout", LEAF);
 
+  static final Keys SERVE =
+      keys(
+          "listen", LEAF,
+          "token", LEAF,
+          "apply_every", LEAF,
+          "doctor_every", LEAF,
+          "takeover", LEAF,
+          "snapshot_every", LEAF);
+
   static final Keys ROOT =
       keys(
           "coordinator",
@@ -108,7 +117,9 @@ final class ConfigSchema {
           "mirrors",
           new Entries(Entries.Kind.MIRRORS, MIRROR),
           "security",
-          SECURITY);
+          SECURITY,
+          "serve",
+          SERVE);
 
   private ConfigSchema() {}
 

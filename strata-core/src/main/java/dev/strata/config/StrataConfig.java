@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param mirrors local copies of tables on servers, by entry name, in file order
  * @param timeouts bounds on every wait of Strata's own connections
  * @param security the rules foreign servers and user mappings are held to
+ * @param serve how {@code strata serve} runs
  * @param origins where each effective value came from, by key path
  */
 public record StrataConfig(
@@ -26,6 +27,7 @@ public record StrataConfig(
     Map<String, MirrorConfig> mirrors,
     Timeouts timeouts,
     SecurityConfig security,
+    ServeConfig serve,
     Origins origins) {
   public StrataConfig {
     Objects.requireNonNull(coordinator, "coordinator");
@@ -34,6 +36,7 @@ public record StrataConfig(
     mirrors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mirrors));
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(serve, "serve");
     Objects.requireNonNull(origins, "origins");
   }
 
@@ -44,7 +47,15 @@ public record StrataConfig(
       Map<QualifiedName, TableConfig> tables,
       Timeouts timeouts,
       Origins origins) {
-    this(coordinator, servers, tables, Map.of(), timeouts, SecurityConfig.DEFAULTS, origins);
+    this(
+        coordinator,
+        servers,
+        tables,
+        Map.of(),
+        timeouts,
+        SecurityConfig.DEFAULTS,
+        ServeConfig.DEFAULTS,
+        origins);
   }
 
   public Optional<ServerConfig> findServer(String name) {

@@ -48,7 +48,7 @@ class ConfigProblemsTest {
     assertThat(problem.describe())
         .isEqualTo(
             "timeout (strata.yaml:3): is not a setting; allowed: coordinator, servers, timeouts,"
-                + " tables, mirrors, security — did you mean \"timeouts\"?");
+                + " tables, mirrors, security, serve — did you mean \"timeouts\"?");
   }
 
   @Test

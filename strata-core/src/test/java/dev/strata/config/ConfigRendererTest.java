@@ -178,6 +178,13 @@ class ConfigRendererTest {
             security:
               min_sslmode: null
               allow_superuser_mapping: false
+            serve:
+              listen: "127.0.0.1:7432"
+              token: null
+              apply_every: 10min
+              doctor_every: 5min
+              takeover: 15s
+              snapshot_every: 30s
             """);
   }
 

@@ -1,5 +1,6 @@
 package dev.strata.server;
 
+import dev.strata.secret.Secret;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param takeover the longest the coordinator may go without a leader after the leader dies
  * @param snapshotEvery how often the status behind the API and the metrics is read again
  * @param clock the clock the scheduled applies plan by (tests advance it)
+ * @param token the bearer token mutations need; without one the API is read-only
  */
 public record ServeOptions(
     String host,
@@ -22,7 +24,8 @@ public record ServeOptions(
     Duration doctorEvery,
     Duration takeover,
     Duration snapshotEvery,
-    Clock clock) {
+    Clock clock,
+    java.util.Optional<Secret> token) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7432;
 
@@ -33,6 +36,7 @@ public record ServeOptions(
     positive(takeover, "takeover");
     positive(snapshotEvery, "snapshotEvery");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(token, "token");
   }
 
   public static ServeOptions defaults() {
@@ -43,7 +47,8 @@ public record ServeOptions(
         Duration.ofMinutes(5),
         Duration.ofSeconds(15),
         Duration.ofSeconds(30),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        java.util.Optional.empty());
   }
 
   private static void positive(Duration duration, String name) {

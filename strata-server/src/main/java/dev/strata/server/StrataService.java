@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * doctor on their schedules. Runs are journaled in {@code strata.service_run}; a run that fails is
  * recorded and the next one runs on time: one failure never stops the service.
  *
- * <p>This version's API is read-only ({@code GET}); mutations answer 405.
+ * <p>{@code GET} endpoints answer on every process; {@code POST} endpoints ({@link Mutations}) need
+ * the configured token and run on the leader only.
  */
 public final class StrataService implements AutoCloseable {
   private static final org.slf4j.Logger LOG =
@@ -62,6 +63,11 @@ public final class StrataService implements AutoCloseable {
   private final Leadership leadership;
   private final ServiceRuns runs;
   private final ServiceMetrics metrics;
+  private final Mutations mutations;
+
+  /** The largest request body read. */
+  private static final int MAX_BODY = 64 * 1024;
+
   private final AtomicReference<Snapshot> snapshot = new AtomicReference<>(Snapshot.EMPTY);
   private final AtomicReference<Double> lastApplySuccess = new AtomicReference<>(0.0);
   private final AtomicReference<Optional<DoctorReport>> lastDoctor =
@@ -83,6 +89,7 @@ public final class StrataService implements AutoCloseable {
     this.leadership = new Leadership(connections);
     this.runs = new ServiceRuns(connections);
     this.metrics = new ServiceMetrics(leadership::isLeader, snapshot::get, lastApplySuccess::get);
+    this.mutations = new Mutations(connections, options.token(), options.clock());
   }
 
   /** Binds the HTTP server and starts the schedule; returns once it answers. */
@@ -199,12 +206,36 @@ public final class StrataService implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try {
       String path = exchange.getRequestURI().getPath();
+      if (exchange.getRequestMethod().equals("POST") && Mutations.ENDPOINTS.contains(path)) {
+        byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+        Mutations.Answer answer =
+            body.length > MAX_BODY
+                ? new Mutations.Answer(413, Map.of("error", "the body is larger than 64 KiB"))
+                : mutations.handle(
+                    path,
+                    Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")),
+                    leadership.isLeader(),
+                    body);
+        if (answer.status() == 401) {
+          exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        }
+        if (answer.status() == 200) {
+          refreshSnapshot();
+        }
+        send(exchange, answer.status(), json(answer.body()));
+        return;
+      }
       if (!exchange.getRequestMethod().equals("GET")
           && !exchange.getRequestMethod().equals("HEAD")) {
         send(
             exchange,
             405,
-            json(Map.of("error", "this version of the API is read-only: only GET is answered")));
+            json(
+                Map.of(
+                    "error",
+                    exchange.getRequestMethod() + " " + path + " is not answered",
+                    "hint",
+                    "GET the read-only endpoints; POST " + Mutations.ENDPOINTS)));
         return;
       }
       switch (path) {

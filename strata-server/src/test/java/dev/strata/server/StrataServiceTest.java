@@ -69,6 +69,10 @@ class StrataServiceTest {
   }
 
   static ServeOptions options() {
+    return options(java.util.Optional.empty());
+  }
+
+  static ServeOptions options(java.util.Optional<dev.strata.secret.Secret> token) {
     return new ServeOptions(
         "127.0.0.1",
         0,
@@ -76,7 +80,20 @@ class StrataServiceTest {
         Duration.ofSeconds(2),
         Duration.ofMillis(900),
         Duration.ofMillis(500),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        token);
+  }
+
+  static HttpResponse<String> post(StrataService service, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> get(StrataService service, String path) throws Exception {
@@ -191,6 +208,59 @@ class StrataServiceTest {
               "/api/v1/status", "/api/v1/leader", "/api/v1/runs", "/api/v1/mirrors", "/metrics")) {
         assertThat(get(service, path).body()).as(path).doesNotContain(MAPPING_PASSWORD);
       }
+    }
+  }
+
+  @Test
+  void mutationsNeedTheTokenRunOnTheLeaderAndAnswerBadRequestsClearly() throws Exception {
+    String token = "serve-Token-91c";
+    var secret =
+        java.util.Optional.of(dev.strata.secret.Secret.of(token, "${env:STRATA_SERVE_TOKEN}"));
+    try (StrataService readOnly = new StrataService(new Connections(config), options()).start()) {
+      HttpResponse<String> refused = post(readOnly, "/api/v1/apply", token, "{}");
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(refused.body()).contains("read-only").contains("serve.token");
+    }
+    List<StrataService> services = new ArrayList<>();
+    try {
+      services.add(new StrataService(new Connections(config), options(secret)).start());
+      await("leader", () -> services.get(0).isLeader());
+      services.add(new StrataService(new Connections(config), options(secret)).start());
+      StrataService leader = services.get(0);
+      StrataService follower = services.get(1);
+      Thread.sleep(700);
+      assertThat(follower.isLeader()).isFalse();
+
+      assertThat(post(leader, "/api/v1/apply", null, "{}").statusCode()).isEqualTo(401);
+      HttpResponse<String> wrong = post(leader, "/api/v1/apply", "serve-Token-91d", "{}");
+      assertThat(wrong.statusCode()).isEqualTo(401);
+      assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+      assertThat(post(follower, "/api/v1/apply", token, "{}").statusCode()).isEqualTo(409);
+
+      HttpResponse<String> unknown =
+          post(leader, "/api/v1/apply", token, "{\"olny\": [\"premake\"]}");
+      assertThat(unknown.statusCode()).isEqualTo(400);
+      assertThat(unknown.body()).contains("unknown field \\\"olny\\\"").contains("only");
+      HttpResponse<String> malformed = post(leader, "/api/v1/resume", token, "{\"operation\": ");
+      assertThat(malformed.statusCode()).isEqualTo(400);
+      assertThat(malformed.body()).contains("not the JSON object");
+      HttpResponse<String> missing =
+          post(leader, "/api/v1/archive", token, "{\"table\": \"events\"}");
+      assertThat(missing.statusCode()).isEqualTo(400);
+      assertThat(missing.body()).contains("\\\"partition\\\" is required");
+
+      HttpResponse<String> applied =
+          post(leader, "/api/v1/apply", token, "{\"only\": [\"premake\"]}");
+      assertThat(applied.statusCode()).as(applied.body()).isEqualTo(200);
+      assertThat(applied.body()).contains("\"applied\"");
+      HttpResponse<String> noSuchOperation =
+          post(leader, "/api/v1/abort", token, "{\"operation\": 987654}");
+      assertThat(noSuchOperation.statusCode()).isBetween(400, 409);
+      for (HttpResponse<String> response : List.of(wrong, unknown, applied, noSuchOperation)) {
+        assertThat(response.body()).doesNotContain(token);
+      }
+    } finally {
+      services.forEach(StrataService::close);
     }
   }
 

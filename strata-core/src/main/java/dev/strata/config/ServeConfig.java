@@ -1,0 +1,42 @@
+package dev.strata.config;
+
+import dev.strata.secret.Secret;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code serve}: how {@code strata serve} runs; every value may be overridden by its flag.
+ *
+ * @param listen {@code HOST:PORT} of the HTTP API
+ * @param token the bearer token mutations need; without one the API is read-only
+ * @param applyEvery how often the leader runs apply
+ * @param doctorEvery how often the leader runs doctor
+ * @param takeover the longest the coordinator goes without a leader after the leader dies
+ * @param snapshotEvery how often the figures behind the API and metrics are read again
+ */
+public record ServeConfig(
+    String listen,
+    Optional<Secret> token,
+    Duration applyEvery,
+    Duration doctorEvery,
+    Duration takeover,
+    Duration snapshotEvery) {
+  public static final ServeConfig DEFAULTS =
+      new ServeConfig(
+          "127.0.0.1:7432",
+          Optional.empty(),
+          Duration.ofMinutes(10),
+          Duration.ofMinutes(5),
+          Duration.ofSeconds(15),
+          Duration.ofSeconds(30));
+
+  public ServeConfig {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(applyEvery, "applyEvery");
+    Objects.requireNonNull(doctorEvery, "doctorEvery");
+    Objects.requireNonNull(takeover, "takeover");
+    Objects.requireNonNull(snapshotEvery, "snapshotEvery");
+  }
+}
