@@ -26,6 +26,7 @@ final class ServiceMetrics {
   private final MultiGauge partitionBytes;
   private final MultiGauge mirrorStaleness;
   private final MultiGauge mirrorRows;
+  private final MultiGauge doctorFindings;
 
   ServiceMetrics(Supplier<Boolean> leader, Supplier<Snapshot> snapshot, ServiceRunsView runs) {
     serverUp =
@@ -54,6 +55,10 @@ final class ServiceMetrics {
     mirrorRows =
         MultiGauge.builder("strata.mirror.rows")
             .description("Rows of a mirror after its last refresh")
+            .register(registry);
+    doctorFindings =
+        MultiGauge.builder("strata.doctor.findings")
+            .description("Findings of the leader's last doctor run, by check and status")
             .register(registry);
     Gauge.builder("strata.leader", () -> leader.get() ? 1 : 0)
         .description("1 when this process is the leader, which runs the schedule")
@@ -116,6 +121,20 @@ final class ServiceMetrics {
     }
     mirrorStaleness.register(staleness, true);
     mirrorRows.register(mirrorCounts, true);
+  }
+
+  /** The last doctor run's findings, counted by check and status. */
+  void doctor(dev.strata.health.DoctorReport report) {
+    java.util.Map<Tags, Integer> counts = new java.util.LinkedHashMap<>();
+    for (var result : report.results()) {
+      counts.merge(
+          Tags.of("check", result.check().id(), "status", result.status().label()),
+          1,
+          Integer::sum);
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    counts.forEach((tags, count) -> rows.add(MultiGauge.Row.of(tags, count)));
+    doctorFindings.register(rows, true);
   }
 
   String scrape() {

@@ -198,6 +198,7 @@ public final class StrataService implements AutoCloseable {
   private int doctor() {
     DoctorReport report = new Doctor(connections, DoctorOptions.DEFAULTS).run();
     lastDoctor.set(Optional.of(report));
+    metrics.doctor(report);
     return report.results().size();
   }
 
