@@ -65,6 +65,18 @@ public final class StrataService implements AutoCloseable {
   private final ServiceMetrics metrics;
   private final Mutations mutations;
 
+  /** The endpoints every process answers to GET. */
+  static final List<String> READ_ENDPOINTS =
+      List.of(
+          "/healthz",
+          "/readyz",
+          "/metrics",
+          "/api/v1/leader",
+          "/api/v1/status",
+          "/api/v1/mirrors",
+          "/api/v1/runs",
+          "/api/v1/doctor");
+
   /** The largest request body read. */
   private static final int MAX_BODY = 64 * 1024;
 
@@ -259,15 +271,9 @@ public final class StrataService implements AutoCloseable {
                         "error",
                         "no such endpoint: " + path,
                         "endpoints",
-                        List.of(
-                            "/healthz",
-                            "/readyz",
-                            "/metrics",
-                            "/api/v1/leader",
-                            "/api/v1/status",
-                            "/api/v1/mirrors",
-                            "/api/v1/runs",
-                            "/api/v1/doctor"))));
+                        READ_ENDPOINTS,
+                        "post",
+                        Mutations.ENDPOINTS)));
       }
     } catch (RuntimeException e) {
       LOG.warn("request {} failed", exchange.getRequestURI().getPath(), e);
