@@ -37,6 +37,11 @@ public record Mirror(QualifiedName name, QualifiedName remote, MirrorConfig conf
    * copy, so two mirrors of equally named tables never share one.
    */
   public QualifiedName proxy() {
+    return proxyOf(name);
+  }
+
+  /** The proxy of the mirror named {@code name}, also for one no longer configured. */
+  static QualifiedName proxyOf(QualifiedName name) {
     return QualifiedName.of(PROXY_SCHEMA, derivedName(name.schema() + "__" + name.name(), ""));
   }
 

@@ -97,7 +97,7 @@ public final class MirrorRefresher {
       try {
         work = work(coordinator, resolved, options, false);
       } catch (StrataException e) {
-        recordFailure(coordinator, mirror, e);
+        recordFailure(mirror, e);
         throw e;
       }
       coordinator.execute(
@@ -196,7 +196,7 @@ public final class MirrorRefresher {
                 });
         return result;
       } catch (StrataException e) {
-        recordFailure(coordinator, mirror, e);
+        recordFailure(mirror, e);
         throw e;
       }
     }
@@ -576,7 +576,7 @@ public final class MirrorRefresher {
   /**
    * Records a failed refresh on a connection of its own: the refresh's may be the one that broke.
    */
-  private void recordFailure(Database ignoredSession, Mirror mirror, StrataException e) {
+  private void recordFailure(Mirror mirror, StrataException e) {
     try (Database coordinator = coordinator()) {
       coordinator.execute(
           "UPDATE strata.mirror SET last_error = ?, last_error_at = clock_timestamp() WHERE"

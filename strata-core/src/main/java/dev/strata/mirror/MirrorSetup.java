@@ -119,12 +119,7 @@ final class MirrorSetup {
     }
     local.add(MirrorStatements.dropLocal(state.name(), state.mode()));
     local.add(
-        SqlStatement.of(
-            "DROP FOREIGN TABLE IF EXISTS "
-                + QualifiedName.of(
-                        Mirror.PROXY_SCHEMA,
-                        Mirror.derivedName(state.name().schema() + "__" + state.name().name(), ""))
-                    .quoted()));
+        SqlStatement.of("DROP FOREIGN TABLE IF EXISTS " + Mirror.proxyOf(state.name()).quoted()));
     local.add(MirrorStatements.forget(state.name()));
     steps.add(new MirrorChange.Step(Connections.COORDINATOR, local));
     if (replica) {
