@@ -100,11 +100,14 @@ final class ServeCommand implements Callable<Integer> {
             duration("--takeover", takeover, serve.takeover()),
             duration("--snapshot-every", snapshotEvery, serve.snapshotEvery()),
             Clock.systemUTC(),
-            serve.token());
+            serve.token(),
+            serve.tls());
     StrataService service = new StrataService(new Connections(config), options).start();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
-        "strata serve: listening on http://"
+        "strata serve: listening on "
+            + options.scheme()
+            + "://"
             + options.host()
             + ":"
             + service.port()

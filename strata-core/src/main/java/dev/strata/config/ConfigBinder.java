@@ -540,7 +540,7 @@ final class ConfigBinder {
                 root,
                 "serve",
                 "serve",
-                "listen, token, apply_every, doctor_every, takeover, snapshot_every")
+                "listen, token, apply_every, doctor_every, takeover, snapshot_every, tls")
             .orElse(Mapping.empty(root.origin()));
     reader.checkKeys(serve, ConfigSchema.SERVE, "serve");
     ServeConfig defaults = ServeConfig.DEFAULTS;
@@ -565,7 +565,39 @@ final class ConfigBinder {
         serveDuration(serve, "apply_every", defaults.applyEvery()),
         serveDuration(serve, "doctor_every", defaults.doctorEvery()),
         serveDuration(serve, "takeover", defaults.takeover()),
-        serveDuration(serve, "snapshot_every", defaults.snapshotEvery()));
+        serveDuration(serve, "snapshot_every", defaults.snapshotEvery()),
+        bindTls(serve));
+  }
+
+  private Optional<ServeConfig.Tls> bindTls(Mapping serve) {
+    Optional<Mapping> tls =
+        reader.section(serve, "tls", "serve.tls", "certificate and key: PEM files for HTTPS");
+    if (tls.isEmpty()) {
+      return Optional.empty();
+    }
+    reader.checkKeys(tls.get(), ConfigSchema.SERVE_TLS, "serve.tls");
+    Optional<String> certificate = tlsFile(tls.get(), "certificate");
+    Optional<String> key = tlsFile(tls.get(), "key");
+    if (certificate.isEmpty() || key.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new ServeConfig.Tls(
+            java.nio.file.Path.of(certificate.get()), java.nio.file.Path.of(key.get())));
+  }
+
+  private Optional<String> tlsFile(Mapping tls, String key) {
+    String path = "serve.tls." + key;
+    Optional<Setting> written = reader.optional(tls, key, path);
+    reader.record(path, written.map(Setting::origin).orElse(Origin.DEFAULT));
+    if (written.isEmpty() || written.get().text().isBlank()) {
+      findings.problem(
+          path,
+          tls.origin(),
+          "is missing; serve.tls needs both certificate and key (PEM files on this host)");
+      return Optional.empty();
+    }
+    return Optional.of(written.get().text().strip());
   }
 
   private Duration serveDuration(Mapping serve, String key, Duration fallback) {

@@ -151,6 +151,15 @@ public final class ConfigRenderer {
     serve.put("doctor_every", Durations.format(config.serve().doctorEvery()));
     serve.put("takeover", Durations.format(config.serve().takeover()));
     serve.put("snapshot_every", Durations.format(config.serve().snapshotEvery()));
+    config
+        .serve()
+        .tls()
+        .ifPresent(
+            tls -> {
+              ObjectNode node = serve.putObject("tls");
+              node.put("certificate", tls.certificate().toString());
+              node.put("key", tls.key().toString());
+            });
 
     return root;
   }

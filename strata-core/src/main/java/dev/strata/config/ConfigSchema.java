@@ -95,6 +95,8 @@ final class ConfigSchema {
           "on_schema_change", LEAF,
           "timeout", LEAF);
 
+  static final Keys SERVE_TLS = keys("certificate", LEAF, "key", LEAF);
+
   static final Keys SERVE =
       keys(
           "listen", LEAF,
@@ -102,7 +104,8 @@ final class ConfigSchema {
           "apply_every", LEAF,
           "doctor_every", LEAF,
           "takeover", LEAF,
-          "snapshot_every", LEAF);
+          "snapshot_every", LEAF,
+          "tls", SERVE_TLS);
 
   static final Keys ROOT =
       keys(

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param doctorEvery how often the leader runs doctor
  * @param takeover the longest the coordinator goes without a leader after the leader dies
  * @param snapshotEvery how often the figures behind the API and metrics are read again
+ * @param tls the certificate and key to serve HTTPS with; plain HTTP without
  */
 public record ServeConfig(
     String listen,
@@ -21,7 +22,21 @@ public record ServeConfig(
     Duration applyEvery,
     Duration doctorEvery,
     Duration takeover,
-    Duration snapshotEvery) {
+    Duration snapshotEvery,
+    Optional<Tls> tls) {
+  /**
+   * {@code serve.tls}: PEM files on the host running {@code strata serve}.
+   *
+   * @param certificate the certificate, followed by its chain
+   * @param key its private key, unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY})
+   */
+  public record Tls(java.nio.file.Path certificate, java.nio.file.Path key) {
+    public Tls {
+      Objects.requireNonNull(certificate, "certificate");
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
   public static final ServeConfig DEFAULTS =
       new ServeConfig(
           "127.0.0.1:7432",
@@ -29,7 +44,8 @@ public record ServeConfig(
           Duration.ofMinutes(10),
           Duration.ofMinutes(5),
           Duration.ofSeconds(15),
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30),
+          Optional.empty());
 
   public ServeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -38,5 +54,6 @@ public record ServeConfig(
     Objects.requireNonNull(doctorEvery, "doctorEvery");
     Objects.requireNonNull(takeover, "takeover");
     Objects.requireNonNull(snapshotEvery, "snapshotEvery");
+    Objects.requireNonNull(tls, "tls");
   }
 }

@@ -29,6 +29,9 @@ public final class Connections {
 
   private final StrataConfig config;
 
+  /** How Strata's own sessions show in {@code pg_stat_activity}. */
+  public static final String APPLICATION_NAME = "strata";
+
   public Connections(StrataConfig config) {
     this.config = config;
   }
@@ -50,7 +53,7 @@ public final class Connections {
     Properties properties = new Properties();
     properties.setProperty("user", target.user());
     target.password().ifPresent(secret -> properties.setProperty("password", secret.reveal()));
-    properties.setProperty("ApplicationName", "strata");
+    properties.setProperty("ApplicationName", APPLICATION_NAME);
     properties.setProperty(
         "connectTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
     properties.setProperty(

@@ -334,41 +334,13 @@ final class CoordinatorChecks {
               + ": premake applies to date and time keys");
     }
     LocalDateTime now = options.now().orElse(snapshot.clock());
-    // The same periods `strata plan` premakes (dev.strata.plan.Periods).
     Interval interval = table.range().interval();
-    List<LocalDateTime[]> periods = new ArrayList<>();
-    LocalDateTime current = Periods.periodStart(now, interval);
-    for (int i = 0; i <= table.premake(); i++) {
-      LocalDateTime start = Periods.plus(current, interval, i);
-      periods.add(new LocalDateTime[] {start, Periods.plus(start, interval, 1)});
-    }
-    List<PartitionBound.Range> ranges = ranges(parent);
-    List<String> values = new ArrayList<>();
-    for (LocalDateTime[] period : periods) {
-      values.add(period[0].format(BOUND));
-      values.add(period[1].format(BOUND));
-    }
-    for (PartitionBound.Range range : ranges) {
-      values.add(boundText(range.from().get(0)));
-      values.add(boundText(range.to().get(0)));
-    }
-    List<Double> epochs = coordinator.server().epochSeconds(key.get().type(), values);
-    List<double[]> covered = new ArrayList<>();
-    int offset = periods.size() * 2;
-    for (int i = 0; i < ranges.size(); i++) {
-      covered.add(
-          new double[] {
-            bound(ranges.get(i).from().get(0), epochs.get(offset + 2 * i)),
-            bound(ranges.get(i).to().get(0), epochs.get(offset + 2 * i + 1))
-          });
-    }
-    covered.sort((a, b) -> Double.compare(a[0], b[0]));
+    List<LocalDateTime[]> periods = periods(now, interval, table.premake() + 1);
+    boolean[] covered = coverage(coordinator, parent, key.get(), periods);
     List<String> missing = new ArrayList<>();
     List<String> fixes = new ArrayList<>();
     for (int i = 0; i < periods.size(); i++) {
-      double start = epochs.get(2 * i);
-      double end = epochs.get(2 * i + 1);
-      if (!isCovered(covered, start, end)) {
+      if (!covered[i]) {
         String from = periods.get(i)[0].format(BOUND).replace(" 00:00:00", "");
         String to = periods.get(i)[1].format(BOUND).replace(" 00:00:00", "");
         missing.add("[" + from + ", " + to + ")");
@@ -398,6 +370,58 @@ final class CoordinatorChecks {
             + String.join(", ", missing)
             + " (rows for them go to the default partition or fail)",
         String.join("; ", fixes));
+  }
+
+  /**
+   * The period containing {@code now} and the {@code count - 1} after it, each as {@code [start,
+   * end)}: the same periods {@code strata plan} premakes ({@link Periods}).
+   */
+  static List<LocalDateTime[]> periods(LocalDateTime now, Interval interval, int count) {
+    List<LocalDateTime[]> periods = new ArrayList<>();
+    LocalDateTime current = Periods.periodStart(now, interval);
+    for (int i = 0; i < count; i++) {
+      LocalDateTime start = Periods.plus(current, interval, i);
+      periods.add(new LocalDateTime[] {start, Periods.plus(start, interval, 1)});
+    }
+    return periods;
+  }
+
+  /**
+   * Which of {@code periods} the partitions of {@code parent} cover. The periods' bounds and the
+   * partitions' bounds are compared as epoch seconds computed by the coordinator, so a {@code
+   * timestamptz} key is read in the coordinator's time zone, as an insert would be.
+   */
+  static boolean[] coverage(
+      CatalogReader coordinator,
+      PartitionedTable parent,
+      Column key,
+      List<LocalDateTime[]> periods) {
+    List<PartitionBound.Range> ranges = ranges(parent);
+    List<String> values = new ArrayList<>();
+    for (LocalDateTime[] period : periods) {
+      values.add(period[0].format(BOUND));
+      values.add(period[1].format(BOUND));
+    }
+    for (PartitionBound.Range range : ranges) {
+      values.add(boundText(range.from().get(0)));
+      values.add(boundText(range.to().get(0)));
+    }
+    List<Double> epochs = coordinator.server().epochSeconds(key.type(), values);
+    List<double[]> spans = new ArrayList<>();
+    int offset = periods.size() * 2;
+    for (int i = 0; i < ranges.size(); i++) {
+      spans.add(
+          new double[] {
+            bound(ranges.get(i).from().get(0), epochs.get(offset + 2 * i)),
+            bound(ranges.get(i).to().get(0), epochs.get(offset + 2 * i + 1))
+          });
+    }
+    spans.sort((a, b) -> Double.compare(a[0], b[0]));
+    boolean[] covered = new boolean[periods.size()];
+    for (int i = 0; i < periods.size(); i++) {
+      covered[i] = isCovered(spans, epochs.get(2 * i), epochs.get(2 * i + 1));
+    }
+    return covered;
   }
 
   private static String boundText(PartitionBound.BoundValue value) {

@@ -139,7 +139,19 @@ public final class JournalSchema {
                     actions integer,
                     detail text
                   )""",
-                  "CREATE INDEX service_run_by_kind ON strata.service_run (kind, started_at)")));
+                  "CREATE INDEX service_run_by_kind ON strata.service_run (kind, started_at)")),
+          new Migration(
+              9,
+              "progress of running moves",
+              List.of(
+                  """
+                  CREATE TABLE strata.operation_progress (
+                    operation_id bigint PRIMARY KEY,
+                    copied_rows bigint NOT NULL,
+                    copied_bytes bigint NOT NULL,
+                    expected_rows bigint,
+                    updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+                  )""")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.strata.StrataException;
 import dev.strata.connect.Connections;
+import dev.strata.operation.JournalProgress;
 import dev.strata.operation.MoveProgress;
 import dev.strata.operation.MoveResult;
 import dev.strata.operation.PartitionMover;
@@ -37,6 +38,9 @@ final class Mutations {
           "/api/v1/move",
           "/api/v1/resume",
           "/api/v1/abort");
+
+  /** How often a running move's progress is written to the journal for the dashboard. */
+  static final java.time.Duration PROGRESS_EVERY = java.time.Duration.ofSeconds(1);
 
   /** A response: HTTP status and JSON document. */
   record Answer(int status, Map<String, Object> body) {}
@@ -90,13 +94,14 @@ final class Mutations {
           "this process is not the leader; mutations run on the leader only",
           "send the request to the leader (GET /api/v1/leader on each process says which)");
     }
-    try {
+    try (JournalProgress progress =
+        new JournalProgress(connections, MoveProgress.NONE, PROGRESS_EVERY)) {
       return switch (path) {
-        case "/api/v1/apply" -> apply(read(body, ApplyRequest.class, true));
+        case "/api/v1/apply" -> apply(read(body, ApplyRequest.class, true), progress);
         case "/api/v1/archive" -> {
           MoveRequest request = read(body, MoveRequest.class, false);
           yield moved(
-              mover()
+              mover(progress)
                   .archive(
                       table(request.table()),
                       partition(request.table(), request.partition()),
@@ -106,7 +111,7 @@ final class Mutations {
         case "/api/v1/move" -> {
           MoveRequest request = read(body, MoveRequest.class, false);
           yield moved(
-              mover()
+              mover(progress)
                   .move(
                       table(request.table()),
                       partition(request.table(), request.partition()),
@@ -116,7 +121,7 @@ final class Mutations {
         case "/api/v1/restore" -> {
           RestoreRequest request = read(body, RestoreRequest.class, false);
           yield moved(
-              mover()
+              mover(progress)
                   .restore(
                       table(request.table()),
                       partition(request.table(), request.partition()),
@@ -124,9 +129,9 @@ final class Mutations {
                       1));
         }
         case "/api/v1/resume" ->
-            moved(mover().resume(operation(read(body, OperationRequest.class, false))));
+            moved(mover(progress).resume(operation(read(body, OperationRequest.class, false))));
         case "/api/v1/abort" -> {
-          var aborted = mover().abort(operation(read(body, OperationRequest.class, false)));
+          var aborted = mover(progress).abort(operation(read(body, OperationRequest.class, false)));
           Map<String, Object> document = new LinkedHashMap<>();
           document.put("operation", aborted.id());
           document.put("state", aborted.state().label());
@@ -168,12 +173,12 @@ final class Mutations {
     }
   }
 
-  private Answer apply(ApplyRequest request) {
+  private Answer apply(ApplyRequest request, MoveProgress progress) {
     Set<String> only =
         request == null || request.only() == null ? Set.of() : Set.copyOf(request.only());
     LocalDateTime now = LocalDateTime.now(clock.withZone(ZoneOffset.UTC)).withNano(0);
     List<LifecycleAction> applied =
-        new LifecycleExecutor(connections, MoveProgress.NONE).apply(now, only, plan -> {}, a -> {});
+        new LifecycleExecutor(connections, progress).apply(now, only, plan -> {}, a -> {});
     Map<String, Object> document = new LinkedHashMap<>();
     document.put("now", now.toString());
     document.put(
@@ -193,8 +198,8 @@ final class Mutations {
     return new Answer(200, document);
   }
 
-  private PartitionMover mover() {
-    return new PartitionMover(connections, MoveProgress.NONE);
+  private PartitionMover mover(MoveProgress progress) {
+    return new PartitionMover(connections, progress);
   }
 
   /** A request the API cannot read: answered 400 with what is wrong. */

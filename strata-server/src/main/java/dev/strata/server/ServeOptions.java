@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param snapshotEvery how often the status behind the API and the metrics is read again
  * @param clock the clock the scheduled applies plan by (tests advance it)
  * @param token the bearer token mutations need; without one the API is read-only
+ * @param tls the certificate and key to serve HTTPS with; plain HTTP without
  */
 public record ServeOptions(
     String host,
@@ -25,7 +26,8 @@ public record ServeOptions(
     Duration takeover,
     Duration snapshotEvery,
     Clock clock,
-    java.util.Optional<Secret> token) {
+    java.util.Optional<Secret> token,
+    java.util.Optional<dev.strata.config.ServeConfig.Tls> tls) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7432;
 
@@ -37,6 +39,7 @@ public record ServeOptions(
     positive(snapshotEvery, "snapshotEvery");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(tls, "tls");
   }
 
   public static ServeOptions defaults() {
@@ -48,7 +51,33 @@ public record ServeOptions(
         Duration.ofSeconds(15),
         Duration.ofSeconds(30),
         Clock.systemUTC(),
+        java.util.Optional.empty(),
         java.util.Optional.empty());
+  }
+
+  /** The URL scheme the service answers: {@code https} with TLS. */
+  public String scheme() {
+    return tls.isPresent() ? "https" : "http";
+  }
+
+  /** The same options with another clock. */
+  public ServeOptions withClock(Clock other) {
+    return new ServeOptions(
+        host, port, applyEvery, doctorEvery, takeover, snapshotEvery, other, token, tls);
+  }
+
+  /** The same options with TLS. */
+  public ServeOptions withTls(dev.strata.config.ServeConfig.Tls other) {
+    return new ServeOptions(
+        host,
+        port,
+        applyEvery,
+        doctorEvery,
+        takeover,
+        snapshotEvery,
+        clock,
+        token,
+        java.util.Optional.of(other));
   }
 
   private static void positive(Duration duration, String name) {

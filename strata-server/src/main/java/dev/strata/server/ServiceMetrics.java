@@ -27,6 +27,12 @@ final class ServiceMetrics {
   private final MultiGauge mirrorStaleness;
   private final MultiGauge mirrorRows;
   private final MultiGauge doctorFindings;
+  private final MultiGauge fdwConnections;
+  private final MultiGauge premakeReady;
+  private final MultiGauge premakeWanted;
+  private final MultiGauge statementMax;
+  private final java.util.concurrent.ConcurrentMap<String, ServerProbes.Statements> statements =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   ServiceMetrics(Supplier<Boolean> leader, Supplier<Snapshot> snapshot, ServiceRunsView runs) {
     serverUp =
@@ -60,6 +66,29 @@ final class ServiceMetrics {
         MultiGauge.builder("strata.doctor.findings")
             .description("Findings of the leader's last doctor run, by check and status")
             .register(registry);
+    fdwConnections =
+        MultiGauge.builder("strata.fdw.connections")
+            .description(
+                "The coordinator's postgres_fdw sessions on each server (its mapping's role), by"
+                    + " state")
+            .register(registry);
+    premakeReady =
+        MultiGauge.builder("strata.premake.periods.ready")
+            .description(
+                "Periods, from the one containing the clock, that have partitions one after"
+                    + " another")
+            .register(registry);
+    premakeWanted =
+        MultiGauge.builder("strata.premake.periods.wanted")
+            .description("The current period and premake more: what the policy keeps ready")
+            .register(registry);
+    statementMax =
+        MultiGauge.builder("strata.fdw.statement.max")
+            .baseUnit("seconds")
+            .description(
+                "Slowest statement of the FDW role on the server (pg_stat_statements, since its"
+                    + " reset)")
+            .register(registry);
     Gauge.builder("strata.leader", () -> leader.get() ? 1 : 0)
         .description("1 when this process is the leader, which runs the schedule")
         .register(registry);
@@ -87,7 +116,75 @@ final class ServiceMetrics {
         .register(registry);
   }
 
+  /** An operation that finished: its duration by kind and outcome, and the rows it moved. */
+  void finished(OperationsFeed.Finished operation) {
+    io.micrometer.core.instrument.Timer.builder("strata.operation.duration")
+        .description("Operations from start to end (archive, restore, move, retire, ...)")
+        .tags("kind", operation.kind(), "outcome", operation.outcome())
+        .serviceLevelObjectives(OPERATION_BUCKETS)
+        .register(registry)
+        .record(java.time.Duration.ofMillis(Math.round(operation.seconds() * 1000)));
+    if (operation.outcome().equals("done") && operation.rows() > 0) {
+      Counter.builder("strata.move.rows")
+          .description("Rows moved by operations that finished, by kind")
+          .tags("kind", operation.kind())
+          .register(registry)
+          .increment(operation.rows());
+    }
+  }
+
+  private static final java.time.Duration[] OPERATION_BUCKETS = {
+    java.time.Duration.ofSeconds(1),
+    java.time.Duration.ofSeconds(5),
+    java.time.Duration.ofSeconds(15),
+    java.time.Duration.ofSeconds(30),
+    java.time.Duration.ofMinutes(1),
+    java.time.Duration.ofMinutes(2),
+    java.time.Duration.ofMinutes(5),
+    java.time.Duration.ofMinutes(10),
+    java.time.Duration.ofMinutes(30),
+    java.time.Duration.ofHours(1),
+    java.time.Duration.ofHours(2),
+    java.time.Duration.ofHours(6)
+  };
+
   void update(Snapshot snapshot) {
+    List<MultiGauge.Row<?>> sessions = new ArrayList<>();
+    List<MultiGauge.Row<?>> slowest = new ArrayList<>();
+    snapshot
+        .probes()
+        .forEach(
+            (server, figures) -> {
+              figures
+                  .connections()
+                  .forEach(
+                      (state, count) ->
+                          sessions.add(
+                              MultiGauge.Row.of(Tags.of("server", server, "state", state), count)));
+              figures
+                  .statements()
+                  .ifPresent(
+                      measured -> {
+                        if (statements.put(server, measured) == null) {
+                          registerStatements(server);
+                        }
+                        slowest.add(
+                            MultiGauge.Row.of(Tags.of("server", server), measured.maxSeconds()));
+                      });
+            });
+    fdwConnections.register(sessions, true);
+    statementMax.register(slowest, true);
+    List<MultiGauge.Row<?>> ready = new ArrayList<>();
+    List<MultiGauge.Row<?>> wanted = new ArrayList<>();
+    snapshot
+        .premake()
+        .forEach(
+            (table, readiness) -> {
+              ready.add(MultiGauge.Row.of(Tags.of("table", table), readiness.ready()));
+              wanted.add(MultiGauge.Row.of(Tags.of("table", table), readiness.wanted()));
+            });
+    premakeReady.register(ready, true);
+    premakeWanted.register(wanted, true);
     List<MultiGauge.Row<?>> up = new ArrayList<>();
     List<MultiGauge.Row<?>> latency = new ArrayList<>();
     for (StatusReport.ServerStatus server : snapshot.status().servers()) {
@@ -121,6 +218,21 @@ final class ServiceMetrics {
     }
     mirrorStaleness.register(staleness, true);
     mirrorRows.register(mirrorCounts, true);
+  }
+
+  private void registerStatements(String server) {
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "strata.fdw.statement.calls", statements, map -> map.get(server).calls())
+        .description("Statements the FDW role ran on the server (pg_stat_statements)")
+        .tags("server", server)
+        .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "strata.fdw.statement.time", statements, map -> map.get(server).seconds())
+        .baseUnit("seconds")
+        .description(
+            "Execution time of the FDW role's statements on the server (pg_stat_statements)")
+        .tags("server", server)
+        .register(registry);
   }
 
   /** The last doctor run's findings, counted by check and status. */

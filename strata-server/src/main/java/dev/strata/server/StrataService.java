@@ -5,22 +5,28 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.connect.Connections;
 import dev.strata.health.Doctor;
 import dev.strata.health.DoctorOptions;
 import dev.strata.health.DoctorReport;
+import dev.strata.health.PremakeReadiness;
 import dev.strata.health.StatusService;
 import dev.strata.mirror.MirrorStatus;
+import dev.strata.operation.JournalProgress;
 import dev.strata.operation.MoveProgress;
 import dev.strata.plan.LifecycleAction;
 import dev.strata.plan.LifecycleExecutor;
+import dev.strata.plan.LifecyclePlanner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -64,6 +70,9 @@ public final class StrataService implements AutoCloseable {
   private final ServiceRuns runs;
   private final ServiceMetrics metrics;
   private final Mutations mutations;
+  private final OperationsFeed feed;
+  private final ServerProbes probes;
+  private final Dashboard dashboard = new Dashboard();
 
   /** The endpoints every process answers to GET. */
   static final List<String> READ_ENDPOINTS =
@@ -75,7 +84,12 @@ public final class StrataService implements AutoCloseable {
           "/api/v1/status",
           "/api/v1/mirrors",
           "/api/v1/runs",
-          "/api/v1/doctor");
+          "/api/v1/doctor",
+          "/api/v1/operations",
+          "/api/v1/plan",
+          "/api/v1/dashboard",
+          "/api/v1/events",
+          "/");
 
   /** The largest request body read. */
   private static final int MAX_BODY = 64 * 1024;
@@ -84,6 +98,11 @@ public final class StrataService implements AutoCloseable {
   private final AtomicReference<Double> lastApplySuccess = new AtomicReference<>(0.0);
   private final AtomicReference<Optional<DoctorReport>> lastDoctor =
       new AtomicReference<>(Optional.empty());
+  private volatile Optional<Instant> lastDoctorAt = Optional.empty();
+  private volatile List<Map<String, Object>> operations = List.of();
+  private volatile long operationsReadAt;
+  private volatile Instant nextApply = Instant.EPOCH;
+  private volatile Instant nextDoctor = Instant.EPOCH;
   private final ScheduledExecutorService scheduler =
       Executors.newScheduledThreadPool(
           3,
@@ -98,7 +117,9 @@ public final class StrataService implements AutoCloseable {
     this.connections = connections;
     this.options = options;
     this.runner = ManagementFactory.getRuntimeMXBean().getName();
-    this.leadership = new Leadership(connections);
+    this.leadership = new Leadership(connections, options.takeover());
+    this.feed = new OperationsFeed(connections);
+    this.probes = new ServerProbes(connections);
     this.runs = new ServiceRuns(connections);
     this.metrics = new ServiceMetrics(leadership::isLeader, snapshot::get, lastApplySuccess::get);
     this.mutations = new Mutations(connections, options.token(), options.clock());
@@ -106,8 +127,15 @@ public final class StrataService implements AutoCloseable {
 
   /** Binds the HTTP server and starts the schedule; returns once it answers. */
   public StrataService start() {
+    InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
     try {
-      http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+      if (options.tls().isPresent()) {
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(TlsContext.load(options.tls().get())));
+        http = https;
+      } else {
+        http = HttpServer.create(address, 0);
+      }
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.USAGE,
@@ -115,23 +143,34 @@ public final class StrataService implements AutoCloseable {
           "choose another address with --listen HOST:PORT (port 0 picks a free one)");
     }
     http.createContext("/", this::handle);
-    http.setExecutor(Executors.newFixedThreadPool(4, daemon("strata-http")));
+    // Event streams hold a thread each (at most Dashboard.MAX_STREAMS); requests use the rest.
+    http.setExecutor(
+        Executors.newFixedThreadPool(Dashboard.MAX_STREAMS + 8, daemon("strata-http")));
     http.start();
     long tick = Leadership.interval(options.takeover()).toMillis();
+    nextApply = Instant.now().plusMillis(tick + Leadership.lease(options.takeover()).toMillis());
+    nextDoctor = nextApply;
     scheduler.scheduleWithFixedDelay(this::leadershipTick, 0, tick, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
         this::refreshSnapshot, 0, options.snapshotEvery().toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::pollOperations, 0, 1, TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(
-        () -> scheduled("apply", this::apply),
+        () -> {
+          scheduled("apply", this::apply);
+          nextApply = Instant.now().plus(options.applyEvery());
+        },
         tick,
         options.applyEvery().toMillis(),
         TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
-        () -> scheduled("doctor", this::doctor),
+        () -> {
+          scheduled("doctor", this::doctor);
+          nextDoctor = Instant.now().plus(options.doctorEvery());
+        },
         tick,
         options.doctorEvery().toMillis(),
         TimeUnit.MILLISECONDS);
-    LOG.info("listening on http://{}:{}", options.host(), port());
+    LOG.info("listening on {}://{}:{}", options.scheme(), options.host(), port());
     return this;
   }
 
@@ -142,6 +181,11 @@ public final class StrataService implements AutoCloseable {
 
   public boolean isLeader() {
     return leadership.isLeader();
+  }
+
+  /** Whether this process may act at a reading of {@link System#nanoTime} (for tests). */
+  boolean isLeaderAt(long nanoTime) {
+    return leadership.isLeaderAt(nanoTime);
   }
 
   private void leadershipTick() {
@@ -157,20 +201,118 @@ public final class StrataService implements AutoCloseable {
     try {
       var status = new StatusService(connections).status(Optional.empty(), false);
       List<MirrorStatus.Row> mirrors = new MirrorStatus(connections).read(false);
-      Snapshot next = new Snapshot(Instant.now(), status, mirrors, Optional.empty());
-      snapshot.set(next);
-      metrics.update(next);
+      Instant nextAt = nextApply.isAfter(Instant.now()) ? nextApply : Instant.now();
+      LocalDateTime planTime =
+          LocalDateTime.ofInstant(
+                  options.clock().instant().plus(Duration.between(Instant.now(), nextAt)),
+                  ZoneOffset.UTC)
+              .withNano(0);
+      List<LifecycleAction> next = List.of();
+      Optional<String> planError = Optional.empty();
+      try {
+        next = new LifecyclePlanner(connections).plan(planTime).actions();
+      } catch (RuntimeException e) {
+        planError = Optional.of(String.valueOf(e.getMessage()));
+      }
+      Map<String, PremakeReadiness.Readiness> premake = Map.of();
+      try {
+        premake = PremakeReadiness.read(connections, planTime);
+      } catch (RuntimeException e) {
+        LOG.debug("premake readiness not read: {}", e.getMessage());
+      }
+      Snapshot read =
+          new Snapshot(
+              Instant.now(),
+              status,
+              mirrors,
+              next,
+              nextAt,
+              planError,
+              retired(),
+              premake,
+              probes.read(),
+              Optional.empty());
+      snapshot.set(read);
+      metrics.update(read);
       runs.lastSuccess("apply")
           .ifPresent(at -> lastApplySuccess.set(at.toInstant().toEpochMilli() / 1000.0));
     } catch (RuntimeException e) {
       LOG.warn("reading the deployment failed; serving the previous figures: {}", e.getMessage());
-      snapshot.set(
-          new Snapshot(
-              previous.takenAt(),
-              previous.status(),
-              previous.mirrors(),
-              Optional.of(e.getMessage())));
+      snapshot.set(previous.failed(String.valueOf(e.getMessage())));
     }
+    publish();
+  }
+
+  private List<Snapshot.Retired> retired() {
+    try (dev.strata.connect.Database coordinator =
+        new dev.strata.connect.Database(Connections.COORDINATOR, connections.coordinator())) {
+      dev.strata.operation.JournalSchema.ensure(coordinator);
+      return coordinator.query(
+          """
+          SELECT parent_schema, parent_name, partition_schema, partition_name, bound, server,
+                 finished_at
+          FROM strata.operation
+          WHERE kind = 'retire' AND state = 'done'
+          ORDER BY finished_at, id""",
+          row ->
+              new Snapshot.Retired(
+                  new dev.strata.sql.QualifiedName(row.getString(1), row.getString(2)).display(),
+                  new dev.strata.sql.QualifiedName(row.getString(3), row.getString(4)).display(),
+                  row.getString(5),
+                  row.getString(6),
+                  row.getObject(7, java.time.OffsetDateTime.class).toInstant()));
+    }
+  }
+
+  /**
+   * Reads the operations every second while a dashboard watches, else every five: progress for the
+   * page, and each operation that finished for the metrics.
+   */
+  private void pollOperations() {
+    long now = System.nanoTime();
+    if (dashboard.streams() == 0 && now - operationsReadAt < TimeUnit.SECONDS.toNanos(5)) {
+      return;
+    }
+    operationsReadAt = now;
+    try {
+      OperationsFeed.Read read = feed.read();
+      operations = read.operations();
+      read.finished().forEach(metrics::finished);
+    } catch (RuntimeException e) {
+      LOG.debug("operations not read: {}", e.getMessage());
+    }
+    publish();
+  }
+
+  /** Builds the dashboard document from memory and hands it to the event streams. */
+  private void publish() {
+    try {
+      dashboard.publish(json(dashboardDocument()));
+    } catch (RuntimeException e) {
+      LOG.warn("dashboard document not built: {}", e.getMessage());
+    }
+  }
+
+  private Map<String, Object> dashboardDocument() {
+    Map<String, Object> schedule = new LinkedHashMap<>();
+    schedule.put("apply_every_seconds", options.applyEvery().toMillis() / 1000.0);
+    schedule.put("next_apply_at", leadership.isLeader() ? nextApply.toString() : null);
+    schedule.put("doctor_every_seconds", options.doctorEvery().toMillis() / 1000.0);
+    schedule.put("next_doctor_at", leadership.isLeader() ? nextDoctor.toString() : null);
+    List<Map<String, Object>> recent = recentRuns(10);
+    schedule.put(
+        "last_apply",
+        recent.stream().filter(run -> "apply".equals(run.get("kind"))).findFirst().orElse(null));
+    return DashboardDocument.build(
+        new DashboardDocument.Inputs(
+            snapshot.get(),
+            leader(),
+            schedule,
+            operations,
+            lastDoctor.get(),
+            lastDoctorAt,
+            recent,
+            List.copyOf(connections.config().servers().keySet())));
   }
 
   /** One scheduled run, on the leader only, journaled; a failure is recorded, never thrown. */
@@ -199,10 +341,17 @@ public final class StrataService implements AutoCloseable {
 
   private int apply() {
     LocalDateTime now = LocalDateTime.now(options.clock().withZone(ZoneOffset.UTC)).withNano(0);
-    List<LifecycleAction> applied =
-        new LifecycleExecutor(connections, MoveProgress.NONE)
-            .apply(
-                now, Set.of(), plan -> {}, action -> LOG.info("applied: {}", action.description()));
+    List<LifecycleAction> applied;
+    try (JournalProgress progress =
+        new JournalProgress(connections, MoveProgress.NONE, Mutations.PROGRESS_EVERY)) {
+      applied =
+          new LifecycleExecutor(connections, progress)
+              .apply(
+                  now,
+                  Set.of(),
+                  plan -> {},
+                  action -> LOG.info("applied: {}", action.description()));
+    }
     refreshSnapshot();
     return applied.size();
   }
@@ -210,6 +359,7 @@ public final class StrataService implements AutoCloseable {
   private int doctor() {
     DoctorReport report = new Doctor(connections, DoctorOptions.DEFAULTS).run();
     lastDoctor.set(Optional.of(report));
+    lastDoctorAt = Optional.of(Instant.now());
     metrics.doctor(report);
     return report.results().size();
   }
@@ -262,6 +412,15 @@ public final class StrataService implements AutoCloseable {
             send(exchange, 200, json(Map.of("mirrors", snapshot.get().mirrors())));
         case "/api/v1/runs" -> send(exchange, 200, json(Map.of("runs", runsDocument())));
         case "/api/v1/doctor" -> send(exchange, 200, json(doctorDocument()));
+        case "/api/v1/operations" -> {
+          pollOperationsNow();
+          send(exchange, 200, json(Map.of("operations", operations)));
+        }
+        case "/api/v1/plan" -> send(exchange, 200, json(planDocument()));
+        case "/api/v1/dashboard" -> send(exchange, 200, json(dashboardDocument()));
+        case "/api/v1/events" -> dashboard.stream(exchange);
+        case "/", "/index.html", "/dashboard.css", "/dashboard.js" ->
+            dashboard.asset(exchange, path);
         default ->
             send(
                 exchange,
@@ -307,9 +466,42 @@ public final class StrataService implements AutoCloseable {
     return document;
   }
 
+  private void pollOperationsNow() {
+    operationsReadAt = 0;
+    pollOperations();
+  }
+
+  private Map<String, Object> planDocument() {
+    Snapshot current = snapshot.get();
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("at", current.nextAt().toString());
+    document.put("taken_at", current.takenAt().toString());
+    document.put("error", current.planError().orElse(null));
+    List<Map<String, Object>> actions = new java.util.ArrayList<>();
+    for (LifecycleAction action : current.next()) {
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("kind", action.kind());
+      item.put("description", action.description());
+      item.put("reason", action.reason());
+      actions.add(item);
+    }
+    document.put("actions", actions);
+    return document;
+  }
+
   private List<Map<String, Object>> runsDocument() {
+    return recentRuns(50);
+  }
+
+  private List<Map<String, Object>> recentRuns(int limit) {
     List<Map<String, Object>> items = new java.util.ArrayList<>();
-    for (ServiceRuns.Run run : runs.recent(50)) {
+    List<ServiceRuns.Run> read;
+    try {
+      read = runs.recent(limit);
+    } catch (StrataException e) {
+      return items;
+    }
+    for (ServiceRuns.Run run : read) {
       Map<String, Object> item = new LinkedHashMap<>();
       item.put("id", run.id());
       item.put("kind", run.kind());
@@ -363,10 +555,15 @@ public final class StrataService implements AutoCloseable {
     send(exchange, status, body, "application/json");
   }
 
-  private static void send(HttpExchange exchange, int status, String body, String type)
+  static void send(HttpExchange exchange, int status, String body, String type) throws IOException {
+    send(exchange, status, body.getBytes(StandardCharsets.UTF_8), type);
+  }
+
+  static void send(HttpExchange exchange, int status, byte[] bytes, String type)
       throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
     boolean head = exchange.getRequestMethod().equals("HEAD");
     exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
     if (!head) {
@@ -390,6 +587,7 @@ public final class StrataService implements AutoCloseable {
    */
   @Override
   public void close() {
+    dashboard.close();
     scheduler.shutdown();
     try {
       scheduler.awaitTermination(

@@ -81,7 +81,8 @@ class StrataServiceTest {
         Duration.ofMillis(900),
         Duration.ofMillis(500),
         Clock.systemUTC(),
-        token);
+        token,
+        java.util.Optional.empty());
   }
 
   static HttpResponse<String> post(StrataService service, String path, String token, String body)
