@@ -9,12 +9,14 @@ import java.util.function.Consumer;
 /**
  * Named points in the move protocol where a test can make Strata fail: {@code halt} stops the JVM
  * at once, without shutdown hooks or a chance to clean up (the closest a JVM gets to {@code kill
- * -9}), and {@code throw} raises an exception as an ordinary failure would.
+ * -9}), {@code throw} raises an exception as an ordinary failure would, and {@code stall} blocks
+ * the thread for good, so that a test can kill the process (kill -9) at exactly that step.
  *
  * <p>Enabled only through the {@code STRATA_FAILPOINTS} environment variable or the {@code
  * strata.failpoints} system property: a comma-separated list of {@code NAME=halt}, {@code
- * NAME=throw}, or for counting points {@code NAME=halt@K} (fire on the K-th hit, e.g. after K
- * copied rows). When neither is set, {@link #hit} is one volatile read and a null check.
+ * NAME=throw}, {@code NAME=stall}, or for counting points {@code NAME=halt@K} (fire on the K-th
+ * hit, e.g. after K copied rows). When neither is set, {@link #hit} is one volatile read and a null
+ * check.
  *
  * <p>Tests in the same JVM can also {@link #observe} every point as it is reached, to act at that
  * moment from another session (a concurrent write during a given step, a server stopped mid-copy).
@@ -23,7 +25,13 @@ public final class Failpoints {
   public static final String VARIABLE = "STRATA_FAILPOINTS";
   public static final String PROPERTY = "strata.failpoints";
 
-  private record Point(boolean halt, long onHit) {}
+  private enum Action {
+    HALT,
+    THROW,
+    STALL
+  }
+
+  private record Point(Action action, long onHit) {}
 
   private static final Map<String, Point> POINTS = parse(configured());
   private static final Map<String, Long> HITS = new HashMap<>();
@@ -50,7 +58,15 @@ public final class Failpoints {
         onHit = Long.parseLong(action.substring(at + 1));
         action = action.substring(0, at);
       }
-      points.put(parts[0].strip(), new Point(action.equals("halt"), onHit));
+      points.put(
+          parts[0].strip(),
+          new Point(
+              switch (action) {
+                case "halt" -> Action.HALT;
+                case "stall" -> Action.STALL;
+                default -> Action.THROW;
+              },
+              onHit));
     }
     return points;
   }
@@ -83,10 +99,22 @@ public final class Failpoints {
     if (total < point.onHit()) {
       return;
     }
-    if (point.halt()) {
+    if (point.action() == Action.HALT) {
       System.err.println("strata: failpoint " + name + " halts the JVM");
       System.err.flush();
       Runtime.getRuntime().halt(137);
+    }
+    if (point.action() == Action.STALL) {
+      System.err.println(
+          "strata: failpoint " + name + " stalls this thread until the JVM is killed");
+      System.err.flush();
+      while (true) {
+        try {
+          Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+          // A stall ends only with the process: a test kills it (kill -9) at this step.
+        }
+      }
     }
     throw new StrataException(ErrorCode.INTERNAL, "failpoint " + name + " fired");
   }
