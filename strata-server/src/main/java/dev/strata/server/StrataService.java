@@ -196,8 +196,16 @@ public final class StrataService implements AutoCloseable {
     }
   }
 
+  /** How long the last background read of the figures took. */
+  public Duration lastSnapshotDuration() {
+    return Duration.ofNanos(lastSnapshotNanos);
+  }
+
+  private volatile long lastSnapshotNanos;
+
   void refreshSnapshot() {
     Snapshot previous = snapshot.get();
+    long started = System.nanoTime();
     try {
       var status = new StatusService(connections).status(Optional.empty(), false);
       List<MirrorStatus.Row> mirrors = new MirrorStatus(connections).read(false);
@@ -232,6 +240,7 @@ public final class StrataService implements AutoCloseable {
               premake,
               probes.read(),
               Optional.empty());
+      lastSnapshotNanos = System.nanoTime() - started;
       snapshot.set(read);
       metrics.update(read);
       runs.lastSuccess("apply")
