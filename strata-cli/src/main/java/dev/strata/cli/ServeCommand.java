@@ -22,15 +22,18 @@ import picocli.CommandLine.Option;
           + " session) also runs `apply` (premake, archive, retire, due mirror refreshes) and doctor"
           + " on a schedule. Start several for availability: when the leader dies, another takes"
           + " over within --takeover. Runs are journaled in strata.service_run.",
-      "Endpoints: GET /healthz, /readyz, /metrics, /api/v1/leader, /api/v1/status,"
-          + " /api/v1/mirrors, /api/v1/runs, /api/v1/doctor; POST /api/v1/apply, archive, move,"
+      "Endpoints: GET / (the dashboard), /healthz, /readyz, /metrics, /api/v1/leader,"
+          + " /api/v1/status, /api/v1/mirrors, /api/v1/runs, /api/v1/doctor, /api/v1/operations,"
+          + " /api/v1/plan, /api/v1/dashboard, /api/v1/events; POST /api/v1/apply, archive, move,"
           + " restore, resume, abort (these need serve.token as a bearer token, and run on the"
           + " leader). The figures come from a snapshot read every --snapshot-every, so a scrape"
           + " never waits for a server. Settings: serve: in strata.yaml, overridden by these flags.",
       "Stop with SIGTERM or Ctrl-C: scheduling stops, a running step finishes, the leader lock is"
-          + " released so that another process takes over at once.",
+          + " released so that another process takes it at once. HTTPS: serve.tls in strata.yaml.",
       "",
-      "Example: strata serve -c strata.yaml --listen 127.0.0.1:7432 --apply-every 10min"
+      "Examples:",
+      "  strata serve -c strata.yaml --listen 127.0.0.1:7432 --apply-every 10min",
+      "  strata serve -c strata.yaml --apply-at '0 2 * * *'    # apply at 02:00 UTC, doctor every 5min"
     })
 final class ServeCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
@@ -48,6 +51,14 @@ final class ServeCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       description = "How often the leader runs apply (default: serve.apply_every, else 10min).")
   String applyEvery;
+
+  @Option(
+      names = "--apply-at",
+      paramLabel = "CRON",
+      description =
+          "Run apply at the times of a five-field cron expression in UTC instead, e.g. '0 2 * * *'"
+              + " for 02:00 every day (default: serve.apply_at).")
+  String applyAt;
 
   @Option(
       names = "--doctor-every",
@@ -101,7 +112,8 @@ final class ServeCommand implements Callable<Integer> {
             duration("--snapshot-every", snapshotEvery, serve.snapshotEvery()),
             Clock.systemUTC(),
             serve.token(),
-            serve.tls());
+            serve.tls(),
+            applyAt(serve.applyAt()));
     StrataService service = new StrataService(new Connections(config), options).start();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
@@ -128,6 +140,30 @@ final class ServeCommand implements Callable<Integer> {
                 "strata-serve-stop"));
     stopped.await();
     return 0;
+  }
+
+  private java.util.Optional<dev.strata.config.CronSchedule> applyAt(
+      java.util.Optional<dev.strata.config.CronSchedule> configured) {
+    if (applyAt != null && applyEvery != null) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "--apply-at and --apply-every both say when to run apply",
+          "give one of them: a cron expression (--apply-at) or an interval (--apply-every)");
+    }
+    if (applyEvery != null) {
+      return java.util.Optional.empty();
+    }
+    if (applyAt == null) {
+      return configured;
+    }
+    try {
+      return java.util.Optional.of(dev.strata.config.CronSchedule.parse(applyAt));
+    } catch (IllegalArgumentException e) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "--apply-at " + e.getMessage(),
+          "write five fields in UTC, e.g. --apply-at '0 2 * * *' (02:00 daily) or '*/10 * * * *'");
+    }
   }
 
   private static Duration duration(String option, String text, Duration configured) {

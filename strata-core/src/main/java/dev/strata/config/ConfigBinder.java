@@ -540,7 +540,7 @@ final class ConfigBinder {
                 root,
                 "serve",
                 "serve",
-                "listen, token, apply_every, doctor_every, takeover, snapshot_every, tls")
+                "listen, token, apply_every, apply_at, doctor_every, takeover, snapshot_every, tls")
             .orElse(Mapping.empty(root.origin()));
     reader.checkKeys(serve, ConfigSchema.SERVE, "serve");
     ServeConfig defaults = ServeConfig.DEFAULTS;
@@ -566,7 +566,14 @@ final class ConfigBinder {
         serveDuration(serve, "doctor_every", defaults.doctorEvery()),
         serveDuration(serve, "takeover", defaults.takeover()),
         serveDuration(serve, "snapshot_every", defaults.snapshotEvery()),
-        bindTls(serve));
+        bindTls(serve),
+        applyAt(serve));
+  }
+
+  private Optional<CronSchedule> applyAt(Mapping serve) {
+    Optional<Setting> written = reader.optional(serve, "apply_at", "serve.apply_at");
+    reader.record("serve.apply_at", written.map(Setting::origin).orElse(Origin.DEFAULT));
+    return written.flatMap(setting -> reader.convert(setting, CronSchedule::parse));
   }
 
   private Optional<ServeConfig.Tls> bindTls(Mapping serve) {

@@ -148,6 +148,7 @@ public final class ConfigRenderer {
     serve.put("listen", config.serve().listen());
     putSecret(serve, "token", config.serve().token());
     serve.put("apply_every", Durations.format(config.serve().applyEvery()));
+    serve.put("apply_at", config.serve().applyAt().map(CronSchedule::toString).orElse(null));
     serve.put("doctor_every", Durations.format(config.serve().doctorEvery()));
     serve.put("takeover", Durations.format(config.serve().takeover()));
     serve.put("snapshot_every", Durations.format(config.serve().snapshotEvery()));

@@ -102,6 +102,7 @@ final class ConfigSchema {
           "listen", LEAF,
           "token", LEAF,
           "apply_every", LEAF,
+          "apply_at", LEAF,
           "doctor_every", LEAF,
           "takeover", LEAF,
           "snapshot_every", LEAF,

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param takeover the longest the coordinator goes without a leader after the leader dies
  * @param snapshotEvery how often the figures behind the API and metrics are read again
  * @param tls the certificate and key to serve HTTPS with; plain HTTP without
+ * @param applyAt when the leader runs apply, as a cron expression in UTC; {@code applyEvery} when
+ *     empty
  */
 public record ServeConfig(
     String listen,
@@ -23,7 +25,8 @@ public record ServeConfig(
     Duration doctorEvery,
     Duration takeover,
     Duration snapshotEvery,
-    Optional<Tls> tls) {
+    Optional<Tls> tls,
+    Optional<CronSchedule> applyAt) {
   /**
    * {@code serve.tls}: PEM files on the host running {@code strata serve}.
    *
@@ -45,6 +48,7 @@ public record ServeConfig(
           Duration.ofMinutes(5),
           Duration.ofSeconds(15),
           Duration.ofSeconds(30),
+          Optional.empty(),
           Optional.empty());
 
   public ServeConfig {
@@ -55,5 +59,6 @@ public record ServeConfig(
     Objects.requireNonNull(takeover, "takeover");
     Objects.requireNonNull(snapshotEvery, "snapshotEvery");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(applyAt, "applyAt");
   }
 }

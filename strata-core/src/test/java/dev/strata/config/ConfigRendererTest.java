@@ -182,6 +182,7 @@ class ConfigRendererTest {
               listen: "127.0.0.1:7432"
               token: null
               apply_every: 10min
+              apply_at: null
               doctor_every: 5min
               takeover: 15s
               snapshot_every: 30s

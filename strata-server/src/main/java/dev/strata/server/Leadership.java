@@ -11,7 +11,7 @@ import java.util.Optional;
  * Which of several {@code strata serve} processes against one coordinator acts: the one holding a
  * session-level advisory lock on a connection of its own. A leader that is killed, or whose session
  * dies, releases the lock with the session, and a follower that asks again takes it; asking every
- * third of {@code takeover} bounds how long the coordinator goes without a leader.
+ * quarter of {@code takeover} bounds how long the coordinator goes without a leader.
  *
  * <p>Holding the lock is not yet acting. A leader acts only while its session answered within the
  * last {@linkplain #lease lease}, and a new leader starts acting only a lease after it took the
@@ -111,9 +111,13 @@ final class Leadership implements AutoCloseable {
     }
   }
 
-  /** How often to tick for a takeover within {@code takeover}. */
+  /**
+   * How often to tick for a takeover within {@code takeover}: a follower takes the lock at most one
+   * interval after the leader's session ends and acts a {@link #lease} later, three quarters of
+   * {@code takeover} in all, which leaves room for the checks' own round trips.
+   */
   static Duration interval(Duration takeover) {
-    return takeover.dividedBy(3);
+    return takeover.dividedBy(4);
   }
 
   /** How long a verified session keeps a leader acting, and how long a new leader waits. */

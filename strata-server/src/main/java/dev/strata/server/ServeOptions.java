@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param clock the clock the scheduled applies plan by (tests advance it)
  * @param token the bearer token mutations need; without one the API is read-only
  * @param tls the certificate and key to serve HTTPS with; plain HTTP without
+ * @param applyAt when to run apply, as a cron expression in UTC; every {@code applyEvery} when
+ *     empty
  */
 public record ServeOptions(
     String host,
@@ -27,7 +29,8 @@ public record ServeOptions(
     Duration snapshotEvery,
     Clock clock,
     java.util.Optional<Secret> token,
-    java.util.Optional<dev.strata.config.ServeConfig.Tls> tls) {
+    java.util.Optional<dev.strata.config.ServeConfig.Tls> tls,
+    java.util.Optional<dev.strata.config.CronSchedule> applyAt) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 7432;
 
@@ -40,6 +43,31 @@ public record ServeOptions(
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(applyAt, "applyAt");
+  }
+
+  /** Without a cron schedule: apply runs every {@code applyEvery}. */
+  public ServeOptions(
+      String host,
+      int port,
+      Duration applyEvery,
+      Duration doctorEvery,
+      Duration takeover,
+      Duration snapshotEvery,
+      Clock clock,
+      java.util.Optional<Secret> token,
+      java.util.Optional<dev.strata.config.ServeConfig.Tls> tls) {
+    this(
+        host,
+        port,
+        applyEvery,
+        doctorEvery,
+        takeover,
+        snapshotEvery,
+        clock,
+        token,
+        tls,
+        java.util.Optional.empty());
   }
 
   public static ServeOptions defaults() {
@@ -63,7 +91,7 @@ public record ServeOptions(
   /** The same options with another clock. */
   public ServeOptions withClock(Clock other) {
     return new ServeOptions(
-        host, port, applyEvery, doctorEvery, takeover, snapshotEvery, other, token, tls);
+        host, port, applyEvery, doctorEvery, takeover, snapshotEvery, other, token, tls, applyAt);
   }
 
   /** The same options with TLS. */
@@ -77,7 +105,8 @@ public record ServeOptions(
         snapshotEvery,
         clock,
         token,
-        java.util.Optional.of(other));
+        java.util.Optional.of(other),
+        applyAt);
   }
 
   private static void positive(Duration duration, String name) {

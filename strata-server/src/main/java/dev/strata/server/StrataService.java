@@ -154,14 +154,18 @@ public final class StrataService implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(
         this::refreshSnapshot, 0, options.snapshotEvery().toMillis(), TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(this::pollOperations, 0, 1, TimeUnit.SECONDS);
-    scheduler.scheduleWithFixedDelay(
-        () -> {
-          scheduled("apply", this::apply);
-          nextApply = Instant.now().plus(options.applyEvery());
-        },
-        tick,
-        options.applyEvery().toMillis(),
-        TimeUnit.MILLISECONDS);
+    if (options.applyAt().isPresent()) {
+      scheduleCronApply();
+    } else {
+      scheduler.scheduleWithFixedDelay(
+          () -> {
+            scheduled("apply", this::apply);
+            nextApply = Instant.now().plus(options.applyEvery());
+          },
+          tick,
+          options.applyEvery().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
     scheduler.scheduleWithFixedDelay(
         () -> {
           scheduled("doctor", this::doctor);
@@ -172,6 +176,27 @@ public final class StrataService implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     LOG.info("listening on {}://{}:{}", options.scheme(), options.host(), port());
     return this;
+  }
+
+  /** Schedules the next apply at the cron expression's next time (UTC), and so on after it. */
+  private void scheduleCronApply() {
+    Optional<Instant> next = options.applyAt().orElseThrow().next(Instant.now());
+    if (next.isEmpty()) {
+      LOG.warn("serve.apply_at {} never fires again: no scheduled apply", options.applyAt().get());
+      return;
+    }
+    nextApply = next.get();
+    try {
+      scheduler.schedule(
+          () -> {
+            scheduled("apply", this::apply);
+            scheduleCronApply();
+          },
+          Math.max(0, Duration.between(Instant.now(), next.get()).toMillis()),
+          TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The service is stopping.
+    }
   }
 
   /** The port the HTTP server listens on. */
@@ -304,7 +329,10 @@ public final class StrataService implements AutoCloseable {
 
   private Map<String, Object> dashboardDocument() {
     Map<String, Object> schedule = new LinkedHashMap<>();
-    schedule.put("apply_every_seconds", options.applyEvery().toMillis() / 1000.0);
+    schedule.put(
+        "apply_every_seconds",
+        options.applyAt().isPresent() ? null : options.applyEvery().toMillis() / 1000.0);
+    schedule.put("apply_at", options.applyAt().map(Object::toString).orElse(null));
     schedule.put("next_apply_at", leadership.isLeader() ? nextApply.toString() : null);
     schedule.put("doctor_every_seconds", options.doctorEvery().toMillis() / 1000.0);
     schedule.put("next_doctor_at", leadership.isLeader() ? nextDoctor.toString() : null);

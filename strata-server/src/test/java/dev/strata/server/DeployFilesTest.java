@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped alert rules and Grafana dashboard load, and every metric they use is one a running
- * service exposes (read from a live scrape, after a doctor run).
+ * service exposes (read from a live scrape, after a doctor run and an archive).
  */
 class DeployFilesTest {
   private static final Pattern METRIC = Pattern.compile("\\bstrata_[a-z_]+");
@@ -45,7 +45,10 @@ class DeployFilesTest {
         "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 100) g");
     execute(
         main,
-        "CREATE TABLE events (id int NOT NULL, at timestamp NOT NULL) PARTITION BY RANGE (at)");
+        "CREATE TABLE events (id int NOT NULL, at timestamp NOT NULL) PARTITION BY RANGE (at)",
+        "CREATE TABLE events_2020_01 PARTITION OF events"
+            + " FOR VALUES FROM ('2020-01-01') TO ('2020-02-01')",
+        "INSERT INTO events SELECT g, '2020-01-02' FROM generate_series(1, 100) g");
     config =
         dev.strata.config.ConfigLoader.builder()
             .environment(java.util.Map.of())
@@ -141,6 +144,25 @@ class DeployFilesTest {
               return StrataServiceTest.get(service, "/metrics")
                   .body()
                   .contains("strata_service_runs_total{");
+            } catch (Exception e) {
+              return false;
+            }
+          });
+      // An operation that finishes while the service runs: its duration and rows are counted.
+      new dev.strata.operation.PartitionMover(
+              new Connections(config), dev.strata.operation.MoveProgress.NONE)
+          .archive(
+              dev.strata.sql.QualifiedName.of("public", "events"),
+              dev.strata.sql.QualifiedName.of("public", "events_2020_01"),
+              "archive_a",
+              1);
+      StrataServiceTest.await(
+          "the archive counted",
+          () -> {
+            try {
+              return StrataServiceTest.get(service, "/metrics")
+                  .body()
+                  .contains("strata_operation_duration_seconds_bucket{");
             } catch (Exception e) {
               return false;
             }
