@@ -2,12 +2,8 @@
 // built with createElement, textContent and setAttribute only, never from markup.
 'use strict';
 (() => {
-  const POLL_MS = 2000;
-  const RETRY_LIVE_MS = 30000;
-  const RUNS_SHOWN = 10;
-  const LOCAL = '#1d5fd6';
-  const RETIRED = '#a3aab4';
-  const UNKNOWN = '#cbd2da';
+  const POLL_MS = 2000, RETRY_LIVE_MS = 30000, RUNS_SHOWN = 10;
+  const LOCAL = '#1d5fd6', RETIRED = '#a3aab4', UNKNOWN = '#cbd2da';
   const PALETTE = ['#0d9488', '#e07b12', '#8b5cf6', '#d9467f', '#5f9e1a', '#0a8fc0', '#a8621a', '#5b5fd6'];
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -36,8 +32,8 @@
       else node.appendChild(kid instanceof Node ? kid : document.createTextNode(String(kid)));
     }
   }
-  const body = (id) => { const s = $(id); return s ? s.querySelector('.body') : null; };
-  function aside(id, ...kids) {
+  const body = (id) => $(id) && $(id).querySelector('.body');
+  function aside(id, ...kids) { // the summary at the right of a section's heading
     const a = $(id) && $(id).querySelector('h2 .aside');
     if (a) a.replaceChildren(...kids.flat().filter((k) => k !== null && k !== false));
   }
@@ -53,10 +49,7 @@
   function count(n) {
     if (!isNum(n)) return '—';
     const a = Math.abs(n);
-    if (a < 1e3) return String(Math.round(n));
-    if (a < 1e6) return `${trim(n / 1e3)} k`;
-    if (a < 1e9) return `${trim(n / 1e6)} M`;
-    return `${trim(n / 1e9)} G`;
+    return a < 1e3 ? String(Math.round(n)) : a < 1e6 ? `${trim(n / 1e3)} k` : a < 1e9 ? `${trim(n / 1e6)} M` : `${trim(n / 1e9)} G`;
   }
   function span(sec) {
     sec = Math.abs(sec);
@@ -67,21 +60,13 @@
     if (sec < 86400) return mins % 60 ? `${Math.floor(mins / 60)} h ${mins % 60} min` : `${mins / 60} h`;
     return hours % 24 ? `${Math.floor(hours / 24)} d ${hours % 24} h` : `${hours / 24} d`;
   }
-  function duration(sec) {
-    if (!isNum(sec) || sec < 0) return '—';
-    return sec < 10 ? `${sec.toFixed(1)} s` : span(sec);
-  }
+  const duration = (sec) => (!isNum(sec) || sec < 0 ? '—' : sec < 10 ? `${sec.toFixed(1)} s` : span(sec));
   function relative(iso) {
-    const t = Date.parse(str(iso));
-    if (Number.isNaN(t)) return '—';
-    const d = (t - Date.now()) / 1000;
-    if (Math.abs(d) < 1) return 'now';
-    return d > 0 ? `in ${span(d)}` : `${span(d)} ago`;
+    const d = (Date.parse(str(iso)) - Date.now()) / 1000;
+    if (Number.isNaN(d)) return '—';
+    return Math.abs(d) < 1 ? 'now' : d > 0 ? `in ${span(d)}` : `${span(d)} ago`;
   }
-  function absolute(iso) {
-    const t = Date.parse(str(iso));
-    return Number.isNaN(t) ? str(iso) : new Date(t).toLocaleString();
-  }
+  const absolute = (iso) => (Number.isNaN(Date.parse(str(iso))) ? str(iso) : new Date(Date.parse(str(iso))).toLocaleString());
   // A time shown relative to now, refreshed every second by tick().
   function when(iso) {
     if (!iso) return el('span', { class: 'muted' }, '—');
@@ -92,11 +77,8 @@
       const text = relative(t.getAttribute('datetime'));
       if (t.textContent !== text) t.textContent = text;
     }
-    const updated = $('updated');
-    if (updated && updated.dataset.at) {
-      const age = (Date.now() - Date.parse(updated.dataset.at)) / 1000;
-      updated.textContent = Number.isNaN(age) ? '—' : age < 1.5 ? 'just now' : `${span(age)} ago`;
-    }
+    const u = $('updated'), age = u && (Date.now() - Date.parse(str(u.dataset.at))) / 1000;
+    if (u && u.dataset.at) u.textContent = Number.isNaN(age) ? '—' : age < 1.5 ? 'just now' : `${span(age)} ago`;
   }
 
   function tone(status) {
@@ -108,68 +90,58 @@
   }
   const badge = (text, t) => el('span', { class: `badge ${t || tone(text)}` }, str(text) || '—');
   const swatch = (color) => { const s = el('span', { class: 'swatch' }); s.style.backgroundColor = color; return s; };
+  // Redrawn elements keep the phase of their animation, so that a redraw every second does not restart it.
+  const phase = (node, ms) => { node.style.animationDelay = `-${Date.now() % ms}ms`; return node; };
   const dash = (v) => (v === null || v === undefined || v === '' ? el('span', { class: 'muted' }, '—') : str(v));
-  function table(head, rows, cls) {
-    return el('table', { class: `grid-table ${cls || ''}` },
-      el('thead', null, el('tr', null, head.map((h) => el('th', null, h)))),
-      el('tbody', null, rows));
-  }
+  const table = (head, rows, cls) => el('table', { class: `grid-table ${cls}` },
+    el('thead', null, el('tr', null, head.map((h) => el('th', null, h)))), el('tbody', null, rows));
 
   // ---- tiers ---------------------------------------------------------------------------------
+  // Colours: local blue, retired grey, each server the next colour of the palette in the order of `tiers`.
   function tierInfo(doc) {
     const map = new Map();
     let i = 0;
     for (const t of arr(doc.tiers)) {
-      const name = str(t.name);
-      const kind = str(t.kind);
+      const name = str(t.name), kind = ['local', 'server', 'retired'].includes(t.kind) ? t.kind : 'server';
       const color = kind === 'local' ? LOCAL : kind === 'retired' ? RETIRED : PALETTE[i++ % PALETTE.length];
       if (!map.has(name)) map.set(name, { name, kind, color });
     }
-    if (!map.has('local')) map.set('local', { name: 'local', kind: 'local', color: LOCAL });
-    if (!map.has('retired')) map.set('retired', { name: 'retired', kind: 'retired', color: RETIRED });
+    for (const [name, color] of [['local', LOCAL], ['retired', RETIRED]]) if (!map.has(name)) map.set(name, { name, kind: name, color });
     return map;
   }
   const tierOf = (tiers, name) => tiers.get(str(name)) || { name: str(name), kind: 'unknown', color: UNKNOWN };
 
   // ---- header --------------------------------------------------------------------------------
   function renderHeader(doc) {
-    const leader = obj(doc.leader);
-    const l = $('leader');
+    const leader = obj(doc.leader), l = $('leader'), isLeader = leader.leader === true;
     if (l) {
-      const isLeader = leader.leader === true;
       l.dataset.leader = String(isLeader);
       l.textContent = `${isLeader ? 'leader' : 'follower'}${leader.runner ? ` · ${str(leader.runner)}` : ''}`;
-      l.title = leader.since ? `leader since ${absolute(leader.since)}` : 'this process does not hold the lock';
+      l.title = isLeader && leader.since ? `leader since ${absolute(leader.since)}` : 'this process does not hold the lock';
     }
     const u = $('updated');
-    if (u) {
-      u.dataset.at = str(doc.taken_at);
-      u.title = absolute(doc.taken_at);
-    }
+    if (u) { u.dataset.at = str(doc.taken_at); u.title = absolute(doc.taken_at); }
     banner('error', doc.error ? `Snapshot failed: ${str(doc.error)} (showing the previous figures)` : null);
-    const warnings = [];
-    if (leader.error) warnings.push(`Leadership: ${str(leader.error)}`);
-    if (doc.plan_error) warnings.push(`Plan: ${str(doc.plan_error)}`);
-    banner('warning', warnings.length ? warnings.join(' · ') : null);
+    const warnings = [leader.error && `Leadership: ${str(leader.error)}`, doc.plan_error && `Plan: ${str(doc.plan_error)}`].filter(Boolean);
+    banner('warning', warnings.join(' · '));
   }
   function banner(id, text) {
     const b = $(id);
-    if (!b) return;
-    b.hidden = !text;
-    b.textContent = text || '';
+    if (b) { b.hidden = !text; b.textContent = text || ''; }
   }
 
   // ---- timeline ------------------------------------------------------------------------------
   const isDefault = (p) => str(p.bound).toUpperCase() === 'DEFAULT';
+  // The name without its schema and quotes, and without the table's name where it starts with it.
+  const bare = (v) => str(v).replace(/^(?:"(?:[^"]|"")*"|[^."]*)\./, '').replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
   function shortName(name, tableName) {
-    const n = str(name).replace(/^[^.]*\./, '');
-    const base = str(tableName).replace(/^[^.]*\./, '');
+    const n = bare(name), base = bare(tableName);
     return base && n.startsWith(`${base}_`) && n.length > base.length + 1 ? n.slice(base.length + 1) : n;
   }
   // A long label where the block is wide, the last part of the name (a month, a day) where it is narrow.
   function labels(text) {
     const last = text.split(/[_.-]/).pop();
-    return [el('span', { class: 'label long' }, text), last.length <= 4 && last !== text ? el('span', { class: 'label short' }, last) : null];
+    return [el('span', { class: 'label long' }, text), /^[0-9A-Za-z]{1,4}$/.test(last) && last !== text ? el('span', { class: 'label short' }, last) : null];
   }
   const shortBound = (v) => str(v).replace(/^'|'$/g, '').replace(/ 00:00:00(\+00)?$/, '');
 
@@ -201,8 +173,9 @@
         role: 'listitem', 'data-partition': pname, 'data-tier': str(p.tier), title: lines.join('\n'),
       }, labels(isDefault(p) ? 'default' : shortName(pname, name)));
       block.style.backgroundColor = tier.color;
-      const size = isNum(p.size_bytes) ? Math.max(p.size_bytes, 8192) : 8192;
-      const grow = String(2 + Math.log2(size / 8192) / 2);
+      if (busy) phase(block, 1200);
+      // Width grows with log(size); every block stays visible (CSS min-width).
+      const grow = String(2 + Math.log2(Math.max(isNum(p.size_bytes) ? p.size_bytes : 0, 8192) / 8192) / 2);
       block.style.flexGrow = grow;
       bar.appendChild(block);
       // The axis under the bar marks where a year starts (or the first bound when not a date).
@@ -226,20 +199,18 @@
           `premake ${premake.ready}/${premake.wanted}`) : null,
       legend);
 
-    const section = el('section', { class: 'table', 'data-table': name }, head, bar, axis,
+    return el('section', { class: 'table', 'data-table': name }, head, bar, axis,
       el('div', { class: 'table-foot' }, totals(parts, tiers), nextList(arr(t.next))));
-    return section;
   }
 
   function totals(parts, tiers) {
     const by = new Map();
     for (const p of parts) {
-      const key = str(p.tier);
-      const s = by.get(key) || { n: 0, rows: null, bytes: null };
+      const s = by.get(str(p.tier)) || { n: 0, rows: null, bytes: null };
       s.n++;
       if (isNum(p.rows)) s.rows = (s.rows || 0) + p.rows;
       if (isNum(p.size_bytes)) s.bytes = (s.bytes || 0) + p.size_bytes;
-      by.set(key, s);
+      by.set(str(p.tier), s);
     }
     const order = [...tiers.keys()].filter((k) => by.has(k)).concat([...by.keys()].filter((k) => !tiers.has(k)));
     const rows = order.map((k) => {
@@ -291,26 +262,23 @@
     if (!ops.length) return [el('p', { class: 'empty' }, 'No operations yet')];
     return ops.map((o) => {
       const isRunning = o.running === true;
-      const copied = isNum(o.copied_rows) ? o.copied_rows : null;
-      const expected = isNum(o.expected_rows) ? o.expected_rows : null;
-      const state = str(o.state);
-      const bar = el('progress', { class: 'progress' });
+      const copied = isNum(o.copied_rows) ? o.copied_rows : null, expected = isNum(o.expected_rows) ? o.expected_rows : null;
+      const state = str(o.state), bar = el('progress', { class: 'progress' }); // no value: indeterminate
       let text;
       if (expected !== null) {
         const max = Math.max(expected, 1);
-        const value = Math.min(copied || 0, max);
         bar.setAttribute('max', String(max));
-        bar.setAttribute('value', String(expected === 0 && state === 'done' ? max : value));
+        bar.setAttribute('value', String(expected === 0 && state === 'done' ? max : Math.min(copied || 0, max)));
         const pct = expected > 0 ? Math.floor((100 * (copied || 0)) / expected) : 100;
         text = pct > 100 ? `${num(copied)} rows (${num(expected)} expected)` : `${num(copied || 0)} / ${num(expected)} rows (${pct}%)`;
       } else if (isRunning) {
+        phase(bar, 1600);
         text = copied !== null ? `${num(copied)} rows copied` : 'waiting for progress';
       } else {
         bar.setAttribute('max', '1');
         bar.setAttribute('value', state === 'done' ? '1' : '0');
         text = copied !== null ? `${num(copied)} rows` : '';
       }
-      const target = [str(o.from_server), str(o.server)].filter(Boolean).join(' → ');
       const t = isRunning ? tone(o.error ? 'fail' : 'running') : tone(state);
       return el('div', {
         class: `operation${isRunning ? ' running' : ' finished'}`,
@@ -320,7 +288,8 @@
         el('span', { class: 'op-id mono' }, `#${str(o.id)}`),
         badge(o.kind, 'neutral'),
         el('span', { class: 'op-what' }, el('span', { class: 'mono' }, str(o.partition)),
-          target ? el('span', { class: 'arrow' }, ' → ') : null, target ? el('span', { class: 'strong' }, str(o.server)) : null),
+          o.server ? [el('span', { class: 'arrow' }, ' → '), el('span', { class: 'strong' }, str(o.server))] : null,
+          o.from_server ? el('span', { class: 'muted' }, ` (from ${str(o.from_server)})`) : null),
         badge(state, t),
         el('span', { class: 'muted op-time' }, isRunning ? ['started ', when(o.started_at)] : ['finished ', when(o.finished_at || o.updated_at)])),
       el('div', { class: 'op-progress' }, bar, el('span', { class: 'op-count' }, text)),
@@ -402,9 +371,7 @@
     if (seen.get(key) === json || !target) return;
     seen.set(key, json);
     let nodes;
-    try {
-      nodes = draw();
-    } catch (e) {
+    try { nodes = draw(); } catch (e) {
       console.info(`Strata: could not draw ${key}:`, e);
       nodes = [el('p', { class: 'empty error-text' }, 'This part could not be drawn.')];
     }
@@ -414,10 +381,8 @@
   let lastTaken = 0;
   function render(doc) {
     const taken = Date.parse(str(doc.taken_at));
-    if (!Number.isNaN(taken)) {
-      if (taken < lastTaken) return; // an older document arriving late
-      lastTaken = taken;
-    }
+    if (taken < lastTaken) return; // an older document arriving late
+    if (!Number.isNaN(taken)) lastTaken = taken;
     const tiers = tierInfo(doc);
     const moving = new Set(arr(doc.operations).filter((o) => o.running === true).map((o) => str(o.partition)));
     try { renderHeader(doc); } catch (e) { console.info('Strata: header', e); }
@@ -432,64 +397,57 @@
   }
 
   function accept(text) {
-    let doc;
-    try { doc = JSON.parse(text); } catch (e) { console.info('Strata: ignored a document that is not JSON'); return; }
+    let doc = null;
+    try { doc = JSON.parse(text); } catch (e) { console.info('Strata: ignored a document that is not JSON'); }
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) render(doc);
   }
 
   // ---- transport: server-sent events, else polling ---------------------------------------------
-  function connection(state, text) {
+  function connection(state) {
     const c = $('connection');
-    if (!c) return;
-    if (c.dataset.state !== state) c.dataset.state = state;
-    if (c.textContent !== text) c.textContent = text;
+    if (c && (c.dataset.state !== state || c.textContent !== state)) { c.dataset.state = state; c.textContent = state; }
   }
 
-  let source = null;
-  let polling = 0; // the generation of the current polling loop, 0 when not polling
-  let generations = 0;
-  let pollTimer = 0;
-  let retryTimer = 0;
+  // Live while the event stream is open; on its error (or 45 s without an event, the server sends
+  // one at least every 15 s) poll every 2 s, and try the stream again 30 s later.
+  let source = null, lastEvent = 0, pollTimer = 0, retryTimer = 0;
+  let polling = 0, generations = 0; // the generation of the current polling loop, 0 when not polling
 
   function startLive() {
     clearTimeout(retryTimer);
-    if (typeof window.EventSource !== 'function') { startPolling(); return; }
     let es;
     try { es = new EventSource('api/v1/events'); } catch (e) { startPolling(); return; }
     source = es;
-    const live = () => { if (source === es) { stopPolling(); connection('live', 'live'); } };
-    es.addEventListener('open', live);
+    lastEvent = Date.now();
+    const live = () => { if (source === es) { lastEvent = Date.now(); stopPolling(); connection('live'); } };
     const onState = (ev) => { if (source === es) { live(); accept(ev.data); } };
+    es.addEventListener('open', live);
     es.addEventListener('state', onState);
     es.addEventListener('message', onState);
-    es.addEventListener('error', () => {
-      if (source !== es) return;
-      es.close();
-      source = null;
-      console.info('Strata: live updates unavailable; polling every 2 s');
-      startPolling();
-      retryTimer = setTimeout(startLive, RETRY_LIVE_MS);
-    });
+    es.addEventListener('error', () => { if (source === es) fallBack(); });
   }
+  function fallBack() {
+    if (source) source.close();
+    source = null;
+    console.info('Strata: live updates unavailable; polling every 2 s');
+    startPolling();
+    retryTimer = setTimeout(startLive, RETRY_LIVE_MS);
+  }
+  function watchdog() { if (source && Date.now() - lastEvent > 45000) fallBack(); }
 
-  function startPolling() {
-    if (polling) return;
-    polling = ++generations;
-    pollOnce(polling);
-  }
+  function startPolling() { if (!polling) { polling = ++generations; pollOnce(polling); } }
   function stopPolling() { polling = 0; clearTimeout(pollTimer); }
   async function pollOnce(generation) {
     const ok = await fetchOnce();
     if (polling !== generation) return;
-    connection(ok ? 'polling' : 'offline', ok ? 'polling' : 'offline');
+    connection(ok ? 'polling' : 'offline');
     pollTimer = setTimeout(() => pollOnce(generation), POLL_MS);
   }
   async function fetchOnce() {
     try {
       const response = await fetch('api/v1/dashboard', { cache: 'no-store', headers: { Accept: 'application/json' } });
-      if (!response.ok) return false;
-      accept(await response.text());
-      return true;
+      if (response.ok) accept(await response.text());
+      return response.ok;
     } catch (e) {
       return false;
     }
@@ -497,8 +455,8 @@
 
   function start() {
     fetchOnce(); // draws at once, whatever the stream does
-    startLive();
-    setInterval(tick, 1000);
+    if (typeof window.EventSource === 'function') startLive(); else startPolling();
+    setInterval(() => { tick(); watchdog(); }, 1000);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
