@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
+import dev.strata.testkit.StrataYaml;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +44,8 @@ class ServeTakeoverTest {
     LocalServer archive = servers.server(SharedServers.ARCHIVE_A);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
     SharedServers.freshDatabase(SharedServers.ARCHIVE_A, DATABASE);
-    sql(
-        main,
+    main.executeIn(
+        DATABASE,
         "CREATE TABLE events (id int NOT NULL, at timestamp NOT NULL, body text)"
             + " PARTITION BY RANGE (at)",
         "CREATE TABLE events_2024_01 PARTITION OF events"
@@ -54,21 +54,14 @@ class ServeTakeoverTest {
             + " FROM generate_series(1, "
             + ROWS
             + ") g");
-    String before = query(main, "SELECT count(*) || '/' || sum(hashtext(body)) FROM events");
+    String before =
+        main.queryText(DATABASE, "SELECT count(*) || '/' || sum(hashtext(body)) FROM events");
     Path config = scratch.resolve("strata.yaml");
     Files.writeString(
         config,
-        "coordinator: { url: \"postgresql://127.0.0.1:"
-            + main.port()
-            + "/"
-            + DATABASE
-            + "\", user: postgres }\n"
+        StrataYaml.coordinator(main, DATABASE)
             + "servers:\n"
-            + "  archive_a: { url: \"postgresql://127.0.0.1:"
-            + archive.port()
-            + "/"
-            + DATABASE
-            + "\", user: postgres }\n"
+            + StrataYaml.server("archive_a", archive, DATABASE)
             + "tables:\n"
             + "  events: { partition_by: { column: at, interval: 1 month }, premake: 1,"
             + " hot: 3 months, archive_to: archive_a }\n",
@@ -83,7 +76,8 @@ class ServeTakeoverTest {
       await(
           "the leader's scheduled apply is mid-copy",
           () -> read(leaderLog).contains("failpoint archive.copy_rows stalls"));
-      assertThat(query(main, "SELECT state FROM strata.operation WHERE kind = 'archive'"))
+      assertThat(
+              main.queryText(DATABASE, "SELECT state FROM strata.operation WHERE kind = 'archive'"))
           .isNotIn("done", "aborted");
 
       // The follower starts while the leader holds the lock.
@@ -104,14 +98,15 @@ class ServeTakeoverTest {
           "the new leader's apply finished the archive",
           () -> {
             try {
-              return query(main, "SELECT relkind FROM pg_class WHERE relname = 'events_2024_01'")
+              return main.queryText(
+                          DATABASE, "SELECT relkind FROM pg_class WHERE relname = 'events_2024_01'")
                       .equals("f")
-                  && query(
-                          main,
+                  && main.queryText(
+                          DATABASE,
                           "SELECT string_agg(state, ',') FROM strata.operation"
                               + " WHERE kind = 'archive'")
                       .equals("done");
-            } catch (SQLException e) {
+            } catch (IllegalStateException e) {
               return false;
             }
           });
@@ -119,31 +114,33 @@ class ServeTakeoverTest {
           "takeover after kill -9: leader again in %d ms (takeover 1500 ms), archive finished"
               + " %d ms after the kill%n",
           (tookOver - killed) / 1_000_000, (System.nanoTime() - killed) / 1_000_000);
-      assertThat(query(main, "SELECT count(*) || '/' || sum(hashtext(body)) FROM events"))
+      assertThat(
+              main.queryText(DATABASE, "SELECT count(*) || '/' || sum(hashtext(body)) FROM events"))
           .isEqualTo(before);
-      assertThat(query(archive, "SELECT count(*) FROM events_2024_01"))
+      assertThat(archive.queryText(DATABASE, "SELECT count(*) FROM events_2024_01"))
           .isEqualTo(String.valueOf(ROWS));
       await(
           "the new leader's apply run is journaled as ok",
           () -> {
             try {
-              return !query(
-                      main,
+              return !main.queryText(
+                      DATABASE,
                       "SELECT count(*) FROM strata.service_run WHERE kind = 'apply'"
                           + " AND outcome = 'ok'")
                   .equals("0");
-            } catch (SQLException e) {
+            } catch (IllegalStateException e) {
               return false;
             }
           });
       // Nothing left unfinished, and the table takes writes (the current month is local).
       assertThat(
-              query(
-                  main,
+              main.queryText(
+                  DATABASE,
                   "SELECT count(*) FROM strata.operation WHERE state NOT IN ('done', 'aborted')"))
           .isEqualTo("0");
-      sql(main, "INSERT INTO events VALUES (0, now()::timestamp, 'after')");
-      assertThat(query(main, "SELECT count(*) FROM events")).isEqualTo(String.valueOf(ROWS + 1));
+      main.executeIn(DATABASE, "INSERT INTO events VALUES (0, now()::timestamp, 'after')");
+      assertThat(main.queryText(DATABASE, "SELECT count(*) FROM events"))
+          .isEqualTo(String.valueOf(ROWS + 1));
     } finally {
       for (Process process : started) {
         process.destroy();
@@ -227,24 +224,6 @@ class ServeTakeoverTest {
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime()).as(what).isLessThan(deadline);
       Thread.sleep(100);
-    }
-  }
-
-  static void sql(LocalServer server, String... statements) throws SQLException {
-    try (var connection = server.connect(DATABASE);
-        var statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
-  }
-
-  static String query(LocalServer server, String sql) throws SQLException {
-    try (var connection = server.connect(DATABASE);
-        var statement = connection.createStatement();
-        var rows = statement.executeQuery(sql)) {
-      rows.next();
-      return rows.getString(1);
     }
   }
 }

@@ -13,6 +13,7 @@ import dev.strata.operation.PartitionMover;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
+import dev.strata.testkit.StrataYaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -114,14 +115,12 @@ class DashboardBrowserTest {
             .environment(Map.of("DASHBOARD_TOKEN", TOKEN))
             .build()
             .loadText(
-                "coordinator: { url: \"postgresql://127.0.0.1:"
-                    + main.port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres }\n"
+                StrataYaml.coordinator(main, DATABASE)
                     + "servers:\n"
-                    + server("archive_a", servers.server(SharedServers.ARCHIVE_A))
-                    + server("archive_b", servers.server(SharedServers.ARCHIVE_B))
+                    + StrataYaml.server(
+                        "archive_a", servers.server(SharedServers.ARCHIVE_A), DATABASE)
+                    + StrataYaml.server(
+                        "archive_b", servers.server(SharedServers.ARCHIVE_B), DATABASE)
                     + "tables:\n"
                     + "  events: { partition_by: { column: at, interval: 1 month }, premake: 1 }\n"
                     + "serve: { token: \"${env:DASHBOARD_TOKEN}\" }\n",
@@ -139,16 +138,6 @@ class DashboardBrowserTest {
     mover.archive(events, QualifiedName.of("public", "events_2026_01"), "archive_a", 1);
     mover.archive(events, QualifiedName.of("public", "events_2026_02"), "archive_b", 1);
     Files.createDirectories(SCREENSHOTS);
-  }
-
-  static String server(String name, LocalServer server) {
-    return "  "
-        + name
-        + ": { url: \"postgresql://127.0.0.1:"
-        + server.port()
-        + "/"
-        + DATABASE
-        + "\", user: postgres }\n";
   }
 
   @AfterAll

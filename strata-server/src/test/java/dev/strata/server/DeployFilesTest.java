@@ -54,17 +54,9 @@ class DeployFilesTest {
             .environment(java.util.Map.of())
             .build()
             .loadText(
-                "coordinator: { url: \"postgresql://127.0.0.1:"
-                    + main.port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres }\n"
+                dev.strata.testkit.StrataYaml.coordinator(main, DATABASE)
                     + "servers:\n"
-                    + "  archive_a: { url: \"postgresql://127.0.0.1:"
-                    + archive.port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres }\n"
+                    + dev.strata.testkit.StrataYaml.server("archive_a", archive, DATABASE)
                     + "tables:\n"
                     + "  events: { partition_by: { column: at, interval: 1 month }, premake: 1 }\n"
                     + "mirrors:\n"

@@ -9,6 +9,7 @@ import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
+import dev.strata.testkit.StrataYaml;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -93,18 +94,14 @@ class ServeScheduleTest {
             .environment(Map.of("SCHEDULE_READER_PASSWORD", MAPPING_PASSWORD))
             .build()
             .loadText(
-                "coordinator: { url: \"postgresql://127.0.0.1:"
-                    + main.port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres }\n"
+                StrataYaml.coordinator(main, DATABASE)
                     + "servers:\n"
-                    + "  archive_a: { url: \"postgresql://127.0.0.1:"
-                    + servers.server(SharedServers.ARCHIVE_A).port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres, mapping: { user: schedule_reader, password:"
-                    + " \"${env:SCHEDULE_READER_PASSWORD}\" } }\n"
+                    + StrataYaml.server(
+                        "archive_a",
+                        servers.server(SharedServers.ARCHIVE_A),
+                        DATABASE,
+                        "schedule_reader",
+                        "SCHEDULE_READER_PASSWORD")
                     + "tables:\n"
                     + "  events: { partition_by: { column: at, interval: 1 month }, premake: 1,"
                     + " hot: 3 months, archive_to: archive_a }\n",

@@ -7,6 +7,7 @@ import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
+import dev.strata.testkit.StrataYaml;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,18 +51,14 @@ class StrataServiceTest {
             .environment(Map.of("SERVE_READER_PASSWORD", MAPPING_PASSWORD))
             .build()
             .loadText(
-                "coordinator: { url: \"postgresql://127.0.0.1:"
-                    + main.port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres }\n"
+                StrataYaml.coordinator(main, DATABASE)
                     + "servers:\n"
-                    + "  archive_a: { url: \"postgresql://127.0.0.1:"
-                    + servers.server(SharedServers.ARCHIVE_A).port()
-                    + "/"
-                    + DATABASE
-                    + "\", user: postgres, mapping: { user: serve_reader, password:"
-                    + " \"${env:SERVE_READER_PASSWORD}\" } }\n"
+                    + StrataYaml.server(
+                        "archive_a",
+                        servers.server(SharedServers.ARCHIVE_A),
+                        DATABASE,
+                        "serve_reader",
+                        "SERVE_READER_PASSWORD")
                     + "tables:\n"
                     + "  events: { partition_by: { column: at, interval: 1 month }, premake: 2 }\n",
                 "strata.yaml")

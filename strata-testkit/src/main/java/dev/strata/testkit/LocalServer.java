@@ -155,6 +155,11 @@ public final class LocalServer {
     return "postgresql://" + HOST + ":" + port + "/" + spec.database();
   }
 
+  /** {@code postgresql://127.0.0.1:PORT/DATABASE} for another database on this server. */
+  public String uri(String database) {
+    return "postgresql://" + HOST + ":" + port + "/" + database;
+  }
+
   /** A new connection as the superuser to this server's database. */
   public Connection connect() throws SQLException {
     return connect(spec.database());
@@ -171,6 +176,22 @@ public final class LocalServer {
   /** Runs statements as the superuser in this server's database, each in autocommit. */
   public void execute(String... statements) {
     executeAsSuperuser(spec.database(), statements);
+  }
+
+  /** Runs statements as the superuser in {@code database}, each in autocommit. */
+  public void executeIn(String database, String... statements) {
+    executeAsSuperuser(database, statements);
+  }
+
+  /** The first column of the first row of {@code sql} in {@code database}, as text (or null). */
+  public String queryText(String database, String sql) {
+    try (Connection connection = connect(database);
+        Statement statement = connection.createStatement();
+        var rows = statement.executeQuery(sql)) {
+      return rows.next() ? rows.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException("on local server " + name() + ": " + e.getMessage(), e);
+    }
   }
 
   private void executeAsSuperuser(String database, String... statements) {
