@@ -1,8 +1,11 @@
 package dev.strata.cli;
 
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
 import dev.strata.connect.Connections;
 import dev.strata.connect.Database;
 import dev.strata.operation.Exports;
+import dev.strata.sql.QualifiedName;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,17 +50,26 @@ final class ImportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // The names given are checked before the configuration, the files or a server are read.
+    Optional<QualifiedName> table = Optional.ofNullable(into).map(ConfigOptions::tableName);
+    if (name != null) {
+      try {
+        QualifiedName.parse(name, "public");
+      } catch (IllegalArgumentException e) {
+        throw new StrataException(
+            ErrorCode.USAGE,
+            "--name: " + e.getMessage(),
+            "write NAME or SCHEMA.NAME; use double quotes for names with capitals or special"
+                + " characters");
+      }
+    }
     Exports.ImportResult result;
     try (Database coordinator =
         new Database(
             Connections.COORDINATOR, new Connections(configOptions.load(spec)).coordinator())) {
       if (dryRun.enabled) {
         Exports.ImportPlan plan =
-            Exports.planImport(
-                coordinator,
-                file,
-                Optional.ofNullable(into).map(ConfigOptions::tableName),
-                Optional.ofNullable(name));
+            Exports.planImport(coordinator, file, table, Optional.ofNullable(name));
         java.io.PrintWriter out = spec.commandLine().getOut();
         out.println(
             "-- import "
@@ -70,12 +82,7 @@ final class ImportCommand implements Callable<Integer> {
         plan.statements().forEach(out::println);
         return 0;
       }
-      result =
-          Exports.importFile(
-              coordinator,
-              file,
-              Optional.ofNullable(into).map(ConfigOptions::tableName),
-              Optional.ofNullable(name));
+      result = Exports.importFile(coordinator, file, table, Optional.ofNullable(name));
     }
     if (json.enabled) {
       Map<String, Object> document = new LinkedHashMap<>();

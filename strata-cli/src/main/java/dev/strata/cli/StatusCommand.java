@@ -53,11 +53,12 @@ final class StatusCommand implements Callable<Integer> {
       print(out, report);
     }
     boolean allReachable = report.servers().stream().allMatch(StatusReport.ServerStatus::reachable);
-    if (!report.servers().get(0).reachable()) {
+    StatusReport.ServerStatus coordinator = report.servers().get(0);
+    if (!coordinator.reachable()) {
       throw new StrataException(
           ErrorCode.CONNECTION,
-          "the coordinator is unreachable: " + report.servers().get(0).error().orElse("no detail"),
-          "check coordinator.url and that the server is running");
+          "the coordinator is unreachable: " + coordinator.error().orElse("no detail"),
+          coordinator.hint().orElse("check coordinator.url and that the server is running"));
     }
     return allReachable ? 0 : 1;
   }

@@ -251,11 +251,13 @@ class ExplainCommandTest {
   }
 
   @Test
-  void aSyntaxErrorIsReportedByTheCoordinator() {
+  void aSyntaxErrorIsReportedByTheCoordinatorAsAUsageError() {
     CliRun run = strata(withConfig("explain", "SELEC * FROM emp"));
 
-    assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("error: on server coordinator: syntax error");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("error: the coordinator cannot plan the statement: syntax error")
+        .contains("hint: fix the statement");
   }
 
   @Test

@@ -10,6 +10,8 @@ import dev.strata.secret.Secret;
 import dev.strata.sql.Identifiers;
 import dev.strata.sql.QualifiedName;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -554,6 +556,14 @@ final class ConfigBinder {
             "serve.listen",
             written.get().origin(),
             "is \"" + text + "\"; write HOST:PORT, e.g. 127.0.0.1:7432");
+      } else if (Integer.parseInt(text.substring(text.lastIndexOf(':') + 1)) > 65535) {
+        findings.problem(
+            "serve.listen",
+            written.get().origin(),
+            "is \""
+                + text
+                + "\"; a port is a whole number from 0 to 65535 (0 picks a free one), e.g."
+                + " 127.0.0.1:7432");
       } else {
         listen = text;
       }
@@ -573,7 +583,24 @@ final class ConfigBinder {
   private Optional<CronSchedule> applyAt(Mapping serve) {
     Optional<Setting> written = reader.optional(serve, "apply_at", "serve.apply_at");
     reader.record("serve.apply_at", written.map(Setting::origin).orElse(Origin.DEFAULT));
-    return written.flatMap(setting -> reader.convert(setting, CronSchedule::parse));
+    return written.flatMap(
+        setting ->
+            reader.convert(
+                setting,
+                text -> {
+                  try {
+                    return CronSchedule.parse(text);
+                  } catch (IllegalArgumentException e) {
+                    if (e.getMessage().startsWith("expected five fields")) {
+                      throw e;
+                    }
+                    throw new IllegalArgumentException(
+                        e.getMessage()
+                            + "; write five fields in UTC (minute hour day-of-month month"
+                            + " day-of-week), e.g. \"0 2 * * *\" for 02:00 every day",
+                        e);
+                  }
+                }));
   }
 
   private Optional<ServeConfig.Tls> bindTls(Mapping serve) {
@@ -604,7 +631,31 @@ final class ConfigBinder {
           "is missing; serve.tls needs both certificate and key (PEM files on this host)");
       return Optional.empty();
     }
-    return Optional.of(written.get().text().strip());
+    String file = written.get().text().strip();
+    String problem;
+    try {
+      Path located = Path.of(file);
+      problem =
+          Files.isRegularFile(located)
+              ? null
+              : Files.isDirectory(located) ? "is a directory" : "does not exist";
+    } catch (InvalidPathException e) {
+      problem = "is not a valid path: " + e.getReason();
+    }
+    if (problem != null) {
+      findings.problem(
+          path,
+          written.get().origin(),
+          "file "
+              + file
+              + " "
+              + problem
+              + "; serve.tls needs a PEM "
+              + (key.equals("key") ? "private key" : "certificate")
+              + " file on this host");
+      return Optional.empty();
+    }
+    return Optional.of(file);
   }
 
   private Duration serveDuration(Mapping serve, String key, Duration fallback) {

@@ -7,6 +7,7 @@ import dev.strata.config.ConfigNode.Scalar;
 import dev.strata.config.ConfigNode.Sequence;
 import dev.strata.config.SettingReader.Setting;
 import dev.strata.sql.QualifiedName;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -582,7 +583,14 @@ final class TableBinder {
                         text.startsWith("~/")
                             ? Path.of(System.getProperty("user.home")).resolve(text.substring(2))
                             : baseDirectory.resolve(text.strip());
-                    return directory.normalize();
+                    directory = directory.normalize();
+                    if (Files.exists(directory) && !Files.isDirectory(directory)) {
+                      throw new IllegalArgumentException(
+                          directory
+                              + " is a file, not a directory; name the directory exports go to"
+                              + " (Strata creates it when it is missing)");
+                    }
+                    return directory;
                   } catch (InvalidPathException e) {
                     throw new IllegalArgumentException(
                         "\"" + text + "\" is not a valid path: " + e.getReason(), e);

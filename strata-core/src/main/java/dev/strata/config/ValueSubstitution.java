@@ -1,5 +1,6 @@
 package dev.strata.config;
 
+import dev.strata.FileErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,8 +125,7 @@ final class ValueSubstitution {
                 + " cannot be read (referenced as "
                 + reference
                 + "): "
-                + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : " " + e.getMessage()),
+                + FileErrors.describe(path, e),
             e);
       }
     }

@@ -5,11 +5,13 @@ import dev.strata.StrataException;
 import dev.strata.config.ConnectionConfig;
 import dev.strata.config.StrataConfig;
 import dev.strata.config.Timeouts;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -128,6 +130,15 @@ public final class Connections {
     String where = "server " + name + " (" + target.displayUri() + ")";
     String reason = firstLine(e.getMessage());
     String key = name.equals(COORDINATOR) ? "coordinator" : "servers." + name;
+    Optional<String> unknownHost = unknownHost(e);
+    if (unknownHost.isPresent()) {
+      // pgjdbc says only "The connection attempt failed." and keeps the reason as the cause.
+      return new StrataException(
+          ErrorCode.CONNECTION,
+          "cannot connect to " + where + ": the host name " + unknownHost.get() + " is not known",
+          "check the host name in " + key + ".url (and this host's DNS)",
+          e);
+    }
     return switch (SqlStates.classify(e)) {
       case AUTHENTICATION ->
           new StrataException(
@@ -159,6 +170,16 @@ public final class Connections {
               : new StrataException(
                   ErrorCode.CONNECTION, "cannot connect to " + where + ": " + reason, null, e);
     };
+  }
+
+  /** The host name that did not resolve, when that is why the connection failed. */
+  private static Optional<String> unknownHost(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof UnknownHostException unknown) {
+        return Optional.ofNullable(unknown.getMessage()).map(Connections::firstLine);
+      }
+    }
+    return Optional.empty();
   }
 
   static String firstLine(String message) {

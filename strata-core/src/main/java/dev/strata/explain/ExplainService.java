@@ -257,11 +257,34 @@ public final class ExplainService {
       }
       return JSON.readTree(rows.getString(1));
     } catch (SQLException e) {
+      if (isStatementError(e)) {
+        throw new StrataException(
+            ErrorCode.USAGE,
+            "the coordinator cannot "
+                + (analyze ? "run" : "plan")
+                + " the statement: "
+                + Database.describe(e),
+            "fix the statement: it is explained on the coordinator as written, and it ran in a"
+                + " transaction that was rolled back",
+            e);
+      }
       throw coordinator.failure(sql, e);
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.INTERNAL, "cannot read EXPLAIN's JSON output: " + e.getMessage(), null, e);
     }
+  }
+
+  /**
+   * A failure of the statement the user gave rather than of the server: a syntax error, an unknown
+   * table or column (SQLSTATE class 42, but for a missing privilege), or a bad value (class 22).
+   */
+  private static boolean isStatementError(SQLException e) {
+    String state = e.getSQLState();
+    if (state == null || state.equals("42501")) {
+      return false;
+    }
+    return state.startsWith("42") || state.startsWith("22");
   }
 
   private static PlanNode plan(JsonNode output) {

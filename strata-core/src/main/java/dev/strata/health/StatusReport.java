@@ -54,6 +54,8 @@ public record StatusReport(List<TableStatus> tables, List<ServerStatus> servers)
    * @param latencyMillis one round trip ({@code SELECT 1}) once connected
    * @param version server version
    * @param error why it is unreachable
+   * @param hint what to check when it is unreachable: the URL, or the user and the password's
+   *     source when it refused them
    */
   public record ServerStatus(
       String name,
@@ -62,5 +64,6 @@ public record StatusReport(List<TableStatus> tables, List<ServerStatus> servers)
       OptionalLong connectMillis,
       Optional<Double> latencyMillis,
       Optional<String> version,
-      Optional<String> error) {}
+      Optional<String> error,
+      Optional<String> hint) {}
 }

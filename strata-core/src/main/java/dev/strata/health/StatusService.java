@@ -181,6 +181,7 @@ public final class StatusService {
           OptionalLong.of((connected - start) / 1_000_000),
           Optional.of(latency),
           Optional.of(version),
+          Optional.empty(),
           Optional.empty());
     } catch (StrataException e) {
       return new StatusReport.ServerStatus(
@@ -190,7 +191,8 @@ public final class StatusService {
           OptionalLong.empty(),
           Optional.empty(),
           Optional.empty(),
-          Optional.of(e.getMessage()));
+          Optional.of(e.getMessage()),
+          Optional.ofNullable(e.hint()));
     }
   }
 }

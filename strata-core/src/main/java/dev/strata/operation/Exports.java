@@ -3,6 +3,7 @@ package dev.strata.operation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.strata.ErrorCode;
+import dev.strata.FileErrors;
 import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
 import dev.strata.catalog.Column;
@@ -114,6 +115,42 @@ public final class Exports {
     return safe.toString();
   }
 
+  /**
+   * Creates the export directory if it is missing and checks that it can be written to, before a
+   * retire begins: a file in the way, or a directory without write permission, is found while the
+   * partition is still untouched.
+   */
+  static void prepareDirectory(Path directory, QualifiedName partition) {
+    String problem = null;
+    Throwable cause = null;
+    try {
+      Files.createDirectories(directory);
+      if (!Files.isWritable(directory)) {
+        problem = "permission denied";
+      }
+    } catch (IOException e) {
+      // Described as for a file inside it, so that the directory itself counts among the
+      // ancestors that may be a file in the way.
+      problem = FileErrors.describe(directory.resolve("export"), e);
+      cause = e;
+    }
+    if (problem != null) {
+      throw new StrataException(
+          ErrorCode.CONFIG,
+          "cannot export "
+              + partition.display()
+              + " to "
+              + directory
+              + " (export_before_retire): "
+              + problem,
+          "set export_before_retire to a directory Strata can create and write to; nothing was"
+              + " retired ("
+              + partition.display()
+              + " is untouched)",
+          cause);
+    }
+  }
+
   static Manifest write(
       Database source,
       QualifiedName table,
@@ -189,7 +226,7 @@ public final class Exports {
               + " to "
               + directory
               + ": "
-              + e.getMessage(),
+              + FileErrors.describe(data, e),
           "check export_before_retire and the free space there; nothing was retired",
           e);
     } catch (SQLException e) {
@@ -273,14 +310,24 @@ public final class Exports {
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.USAGE,
-          "cannot read the export manifest " + manifestPath + ": " + e.getMessage(),
-          "give the .manifest.json file that `strata apply` wrote next to the .copy.gz file");
+          "cannot read the export manifest "
+              + manifestPath
+              + ": "
+              + FileErrors.describe(manifestPath, e),
+          "give the .manifest.json file that `strata apply` wrote next to the .copy.gz file;"
+              + " nothing was imported");
     }
-    if (!FORMAT.equals(manifest.format())) {
+    if (manifest == null || !FORMAT.equals(manifest.format())) {
       throw new StrataException(
           ErrorCode.USAGE,
-          manifestPath + " is not a Strata export manifest (format " + manifest.format() + ")",
-          null);
+          manifestPath
+              + " is not a Strata export manifest (format "
+              + (manifest == null ? "missing" : manifest.format())
+              + ", expected "
+              + FORMAT
+              + ")",
+          "give the .manifest.json file that `strata apply` wrote (export_before_retire) with this"
+              + " version of Strata; nothing was imported");
     }
     String dataFile = manifest.dataFile();
     if (dataFile == null
@@ -327,13 +374,14 @@ public final class Exports {
     if (!expected.equals(manifest.columns())) {
       throw new StrataException(
           ErrorCode.CHECK_FAILED,
-          "the export's columns "
-              + manifest.columns()
-              + " differ from "
+          "the export's columns ("
+              + columnList(manifest.columns())
+              + ") differ from "
               + table.display()
-              + "'s "
-              + expected,
-          "import into a table with the same columns (--into)");
+              + "'s ("
+              + columnList(expected)
+              + ")",
+          "import into a table with the same columns (--into); nothing was imported");
     }
     if (catalog.findRelation(partition).isPresent()) {
       throw new StrataException(
@@ -372,9 +420,17 @@ public final class Exports {
   public static ImportResult importFile(
       Database coordinator, Path file, Optional<QualifiedName> into, Optional<String> name) {
     ImportPlan plan = planImport(coordinator, file, into, name);
+    try {
+      return load(coordinator, plan);
+    } catch (StrataException e) {
+      throw notImported(plan, e);
+    }
+  }
+
+  /** Creates the partition and loads the rows, verified, in one transaction. */
+  private static ImportResult load(Database coordinator, ImportPlan plan) {
     Manifest manifest = plan.manifest();
     Path data = plan.data();
-    QualifiedName table = plan.table();
     QualifiedName partition = plan.partition();
     PartitionedTable parent = plan.parent();
     RangeBounds bounds = plan.bounds();
@@ -387,8 +443,16 @@ public final class Exports {
           try (InputStream in = new GZIPInputStream(Files.newInputStream(data), 1 << 16)) {
             db.connection().unwrap(PGConnection.class).getCopyAPI().copyIn(plan.copyIn(), in);
           } catch (IOException e) {
+            // Its sha256 matched the manifest's, so the file was damaged before the manifest was
+            // written, or both were edited.
             throw new StrataException(
-                ErrorCode.CHECK_FAILED, "cannot read " + data + ": " + e.getMessage(), null, e);
+                ErrorCode.CHECK_FAILED,
+                "cannot read "
+                    + data
+                    + " as the export's gzip-compressed rows: "
+                    + FileErrors.describe(data, e),
+                "restore the export (both files) from a backup copy; nothing was imported",
+                e);
           }
           Fingerprint loaded =
               Fingerprints.of(
@@ -409,6 +473,60 @@ public final class Exports {
           Failpoints.hit("import.before_commit");
           return new ImportResult(partition, loaded.rows(), loaded.checksum().toPlainString());
         });
+  }
+
+  /**
+   * A failed load, said as what it means for the import: the transaction was rolled back, so
+   * nothing was imported. A bound that overlaps a partition of the table (SQLSTATE 42P17) is a
+   * target that does not fit, like a name that is taken.
+   */
+  private static StrataException notImported(ImportPlan plan, StrataException e) {
+    if (e.code() == ErrorCode.INTERNAL) {
+      return e;
+    }
+    if (e.getCause() instanceof SQLException sql && "42P17".equals(sql.getSQLState())) {
+      return new StrataException(
+          ErrorCode.INVALID_TARGET,
+          "the export's bound "
+              + plan.bounds().toSql()
+              + " does not fit "
+              + plan.table().display()
+              + ": "
+              + e.getMessage(),
+          "check the bounds against `strata status "
+              + plan.table().display()
+              + "`, or import into another table with --into; nothing was imported",
+          e);
+    }
+    String hint = e.hint();
+    if (hint != null && hint.contains("nothing was imported")) {
+      return e;
+    }
+    return new StrataException(
+        e.code(),
+        e.getMessage(),
+        (hint == null ? "" : hint + "; ")
+            + "nothing was imported (the import's transaction was rolled back)",
+        e);
+  }
+
+  /** {@code id integer NOT NULL, note text}: columns as a user reads them in a message. */
+  private static String columnList(List<ManifestColumn> columns) {
+    if (columns == null) {
+      return "none";
+    }
+    return String.join(
+        ", ",
+        columns.stream()
+            .map(
+                c ->
+                    c == null
+                        ? "null"
+                        : c.name()
+                            + " "
+                            + abbreviate(String.valueOf(c.type()))
+                            + (c.notNull() ? " NOT NULL" : ""))
+            .toList());
   }
 
   /** {@code --name}: without a schema, the partition goes into its table's schema. */
@@ -536,7 +654,11 @@ public final class Exports {
       in.transferTo(OutputStream.nullOutputStream());
     } catch (IOException e) {
       throw new StrataException(
-          ErrorCode.USAGE, "cannot read " + file + ": " + e.getMessage(), null, e);
+          ErrorCode.USAGE,
+          "cannot read the export's data file " + file + ": " + FileErrors.describe(file, e),
+          "keep the .copy.gz file next to its .manifest.json, as `strata apply` wrote them;"
+              + " nothing was imported",
+          e);
     }
     return HexFormat.of().formatHex(digest.digest());
   }

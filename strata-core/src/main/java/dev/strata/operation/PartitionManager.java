@@ -214,8 +214,10 @@ public final class PartitionManager {
     } catch (StrataException e) {
       if (e.getCause() instanceof SQLException sql) {
         if (SqlStates.INVALID_OBJECT_DEFINITION.equals(sql.getSQLState())) {
+          // The bounds given do not fit the table (they overlap a partition): a wrong argument,
+          // like an empty range, not a failed check of the data.
           throw new StrataException(
-              ErrorCode.CHECK_FAILED,
+              ErrorCode.USAGE,
               "PostgreSQL refused the partition: "
                   + Database.describe(sql)
                   + ". Nothing was changed.",

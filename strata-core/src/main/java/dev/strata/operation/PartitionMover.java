@@ -810,7 +810,9 @@ public final class PartitionMover {
             throw new StrataException(
                 ErrorCode.INVALID_TARGET,
                 partition.name().display() + " is local; only archived partitions are verified",
-                null);
+                "`strata status "
+                    + table.display()
+                    + "` shows where each partition lives; verify one whose tier is a server");
           }
           continue;
         }

@@ -90,8 +90,26 @@ public record RangeBounds(String from, String to, Column keyColumn) {
               + keyColumn.name()
               + ": "
               + e.getMessage().replaceFirst("^on server \\S+: ", ""),
-          "write the value as PostgreSQL would accept it, e.g. 2024-01-01");
+          "write the value as PostgreSQL would accept it for "
+              + keyColumn.type()
+              + ", e.g. "
+              + example(keyColumn.type()));
     }
+  }
+
+  /** A value of {@code type} to show in a hint. */
+  private static String example(String type) {
+    String lower = type.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("timestamp") || lower.equals("date")) {
+      return "2024-01-01";
+    }
+    if (lower.equals("integer")
+        || lower.equals("bigint")
+        || lower.equals("smallint")
+        || lower.startsWith("numeric")) {
+      return "1000";
+    }
+    return "a value as it is written in SQL, without quotes";
   }
 
   private boolean isMinValue(String value) {

@@ -69,6 +69,11 @@ public final class Retirer {
         if (journaled.isPresent() && journaled.get().state().isTerminal()) {
           return new RetireResult(journaled.get(), Optional.empty());
         }
+        if (journaled.isEmpty() && exportDirectory.isPresent()) {
+          // Before the operation is journaled and the partition frozen: a directory that cannot
+          // be written would otherwise fail the export with the partition frozen.
+          Exports.prepareDirectory(exportDirectory.get(), partition);
+        }
         Operation operation =
             journaled.isPresent()
                 ? journaled.get()

@@ -130,8 +130,7 @@ public final class LifecycleExecutor {
                     + plan.actions().size()
                     + " actions (those stay done): "
                     + e.getMessage(),
-                (e.hint() != null ? e.hint() + "; " : "")
-                    + "run `strata apply` again to continue from here",
+                continueHint(e.hint()),
                 e);
           }
           applied.add(action);
@@ -330,5 +329,18 @@ public final class LifecycleExecutor {
 
   StrataConfig config() {
     return config;
+  }
+
+  /** The failed action's own advice, then how to go on, unless that advice says so already. */
+  private static String continueHint(String hint) {
+    String next = "run `strata apply` again to continue from here";
+    if (hint == null || hint.isBlank()) {
+      return next;
+    }
+    String stripped = hint.strip();
+    if (stripped.contains("`strata apply`")) {
+      return stripped;
+    }
+    return stripped.endsWith(".") ? stripped + " Then " + next + "." : stripped + "; then " + next;
   }
 }

@@ -3,6 +3,7 @@ package dev.strata.plan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.strata.ErrorCode;
+import dev.strata.FileErrors;
 import dev.strata.StrataException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,7 +98,7 @@ public record SavedPlan(
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.USAGE,
-          "cannot write the plan to " + file + ": " + e.getMessage(),
+          "cannot write the plan to " + file + ": " + FileErrors.describe(file, e),
           "name a file in a directory you can write to");
     }
   }
@@ -118,7 +119,7 @@ public record SavedPlan(
     } catch (IOException e) {
       throw new StrataException(
           ErrorCode.USAGE,
-          "cannot read the plan " + file + ": " + e.getMessage(),
+          "cannot read the plan " + file + ": " + FileErrors.describe(file, e),
           "give a file that `strata plan --out FILE` wrote");
     }
     if (plan == null

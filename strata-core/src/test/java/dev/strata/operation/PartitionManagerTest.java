@@ -216,7 +216,7 @@ class PartitionManagerTest {
     AttachPlan plan =
         manager.planAttach(request("emp", "archive_b", "overlap", "2030-06-01", "2031-06-01"));
     expectRefusal(
-        () -> manager.attach(plan), ErrorCode.CHECK_FAILED, "would overlap partition \"emp_2030\"");
+        () -> manager.attach(plan), ErrorCode.USAGE, "would overlap partition \"emp_2030\"");
     assertThat(partitionsOf("emp")).doesNotContain("overlap");
     assertThat(
             layout.queryString(

@@ -128,11 +128,15 @@ public final class StrataService implements AutoCloseable {
   /** Binds the HTTP server and starts the schedule; returns once it answers. */
   public StrataService start() {
     InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
+    // The certificate and key are read before the port is bound: a wrong file must not leave a
+    // bound socket behind that nothing serves.
+    Optional<HttpsConfigurator> https =
+        options.tls().map(tls -> new HttpsConfigurator(TlsContext.load(tls)));
     try {
-      if (options.tls().isPresent()) {
-        HttpsServer https = HttpsServer.create(address, 0);
-        https.setHttpsConfigurator(new HttpsConfigurator(TlsContext.load(options.tls().get())));
-        http = https;
+      if (https.isPresent()) {
+        HttpsServer server = HttpsServer.create(address, 0);
+        server.setHttpsConfigurator(https.get());
+        http = server;
       } else {
         http = HttpServer.create(address, 0);
       }

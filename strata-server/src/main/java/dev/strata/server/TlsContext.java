@@ -1,6 +1,7 @@
 package dev.strata.server;
 
 import dev.strata.ErrorCode;
+import dev.strata.FileErrors;
 import dev.strata.StrataException;
 import dev.strata.config.ServeConfig;
 import java.io.ByteArrayInputStream;
@@ -117,7 +118,7 @@ final class TlsContext {
       return Files.readAllBytes(file);
     } catch (IOException e) {
       throw usage(
-          "cannot read serve.tls." + what + " " + file + ": " + e,
+          "cannot read serve.tls." + what + " " + file + ": " + FileErrors.describe(file, e),
           "check the path and that the user running strata serve may read it");
     }
   }
