@@ -192,9 +192,34 @@ class BadInputCorpusTest {
     }
   }
 
+  /** Cases run per category, for the reliability report. */
+  static final Map<String, Integer> RUN_BY_CATEGORY =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+
   @AfterAll
-  static void summary() {
+  static void summary() throws java.io.IOException {
     System.out.println("bad-input corpus: " + RUN.get() + " cases, " + PASSED.get() + " passed");
+    // The figures for docs/reliability.md (bench/run-proof.sh).
+    StringBuilder categories = new StringBuilder();
+    RUN_BY_CATEGORY.forEach(
+        (category, count) ->
+            categories
+                .append(categories.length() == 0 ? "" : ", ")
+                .append('"')
+                .append(category)
+                .append("\": ")
+                .append(count));
+    Path proof = Files.createDirectories(Path.of("target", "proof"));
+    Files.writeString(
+        proof.resolve("bad-inputs.json"),
+        "{\"cases\": "
+            + RUN.get()
+            + ", \"passed\": "
+            + PASSED.get()
+            + ", \"categories\": {"
+            + categories
+            + "}}\n",
+        StandardCharsets.UTF_8);
   }
 
   @TestFactory
@@ -258,6 +283,7 @@ class BadInputCorpusTest {
 
   static void run(CaseFile caseFile) throws Exception {
     RUN.incrementAndGet();
+    RUN_BY_CATEGORY.merge(caseFile.category(), 1, Integer::sum);
     BadInput input = caseFile.input();
     Path scratch =
         Files.createDirectories(
