@@ -577,7 +577,15 @@ public final class FdwOptions {
     Map<String, String> kept = new LinkedHashMap<>();
     List<String> leftOut = new ArrayList<>();
     List<String> unsupported = new ArrayList<>();
-    options.forEach(
+    // Registry order, so messages list the options as the documentation does.
+    Map<String, String> ordered = new LinkedHashMap<>();
+    for (FdwOption option : ALL) {
+      if (options.containsKey(option.name())) {
+        ordered.put(option.name(), options.get(option.name()));
+      }
+    }
+    new java.util.TreeMap<>(options).forEach(ordered::putIfAbsent);
+    ordered.forEach(
         (name, value) -> {
           Optional<FdwOption> option = find(name);
           if (option.isEmpty() || option.get().knownTo(major)) {
