@@ -126,6 +126,16 @@ public final class ServerFacts {
     return database.queryOne("SHOW server_version", row -> row.getString(1)).orElseThrow();
   }
 
+  /** The server's version, for everything that depends on it (one query). */
+  public ServerVersion version() {
+    return database
+        .queryOne(
+            "SELECT pg_catalog.current_setting('server_version_num')::int,"
+                + " pg_catalog.current_setting('server_version')",
+            row -> new ServerVersion(row.getInt(1), row.getString(2)))
+        .orElseThrow();
+  }
+
   /**
    * Whether the server is a standby: {@code pg_is_in_recovery()}, true until it is promoted (and
    * while a primary replays WAL after a crash, when it accepts no connection anyway).

@@ -33,17 +33,24 @@ import java.util.stream.Collectors;
  * postgres_fdw on PostgreSQL 16+ does not enforce {@code connect_timeout}; only the coordinator
  * session's {@code statement_timeout} ends that wait (docs/configuration.md).
  *
- * <p>Version hazards: {@code batch_size}, {@code async_capable} and {@code keep_connections} need
- * PostgreSQL 14 on the coordinator, {@code parallel_commit} 15, {@code parallel_abort} and {@code
- * analyze_sampling} 16, {@code use_scram_passthrough} 18; an older postgres_fdw rejects an option
- * it does not know when the foreign server is created. Strata's defaults include {@code
- * parallel_commit}, so they need PostgreSQL 15 or later; options without a default are only sent
- * when the config sets them.
+ * <p>Versions: the coordinator's postgres_fdw validates the options when a foreign server is
+ * created or altered, and rejects one it does not know ({@code invalid option "parallel_commit"},
+ * SQLSTATE HV00D, on PostgreSQL 14). {@code batch_size}, {@code async_capable} and {@code
+ * keep_connections} exist from PostgreSQL 14, the oldest Strata supports; {@code parallel_commit}
+ * from 15, {@code parallel_abort} and {@code analyze_sampling} from 16, {@code
+ * use_scram_passthrough} from 18. Each option records its first version and the value that does
+ * what older versions do without it ({@code parallel_commit false}, {@code analyze_sampling off});
+ * {@link #forCoordinator} leaves such a value out on an older coordinator, so Strata's defaults
+ * work on every version, and refuses any other value there, since the coordinator cannot do what
+ * the config asks (docs/reliability-versions.md).
  */
 public final class FdwOptions {
   /** The libpq {@code sslmode} values, for the {@code fdw.sslmode} option and URL parameters. */
   public static final List<String> SSL_MODES =
       List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  /** The oldest PostgreSQL major version Strata supports on the coordinator and on servers. */
+  public static final int OLDEST_SUPPORTED_VERSION = 14;
 
   /** The libpq option that carries the session settings; Strata renders it, users may not. */
   public static final String OPTIONS = "options";
@@ -90,6 +97,11 @@ public final class FdwOptions {
    *     config sets it (PostgreSQL's own default applies)
    * @param example a valid value, for error messages and documentation
    * @param description what the option does, for documentation and {@code config show}
+   * @param sinceVersion the first PostgreSQL major version whose postgres_fdw (or libpq) on the
+   *     coordinator knows the option; {@link #OLDEST_SUPPORTED_VERSION} for every version Strata
+   *     supports
+   * @param valueWithout the value, as rendered, that does what a coordinator older than {@code
+   *     sinceVersion} does without the option (there it is left out); empty: none does
    */
   public record FdwOption(
       String name,
@@ -99,7 +111,9 @@ public final class FdwOptions {
       List<String> choices,
       Optional<String> strataDefault,
       String example,
-      String description) {
+      String description,
+      int sinceVersion,
+      Optional<String> valueWithout) {
     public FdwOption {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(type, "type");
@@ -107,6 +121,53 @@ public final class FdwOptions {
       Objects.requireNonNull(strataDefault, "strataDefault");
       Objects.requireNonNull(example, "example");
       Objects.requireNonNull(description, "description");
+      Objects.requireNonNull(valueWithout, "valueWithout");
+    }
+
+    /** An option every supported PostgreSQL version knows. */
+    public FdwOption(
+        String name,
+        ValueType type,
+        long minimum,
+        long maximum,
+        List<String> choices,
+        Optional<String> strataDefault,
+        String example,
+        String description) {
+      this(
+          name,
+          type,
+          minimum,
+          maximum,
+          choices,
+          strataDefault,
+          example,
+          description,
+          OLDEST_SUPPORTED_VERSION,
+          Optional.empty());
+    }
+
+    /**
+     * The same option, known from PostgreSQL {@code major} on; older coordinators behave as with
+     * {@code valueWithout} (rendered form), or null when no value matches them.
+     */
+    FdwOption since(int major, String valueWithout) {
+      return new FdwOption(
+          name,
+          type,
+          minimum,
+          maximum,
+          choices,
+          strataDefault,
+          example,
+          description,
+          major,
+          Optional.ofNullable(valueWithout));
+    }
+
+    /** Whether a coordinator of PostgreSQL {@code major} accepts the option. */
+    public boolean knownTo(int major) {
+      return major >= sinceVersion;
     }
 
     /** Whether the value goes into the {@code options} server option instead of its own. */
@@ -436,30 +497,35 @@ public final class FdwOptions {
               "Keep connections to the server open between transactions (postgres_fdw: true;"
                   + " PostgreSQL 14+)."),
           option(
-              "parallel_commit",
-              ValueType.BOOLEAN,
-              "false",
-              "true",
-              "Commit remote transactions on several servers in parallel (PostgreSQL 15+)."),
+                  "parallel_commit",
+                  ValueType.BOOLEAN,
+                  "false",
+                  "true",
+                  "Commit remote transactions on several servers in parallel (PostgreSQL 15+).")
+              .since(15, "false"),
           option(
-              "parallel_abort",
-              ValueType.BOOLEAN,
-              null,
-              "true",
-              "Abort remote transactions on several servers in parallel (PostgreSQL 16+)."),
+                  "parallel_abort",
+                  ValueType.BOOLEAN,
+                  null,
+                  "true",
+                  "Abort remote transactions on several servers in parallel (PostgreSQL 16+).")
+              .since(16, "false"),
           choice(
-              "analyze_sampling",
-              List.of("off", "auto", "random", "system", "bernoulli"),
-              null,
-              "auto",
-              "How ANALYZE samples a foreign table on the server (PostgreSQL 16+)."),
+                  "analyze_sampling",
+                  List.of("off", "auto", "random", "system", "bernoulli"),
+                  null,
+                  "auto",
+                  "How ANALYZE samples a foreign table on the server (PostgreSQL 16+).")
+              // Before 16, ANALYZE of a foreign table fetches every row and samples locally: "off".
+              .since(16, "off"),
           option(
-              "use_scram_passthrough",
-              ValueType.BOOLEAN,
-              null,
-              "true",
-              "Reuse the client's SCRAM authentication for the server instead of a stored"
-                  + " password (PostgreSQL 18+)."));
+                  "use_scram_passthrough",
+                  ValueType.BOOLEAN,
+                  null,
+                  "true",
+                  "Reuse the client's SCRAM authentication for the server instead of a stored"
+                      + " password (PostgreSQL 18+).")
+              .since(18, "false"));
 
   private static final Map<String, FdwOption> BY_NAME =
       ALL.stream()
@@ -481,6 +547,57 @@ public final class FdwOptions {
   /** Every option name, in registry order. */
   public static List<String> names() {
     return List.copyOf(BY_NAME.keySet());
+  }
+
+  /**
+   * A complete option map ({@link ServerConfig#fdwOptions()}) as a coordinator of one PostgreSQL
+   * version takes it.
+   *
+   * @param options the options to send, without those the coordinator does not know
+   * @param leftOut options left out because their value is what that version does without them
+   * @param unsupported options the coordinator does not know with a value it cannot honour, each
+   *     described as {@code "parallel_commit 'true' (PostgreSQL 15+)"}
+   */
+  public record CoordinatorOptions(
+      Map<String, String> options, List<String> leftOut, List<String> unsupported) {
+    public CoordinatorOptions {
+      options = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
+      leftOut = List.copyOf(leftOut);
+      unsupported = List.copyOf(unsupported);
+    }
+  }
+
+  /**
+   * The options of {@code options} a coordinator running PostgreSQL {@code major} accepts: an
+   * option it does not know is left out when its value does what that version does anyway (Strata's
+   * {@code parallel_commit false} on PostgreSQL 14), and reported as unsupported otherwise. Options
+   * outside the registry ({@code options}) pass unchanged.
+   */
+  public static CoordinatorOptions forCoordinator(Map<String, String> options, int major) {
+    Map<String, String> kept = new LinkedHashMap<>();
+    List<String> leftOut = new ArrayList<>();
+    List<String> unsupported = new ArrayList<>();
+    // Registry order, so messages list the options as the documentation does.
+    Map<String, String> ordered = new LinkedHashMap<>();
+    for (FdwOption option : ALL) {
+      if (options.containsKey(option.name())) {
+        ordered.put(option.name(), options.get(option.name()));
+      }
+    }
+    new java.util.TreeMap<>(options).forEach(ordered::putIfAbsent);
+    ordered.forEach(
+        (name, value) -> {
+          Optional<FdwOption> option = find(name);
+          if (option.isEmpty() || option.get().knownTo(major)) {
+            kept.put(name, value);
+          } else if (option.get().valueWithout().filter(value::equals).isPresent()) {
+            leftOut.add(name);
+          } else {
+            unsupported.add(
+                name + " '" + value + "' (PostgreSQL " + option.get().sinceVersion() + "+)");
+          }
+        });
+    return new CoordinatorOptions(kept, leftOut, unsupported);
   }
 
   /**

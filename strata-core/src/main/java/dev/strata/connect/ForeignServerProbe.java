@@ -78,8 +78,7 @@ public final class ForeignServerProbe {
         connection.setAutoCommit(true);
       }
     } catch (StrataException e) {
-      if (e.getCause() instanceof SQLException sql
-          && SqlStates.QUERY_CANCELED.equals(sql.getSQLState())) {
+      if (e.getCause() instanceof SQLException sql && timedOut(sql)) {
         throw notAnswering(server, bound, e);
       }
       throw e;
@@ -116,6 +115,14 @@ public final class ForeignServerProbe {
     statements.add(read);
     statements.add(read);
     return statements;
+  }
+
+  /**
+   * Whether the probe ended on a deadline: its own {@code statement_timeout}, or, on PostgreSQL 14
+   * and 15, the foreign server's {@code connect_timeout}, which can expire first.
+   */
+  private static boolean timedOut(SQLException sql) {
+    return SqlStates.QUERY_CANCELED.equals(sql.getSQLState()) || SqlStates.isConnectTimeout(sql);
   }
 
   static StrataException notAnswering(String server, Duration bound, Throwable cause) {

@@ -24,6 +24,7 @@ public final class SqlStates {
   public static final String FDW_ERROR = "HV000";
   public static final String ADMIN_SHUTDOWN = "57P01";
   public static final String CANNOT_CONNECT_NOW = "57P03";
+  public static final String UNABLE_TO_ESTABLISH_CONNECTION = "08001";
 
   public enum Kind {
     CONNECTION,
@@ -56,6 +57,26 @@ public final class SqlStates {
       return Kind.RETRYABLE;
     }
     return Kind.OTHER;
+  }
+
+  /**
+   * Whether a connection the server made (postgres_fdw's to a foreign server) gave up on libpq's
+   * {@code connect_timeout}: SQLSTATE 08001 with libpq's "timeout expired". postgres_fdw on
+   * PostgreSQL 14 and 15 connects with libpq's blocking connect, which enforces the timeout; 16 and
+   * later connect asynchronously and do not, so there only a {@code statement_timeout} ends the
+   * wait ({@link #QUERY_CANCELED}).
+   */
+  public static boolean isConnectTimeout(SQLException exception) {
+    if (!UNABLE_TO_ESTABLISH_CONNECTION.equals(exception.getSQLState())) {
+      return false;
+    }
+    String detail =
+        exception instanceof org.postgresql.util.PSQLException server
+                && server.getServerErrorMessage() != null
+            ? server.getServerErrorMessage().getDetail()
+            : null;
+    return String.valueOf(exception.getMessage()).contains("timeout expired")
+        || String.valueOf(detail).contains("timeout expired");
   }
 
   /**

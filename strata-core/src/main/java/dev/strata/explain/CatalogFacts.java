@@ -5,6 +5,7 @@ import dev.strata.catalog.Column;
 import dev.strata.catalog.ForeignServer;
 import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
+import dev.strata.catalog.ServerVersion;
 import dev.strata.sql.QualifiedName;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param functions every function named like one called in a condition the coordinator evaluated
  * @param operators every operator named like one used there
  * @param settings planner settings in effect
+ * @param coordinatorVersion the coordinator's version: its postgres_fdw decides what is sent
  */
 record CatalogFacts(
     List<InvolvedTable> tables,
@@ -28,7 +30,8 @@ record CatalogFacts(
     Map<QualifiedName, List<Column>> columns,
     List<CatalogReader.FunctionDefinition> functions,
     List<CatalogReader.OperatorDefinition> operators,
-    Map<String, String> settings) {
+    Map<String, String> settings,
+    ServerVersion coordinatorVersion) {
   CatalogFacts {
     tables = List.copyOf(tables);
     foreignTableServers = Map.copyOf(foreignTableServers);

@@ -347,7 +347,8 @@ public final class ExplainService {
         columns,
         catalog.functionsNamed(functionNames),
         catalog.operatorsNamed(operatorNames),
-        settings);
+        settings,
+        catalog.server().version());
   }
 
   /** Leaf partitions in key order: a sub-partitioned partition is replaced by its own leaves. */

@@ -383,6 +383,16 @@ final class ExpressionText {
         && tokens.get(2).identifier().equals(column);
   }
 
+  /** Whether an expression contains a {@code CASE} expression (outside quotes). */
+  static boolean hasCase(String expression) {
+    for (SqlTokens.Token token : SqlTokens.tokenize(expression)) {
+      if (token.isWord("case")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether an expression contains a sub-select evaluated per row ({@code SubPlan}). */
   static boolean hasSubPlan(String expression) {
     for (SqlTokens.Token token : SqlTokens.tokenize(expression)) {

@@ -414,6 +414,26 @@ final class PlanAnalyzer {
     if (!explained) {
       explained = diagnoseOperators(scan, condition, listed, columnTypes);
     }
+    if (!explained
+        && !facts.coordinatorVersion().atLeast(15)
+        && ExpressionText.hasCase(condition)) {
+      // postgres_fdw deparses CASE expressions from PostgreSQL 15 on; 14 keeps them local.
+      findings.add(
+          FindingKind.CONDITION_NOT_PUSHED,
+          condition,
+          "`"
+              + condition
+              + "` runs on the coordinator on every row "
+              + server
+              + " sends: it contains a CASE expression, which postgres_fdw sends to the server"
+              + " only from PostgreSQL 15 on, and the coordinator runs "
+              + facts.coordinatorVersion()
+              + ".",
+          "Write the condition without CASE (with AND, OR and COALESCE), or upgrade the"
+              + " coordinator to PostgreSQL 15 or later.",
+          List.of(scan));
+      explained = true;
+    }
     if (!explained) {
       boolean subPlan = ExpressionText.hasSubPlan(condition);
       findings.add(

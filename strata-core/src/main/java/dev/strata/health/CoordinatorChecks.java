@@ -88,6 +88,8 @@ final class CoordinatorChecks {
    */
   private List<CheckResult> roleTimeouts() {
     List<CheckResult> results = new ArrayList<>();
+    // transaction_timeout exists from PostgreSQL 17: an older coordinator refuses the setting.
+    int major = snapshot.version().major();
     java.util.Set<String> roles = new java.util.TreeSet<>();
     snapshot.userMappings().forEach(mapping -> roles.add(mapping.localUser()));
     Optional<String> fromFile = Optional.empty();
@@ -126,14 +128,20 @@ final class CoordinatorChecks {
               subject,
               (everyone ? "roles using the PUBLIC user mapping have" : role + " has")
                   + " no statement_timeout on the coordinator: a query that reaches a server that"
-                  + " stopped answering waits until it is cancelled (postgres_fdw does not enforce"
-                  + " connect_timeout on PostgreSQL 16 and later, and keepalives do not fire while"
-                  + " the server's host is up)",
+                  + " stopped answering waits until it is cancelled ("
+                  + (major >= 16
+                      ? "postgres_fdw does not enforce connect_timeout on PostgreSQL 16 and later"
+                      : "connect_timeout bounds only a new connection")
+                  + ", and keepalives do not fire while the server's host is up)",
               "on the coordinator: ALTER "
                   + target
-                  + " SET statement_timeout = '5min' (a bound longer than its longest query);"
-                  + " on PostgreSQL 17+ also SET transaction_timeout, the only bound on a COMMIT"
-                  + " that waits for a server"));
+                  + " SET statement_timeout = '5min' (a bound longer than its longest query)"
+                  + (major >= 17
+                      ? "; also ALTER "
+                          + target
+                          + " SET transaction_timeout = '10min', the only bound on a COMMIT that"
+                          + " waits for a server"
+                      : "")));
     }
     return results;
   }

@@ -3,6 +3,7 @@ package dev.strata.health;
 import dev.strata.catalog.ForeignServer;
 import dev.strata.catalog.Partition;
 import dev.strata.catalog.PartitionedTable;
+import dev.strata.catalog.ServerVersion;
 import dev.strata.catalog.UserMapping;
 import dev.strata.operation.Operation;
 import dev.strata.operation.OperationKind;
@@ -26,6 +27,8 @@ import java.util.OptionalLong;
  *     analyzed)
  * @param clock the coordinator's {@code localtimestamp}
  * @param installation the coordinator's tag in the names of shard moves' replication objects
+ * @param version the coordinator's PostgreSQL version: its postgres_fdw decides which options and
+ *     settings exist
  */
 record CoordinatorSnapshot(
     Map<String, ForeignServer> foreignServers,
@@ -34,7 +37,8 @@ record CoordinatorSnapshot(
     List<Operation> operations,
     Map<String, OptionalLong> reltuples,
     LocalDateTime clock,
-    String installation) {
+    String installation,
+    ServerVersion version) {
   CoordinatorSnapshot {
     foreignServers = Map.copyOf(foreignServers);
     userMappings = List.copyOf(userMappings);

@@ -153,7 +153,8 @@ public final class Doctor {
         operations(coordinator, catalog),
         reltuples,
         catalog.server().localTimestamp(),
-        dev.strata.operation.ShardMover.installationTag(coordinator));
+        dev.strata.operation.ShardMover.installationTag(coordinator),
+        catalog.server().version());
   }
 
   /** The journal, read without creating it: a coordinator Strata never moved data on has none. */

@@ -477,20 +477,39 @@ final class ForeignServerChecks {
         sharedTables.add(table.name().display() + " (" + String.join(", ", servers) + ")");
       }
     }
+    // parallel_commit exists from PostgreSQL 15, parallel_abort from 16: on an older coordinator
+    // the commit (or abort) is serial whatever the config says, and the option cannot be set.
+    int major = snapshot.version().major();
     List<String> off = new ArrayList<>();
+    List<String> unavailable = new ArrayList<>();
     for (String option : List.of("parallel_commit", "parallel_abort")) {
-      if (!"true".equals(options.get(option))) {
+      boolean known =
+          dev.strata.config.FdwOptions.find(option).map(o -> o.knownTo(major)).orElse(true);
+      if (!known) {
+        unavailable.add(option);
+      } else if (!"true".equals(options.get(option))) {
         off.add(option);
       }
     }
+    String serial =
+        unavailable.isEmpty()
+            ? ""
+            : "; "
+                + String.join(" and ", unavailable)
+                + " not available on the coordinator ("
+                + snapshot.version()
+                + "): "
+                + (unavailable.size() == 2 ? "commits and aborts run" : "aborts run")
+                + " on one server after another until it is upgraded";
     if (sharedTables.isEmpty() || off.isEmpty()) {
-      return CheckResult.ok(
-          Check.FDW_PARALLEL_COMMIT,
-          name,
+      String state =
           off.isEmpty()
-              ? "parallel_commit and parallel_abort on"
+              ? (unavailable.isEmpty()
+                  ? "parallel_commit and parallel_abort on"
+                  : unavailable.size() == 1 ? "parallel_commit on" : "no parallel option to set")
               : String.join(" and ", off)
-                  + " off, and no table has writable foreign partitions on several servers");
+                  + " off, and no table has writable foreign partitions on several servers";
+      return CheckResult.ok(Check.FDW_PARALLEL_COMMIT, name, state + serial);
     }
     return CheckResult.warn(
         Check.FDW_PARALLEL_COMMIT,
@@ -502,9 +521,9 @@ final class ForeignServerChecks {
             + " has writable foreign partitions on several servers: a transaction that writes to"
             + " several of them commits (or rolls back) on one server after another, so its"
             + " commit takes a round trip and a WAL flush per server touched. Parallel or not, the"
-            + " commit is not atomic across servers (postgres_fdw has no two-phase commit)",
-        fix(name, off.get(0), "true")
-            + (off.size() > 1 ? "; likewise parallel_abort (PostgreSQL 16+)" : ""));
+            + " commit is not atomic across servers (postgres_fdw has no two-phase commit)"
+            + serial,
+        fix(name, off.get(0), "true") + (off.size() > 1 ? "; likewise parallel_abort" : ""));
   }
 
   /** Whether postgres_fdw lets the coordinator write to a foreign table with these options. */

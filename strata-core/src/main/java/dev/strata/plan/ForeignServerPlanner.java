@@ -4,7 +4,9 @@ import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.catalog.CatalogReader;
 import dev.strata.catalog.ForeignServer;
+import dev.strata.catalog.ServerVersion;
 import dev.strata.catalog.UserMapping;
+import dev.strata.config.FdwOptions;
 import dev.strata.config.MappingConfig;
 import dev.strata.config.ServerConfig;
 import dev.strata.config.StrataConfig;
@@ -67,6 +69,7 @@ public final class ForeignServerPlanner {
               "not installed on the coordinator",
               List.of(SqlStatement.of("CREATE EXTENSION IF NOT EXISTS postgres_fdw"))));
     }
+    ServerVersion coordinatorVersion = coordinator.server().version();
     Map<String, ForeignServer> existingServers = new TreeMap<>();
     coordinator
         .server()
@@ -77,7 +80,8 @@ public final class ForeignServerPlanner {
       if (decommissioned.contains(server.name())) {
         continue;
       }
-      planServer(server, Optional.ofNullable(existingServers.get(server.name())))
+      planServer(
+              server, Optional.ofNullable(existingServers.get(server.name())), coordinatorVersion)
           .ifPresent(actions::add);
       String localUser = server.mapping().localUser().orElse(config.coordinator().user());
       Optional<UserMapping> mapping =
@@ -100,15 +104,53 @@ public final class ForeignServerPlanner {
     return "create foreign server " + server;
   }
 
+  /**
+   * The options for {@code server} that the coordinator's version takes ({@link
+   * FdwOptions#forCoordinator}); refuses, before anything is changed, a configured value the
+   * coordinator's postgres_fdw cannot honour.
+   */
+  static FdwOptions.CoordinatorOptions optionsFor(ServerConfig server, ServerVersion coordinator) {
+    FdwOptions.CoordinatorOptions options =
+        FdwOptions.forCoordinator(server.fdwOptions(), coordinator.major());
+    if (!options.unsupported().isEmpty()) {
+      throw new StrataException(
+          ErrorCode.CONFIG,
+          "servers."
+              + server.name()
+              + ".fdw sets "
+              + String.join(", ", options.unsupported())
+              + ", which the coordinator's postgres_fdw does not know: the coordinator runs "
+              + coordinator
+              + " (it would refuse the option with \"invalid option\")",
+          "remove "
+              + (options.unsupported().size() == 1 ? "that key" : "those keys")
+              + " from servers."
+              + server.name()
+              + ".fdw, or upgrade the coordinator; nothing was changed");
+    }
+    return options;
+  }
+
   private static Optional<SqlAction> planServer(
-      ServerConfig server, Optional<ForeignServer> existing) {
-    Map<String, String> desired = new TreeMap<>(server.fdwOptions());
+      ServerConfig server, Optional<ForeignServer> existing, ServerVersion coordinatorVersion) {
+    FdwOptions.CoordinatorOptions options = optionsFor(server, coordinatorVersion);
+    Map<String, String> desired = new TreeMap<>(options.options());
+    String leftOut =
+        options.leftOut().isEmpty()
+            ? ""
+            : " ("
+                + String.join(", ", options.leftOut())
+                + " left out: unknown to "
+                + coordinatorVersion
+                + ", which behaves as configured without "
+                + (options.leftOut().size() == 1 ? "it" : "them")
+                + ")";
     if (existing.isEmpty()) {
       return Optional.of(
           new SqlAction(
               "foreign_server",
               creating(server.name()),
-              "not on the coordinator",
+              "not on the coordinator" + leftOut,
               List.of(
                   SqlStatement.of(
                       "CREATE SERVER "

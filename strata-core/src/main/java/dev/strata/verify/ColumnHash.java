@@ -14,6 +14,16 @@ import java.util.Optional;
  * <p>Types not listed here (arrays, domains, enums, jsonb, intervals, ...) keep the fingerprint in
  * SQL on both sides ({@link Fingerprints.Form#RECORD}); so do text columns with a collation other
  * than the default, C or POSIX, which might be nondeterministic.
+ *
+ * <p>Versions: boolean, date, timestamp with time zone and bytea have hash functions of their own
+ * only from PostgreSQL 17 ({@code hashboolextended}, {@code hashdateextended}, {@code
+ * timestamptz_hash_extended}, {@code hashbyteaextended}); PostgreSQL 14 to 16 hash them with the
+ * functions of a binary-compatible type ({@code hashcharextended}, {@code hashint4extended}, {@code
+ * timestamp_hash_extended}, {@code hashvarlenaextended}), which SQL cannot call on them. The values
+ * are the same on every version, so Strata reaches these four through {@code hash_record_extended}
+ * over a one-column row ({@link #sql}): it calls the type's own extended hash with the seed and,
+ * for one column, returns that hash unchanged (PostgreSQL 14+). Checksums stay comparable across
+ * versions, and between a coordinator and a server of different versions.
  */
 public enum ColumnHash {
   SMALLINT("smallint", "hashint2extended") {
@@ -34,13 +44,13 @@ public enum ColumnHash {
       return int8(be64(bytes, offset), seed);
     }
   },
-  BOOLEAN("boolean", "hashboolextended") {
+  BOOLEAN("boolean", "hashboolextended", true) {
     @Override
     long hash(byte[] bytes, int offset, int length, long seed) {
       return PgHash.uint32(bytes[offset] != 0 ? 1 : 0, seed);
     }
   },
-  DATE("date", "hashdateextended") {
+  DATE("date", "hashdateextended", true) {
     @Override
     long hash(byte[] bytes, int offset, int length, long seed) {
       return PgHash.uint32(be32(bytes, offset), seed);
@@ -52,7 +62,7 @@ public enum ColumnHash {
       return int8(be64(bytes, offset), seed);
     }
   },
-  TIMESTAMPTZ("timestamp with time zone", "timestamptz_hash_extended") {
+  TIMESTAMPTZ("timestamp with time zone", "timestamptz_hash_extended", true) {
     @Override
     long hash(byte[] bytes, int offset, int length, long seed) {
       return int8(be64(bytes, offset), seed);
@@ -141,7 +151,7 @@ public enum ColumnHash {
       return PgHash.bytes(bytes, offset, length, seed);
     }
   },
-  BYTEA("bytea", "hashbyteaextended") {
+  BYTEA("bytea", "hashbyteaextended", true) {
     @Override
     long hash(byte[] bytes, int offset, int length, long seed) {
       return PgHash.bytes(bytes, offset, length, seed);
@@ -154,10 +164,20 @@ public enum ColumnHash {
 
   private final String typeName;
   private final String function;
+  private final boolean throughRow;
 
   ColumnHash(String typeName, String function) {
+    this(typeName, function, false);
+  }
+
+  /**
+   * @param throughRow whether SQL reaches the function through {@code hash_record_extended},
+   *     because PostgreSQL 14 to 16 have no function of that name
+   */
+  ColumnHash(String typeName, String function, boolean throughRow) {
     this.typeName = typeName;
     this.function = function;
+    this.throughRow = throughRow;
   }
 
   /** The type as {@code format_type} renders it, without modifiers. */
@@ -165,9 +185,21 @@ public enum ColumnHash {
     return typeName;
   }
 
-  /** The server's extended hash function for the type. */
+  /** The type's extended hash function (on PostgreSQL 17+; see the class comment). */
   public String function() {
     return function;
+  }
+
+  /**
+   * SQL that hashes {@code value} (an expression of this type) with {@code seed} as {@link
+   * #function()} does, on every PostgreSQL version from 14: the function itself, or for the types
+   * whose function older versions name otherwise, {@code hash_record_extended(ROW(value), seed)}. A
+   * NULL value gives NULL, or 0 through a row; the fingerprint counts both as 0.
+   */
+  public String sql(String value, long seed) {
+    return throughRow
+        ? "hash_record_extended(ROW(" + value + "), " + seed + ")"
+        : function + "(" + value + ", " + seed + ")";
   }
 
   /** The hash of one value in its binary COPY form, as {@link #function()} computes it. */

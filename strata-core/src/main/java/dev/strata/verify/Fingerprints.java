@@ -155,12 +155,11 @@ public final class Fingerprints {
       }
       expression
           .append("coalesce(")
-          .append(hashes.get(i).function())
-          .append("(r.")
-          .append(Identifiers.quote(columns.get(i).name()))
-          .append(", ")
-          .append(ColumnHash.seed(i))
-          .append("), 0)");
+          .append(
+              hashes
+                  .get(i)
+                  .sql("r." + Identifiers.quote(columns.get(i).name()), ColumnHash.seed(i)))
+          .append(", 0)");
     }
     return expression.toString();
   }

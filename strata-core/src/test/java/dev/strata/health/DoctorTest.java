@@ -207,9 +207,15 @@ class DoctorTest {
     assertThat(report.results()).as(describe(report)).allMatch(r -> r.status() == CheckStatus.OK);
     assertThat(report.exitCode()).isEqualTo(DoctorReport.EXIT_OK);
     assertThat(result(report, Check.CONNECT_DIRECT, "archive_a").evidence())
-        .contains("connected as postgres", "round trip", "PostgreSQL 18.");
+        .contains(
+            "connected as postgres",
+            "round trip",
+            "PostgreSQL " + layout.archiveA().postgresVersion() + ".");
     assertThat(result(report, Check.CONNECT_FDW, "archive_b").evidence())
-        .contains("reached archive_b as doctor_reader", "round trip", "PostgreSQL 18.");
+        .contains(
+            "reached archive_b as doctor_reader",
+            "round trip",
+            "PostgreSQL " + layout.archiveB().postgresVersion() + ".");
     assertThat(result(report, Check.PARTITION_ROW_COUNT, "public.emp_2022").evidence())
         .contains("500 rows, as operation");
     assertThat(result(report, Check.PARTITION_CHECKSUM, "public.emp_2023").evidence())

@@ -123,7 +123,12 @@ class MultiHostServerTest {
                 + " is down: 127.0.0.1:"
                 + downPort
                 + " down (cannot connect to server archive_a")
-        .contains("127.0.0.1:" + layout.archiveA().port() + " primary (PostgreSQL 18");
+        .contains(
+            "127.0.0.1:"
+                + layout.archiveA().port()
+                + " primary (PostgreSQL "
+                + layout.archiveA().postgresVersion()
+                + ".");
     assertThat(hosts.fix())
         .hasValueSatisfying(fix -> assertThat(fix).contains("servers.archive_a.url"));
     for (Check check : List.of(Check.CONNECT_DIRECT, Check.CONNECT_FDW, Check.FDW_INVALID_VALUE)) {

@@ -52,7 +52,9 @@ class StalledServerTest {
       stalled =
           servers.names().contains("stalled")
               ? servers.server("stalled")
-              : servers.add(ServerSpec.of("stalled", "archive_db"));
+              : servers.add(
+                  ServerSpec.of("stalled", "archive_db")
+                      .withPostgresVersion(SharedServers.sharedVersion()));
     }
     main = servers.server(SharedServers.MAIN);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);

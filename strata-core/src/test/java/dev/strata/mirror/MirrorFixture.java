@@ -32,7 +32,9 @@ final class MirrorFixture {
       crm =
           servers.names().contains("crm")
               ? servers.server("crm")
-              : servers.add(ServerSpec.of("crm", "crm_db"));
+              : servers.add(
+                  ServerSpec.of("crm", "crm_db")
+                      .withPostgresVersion(SharedServers.sharedVersion()));
     }
     if (!crm.isRunning()) {
       crm.start();
@@ -40,6 +42,23 @@ final class MirrorFixture {
     main = servers.server(SharedServers.MAIN);
     SharedServers.freshDatabase(SharedServers.MAIN, database);
     SharedServers.freshDatabase("crm", database);
+    createCustomers(customers);
+  }
+
+  /**
+   * The scene on given servers (the version matrix: a layout's main as coordinator, one of its
+   * archives as crm), in {@code database} created afresh on both.
+   */
+  MirrorFixture(String database, int customers, LocalServer main, LocalServer crm) {
+    this.database = database;
+    this.main = main;
+    this.crm = crm;
+    TestLayout.freshDatabase(main, database);
+    TestLayout.freshDatabase(crm, database);
+    createCustomers(customers);
+  }
+
+  private void createCustomers(int customers) {
     crm(
         "CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text, city"
             + " text, updated_at timestamptz NOT NULL DEFAULT now(), profile json)",

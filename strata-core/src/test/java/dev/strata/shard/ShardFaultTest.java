@@ -12,6 +12,7 @@ import dev.strata.operation.ShardMover;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.ServerSpec;
+import dev.strata.testkit.SharedServers;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,7 +181,10 @@ class ShardFaultTest {
     LocalServer plain =
         servers.names().contains("plain")
             ? servers.server("plain")
-            : servers.add(ServerSpec.of("plain", "plaindb").with("wal_level", "replica"));
+            : servers.add(
+                ServerSpec.of("plain", "plaindb")
+                    .with("wal_level", "replica")
+                    .withPostgresVersion(SharedServers.sharedVersion()));
     try (var connection = plain.connect("postgres");
         var statement = connection.createStatement()) {
       statement.execute("DROP DATABASE IF EXISTS " + fixture.layout.database + " WITH (FORCE)");

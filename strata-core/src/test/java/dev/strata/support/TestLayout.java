@@ -12,29 +12,77 @@ import java.util.Map;
  * A test's own slice of the shared servers: a fresh database named after the test class on main and
  * on both archives, and a config pointing at them (archives as {@code archive_a} and {@code
  * archive_b}), so test classes never see each other's objects.
+ *
+ * <p>The three servers normally come from one shared set ({@link SharedServers#get()}, or one
+ * PostgreSQL version's set for the version matrix); a mixed-version layout takes each from the set
+ * of its version.
  */
 public final class TestLayout {
   public final String database;
+
+  /** The set main belongs to (which the archives share unless the layout mixes versions). */
   public final LocalServers servers;
 
+  private final LocalServer main;
+  private final LocalServer archiveA;
+  private final LocalServer archiveB;
+
   public TestLayout(String database) {
+    this(database, SharedServers.get());
+  }
+
+  /** The layout on one set of shared servers, e.g. one PostgreSQL version's. */
+  public TestLayout(String database, LocalServers servers) {
+    this(
+        database,
+        servers,
+        servers.server(SharedServers.MAIN),
+        servers.server(SharedServers.ARCHIVE_A),
+        servers.server(SharedServers.ARCHIVE_B));
+  }
+
+  /**
+   * The layout on servers of several shared sets: a coordinator of one PostgreSQL version and
+   * archives of others.
+   */
+  public TestLayout(
+      String database,
+      LocalServers servers,
+      LocalServer main,
+      LocalServer archiveA,
+      LocalServer archiveB) {
     this.database = database;
-    this.servers = SharedServers.get();
-    SharedServers.freshDatabase(SharedServers.MAIN, database);
-    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, database);
-    SharedServers.freshDatabase(SharedServers.ARCHIVE_B, database);
+    this.servers = servers;
+    this.main = main;
+    this.archiveA = archiveA;
+    this.archiveB = archiveB;
+    for (LocalServer server : java.util.List.of(main, archiveA, archiveB)) {
+      freshDatabase(server, database);
+    }
+  }
+
+  /** Creates (or re-creates, empty) {@code database} on {@code server}. */
+  public static void freshDatabase(LocalServer server, String database) {
+    try (var connection = server.connect("postgres");
+        var statement = connection.createStatement()) {
+      statement.execute("DROP DATABASE IF EXISTS \"" + database + "\" WITH (FORCE)");
+      statement.execute("CREATE DATABASE \"" + database + "\"");
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(
+          "cannot create database " + database + " on " + server.name(), e);
+    }
   }
 
   public LocalServer main() {
-    return servers.server(SharedServers.MAIN);
+    return main;
   }
 
   public LocalServer archiveA() {
-    return servers.server(SharedServers.ARCHIVE_A);
+    return archiveA;
   }
 
   public LocalServer archiveB() {
-    return servers.server(SharedServers.ARCHIVE_B);
+    return archiveB;
   }
 
   public String url(LocalServer server) {

