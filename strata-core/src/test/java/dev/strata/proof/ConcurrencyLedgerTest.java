@@ -14,22 +14,18 @@ import dev.strata.plan.ActionExecutor;
 import dev.strata.plan.ForeignServerPlanner;
 import dev.strata.sql.QualifiedName;
 import dev.strata.support.TestLayout;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.strata.support.WriteLedger;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
@@ -54,18 +50,6 @@ class ConcurrencyLedgerTest {
   static final int CYCLES = 10;
   static final int MONTHS = 6;
   static final int INITIAL_ROWS_PER_MONTH = 5_000;
-
-  /** One writer's view: the rows it owns and their value, as the server acknowledged them. */
-  static final class Ledger {
-    final Map<Long, long[]> rows = new HashMap<>(); // id -> {epoch second of `at`, value}
-    long inserts;
-    long updates;
-    long deletes;
-    long refused;
-    long missing; // an update or delete of an acknowledged row that found no row
-    final Map<String, Long> refusals = new TreeMap<>();
-    final List<String> unexpected = new ArrayList<>();
-  }
 
   @Test
   void everyAcknowledgedWriteSurvivesTenCyclesOfMoves() throws Exception {
@@ -95,9 +79,9 @@ class ConcurrencyLedgerTest {
           String.format("CREATE INDEX ON events_2025_%02d (id)", month));
     }
     // Initial rows, owned by the writers (id % WRITERS), recorded in their ledgers.
-    List<Ledger> ledgers = new ArrayList<>();
+    List<WriteLedger> ledgers = new ArrayList<>();
     for (int w = 0; w < WRITERS; w++) {
-      ledgers.add(new Ledger());
+      ledgers.add(new WriteLedger());
     }
     long nextId = 1;
     Random random = new Random(42);
@@ -106,7 +90,7 @@ class ConcurrencyLedgerTest {
       for (int i = 0; i < INITIAL_ROWS_PER_MONTH; i++, nextId++) {
         long at = epoch(month) + random.nextInt(27 * 86_400);
         long value = random.nextInt(1_000_000);
-        ledgers.get((int) (nextId % WRITERS)).rows.put(nextId, new long[] {at, value});
+        ledgers.get((int) (nextId % WRITERS)).own(nextId, at, value);
         values
             .append(values.length() == 0 ? "" : ",")
             .append("(")
@@ -165,102 +149,40 @@ class ConcurrencyLedgerTest {
     double seconds = (System.nanoTime() - started) / 1e9;
 
     // The table against the union of the ledgers.
-    Map<Long, long[]> expected = new HashMap<>();
-    for (Ledger ledger : ledgers) {
-      expected.putAll(ledger.rows);
-    }
-    Map<Long, Integer> seen = new HashMap<>();
-    long lost = 0;
-    long duplicated = 0;
-    long phantom = 0;
-    long wrong = 0;
+    WriteLedger.Result result;
     try (Connection connection = DriverManager.getConnection(url, "postgres", "");
         Statement statement = connection.createStatement()) {
       statement.execute("SET TimeZone = 'UTC'");
-      try (ResultSet rows =
-          statement.executeQuery(
-              "SELECT id, extract(epoch FROM at AT TIME ZONE 'UTC')::bigint, value FROM events")) {
-        while (rows.next()) {
-          long id = rows.getLong(1);
-          int count = seen.merge(id, 1, Integer::sum);
-          if (count > 1) {
-            duplicated++;
-            continue;
-          }
-          long[] want = expected.get(id);
-          if (want == null) {
-            phantom++;
-          } else if (want[0] != rows.getLong(2) || want[1] != rows.getLong(3)) {
-            wrong++;
-          }
-        }
-      }
+      result =
+          WriteLedger.check(
+              ledgers,
+              connection,
+              "SELECT id, extract(epoch FROM at AT TIME ZONE 'UTC')::bigint, value FROM events");
     }
-    for (Long id : expected.keySet()) {
-      if (!seen.containsKey(id)) {
-        lost++;
-      }
-    }
-    long inserts = 0;
-    long updates = 0;
-    long deletes = 0;
-    long refused = 0;
-    long missing = 0;
-    Map<String, Long> refusals = new TreeMap<>();
-    List<String> unexpected = new ArrayList<>();
-    for (Ledger ledger : ledgers) {
-      inserts += ledger.inserts;
-      updates += ledger.updates;
-      deletes += ledger.deletes;
-      refused += ledger.refused;
-      missing += ledger.missing;
-      ledger.refusals.forEach((k, v) -> refusals.merge(k, v, Long::sum));
-      unexpected.addAll(ledger.unexpected);
-    }
-    String summary =
-        String.format(
-            "{\"writers\": %d, \"cycles\": %d, \"seconds\": %.1f, \"acknowledged\": {\"inserts\":"
-                + " %d, \"updates\": %d, \"deletes\": %d}, \"refused\": %d, \"refusals\": %s,"
-                + " \"unexpected_errors\": %d, \"rows_expected\": %d, \"rows_lost\": %d,"
-                + " \"rows_duplicated\": %d, \"rows_unexpected\": %d, \"rows_wrong_value\": %d,"
-                + " \"missing_at_update_or_delete\": %d, \"cycle_paths\": %s}",
-            WRITERS,
-            CYCLES,
-            seconds,
-            inserts,
-            updates,
-            deletes,
-            refused,
-            json(refusals),
-            unexpected.size(),
-            expected.size(),
-            lost,
-            duplicated,
-            phantom,
-            wrong,
-            missing,
-            jsonList(cycles));
-    Path out = Path.of("target", "proof");
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("ledger.json"), summary + "\n", StandardCharsets.UTF_8);
+    Map<String, Object> header = new LinkedHashMap<>();
+    header.put("writers", WRITERS);
+    header.put("cycles", CYCLES);
+    header.put("seconds", Math.round(seconds * 10) / 10.0);
+    header.put("cycle_paths", cycles);
+    String summary = result.write("ledger.json", header);
     System.out.println("concurrency ledger: " + summary);
 
-    assertThat(unexpected).as("errors other than a documented refusal").isEmpty();
-    assertThat(inserts + updates + deletes).as("the writers wrote").isGreaterThan(1_000);
-    assertThat(lost).as("acknowledged rows lost").isZero();
-    assertThat(duplicated).as("rows duplicated").isZero();
-    assertThat(phantom).as("rows no writer wrote").isZero();
-    assertThat(wrong).as("rows whose acknowledged update is missing").isZero();
-    assertThat(missing).as("acknowledged rows an update or delete did not find").isZero();
+    assertThat(result.unexpected).as("errors other than a documented refusal").isEmpty();
+    assertThat(result.writes()).as("the writers wrote").isGreaterThan(1_000);
+    assertThat(result.lost).as("acknowledged rows lost").isZero();
+    assertThat(result.duplicated).as("rows duplicated").isZero();
+    assertThat(result.phantom).as("rows no writer wrote").isZero();
+    assertThat(result.wrong).as("rows whose acknowledged update is missing").isZero();
+    assertThat(result.missing).as("acknowledged rows an update or delete did not find").isZero();
   }
 
   /**
    * One writer until {@code stop}: inserts, updates and deletes its own rows, one per statement.
    */
   private static void write(
-      String url, int writer, Ledger ledger, AtomicBoolean stop, AtomicLong idSource) {
+      String url, int writer, WriteLedger ledger, AtomicBoolean stop, AtomicLong idSource) {
     Random random = new Random(writer);
-    List<Long> owned = new ArrayList<>(ledger.rows.keySet());
+    List<Long> owned = ledger.owned;
     try (Connection connection = DriverManager.getConnection(url, "postgres", "")) {
       try (Statement statement = connection.createStatement()) {
         statement.execute("SET TimeZone = 'UTC'");
@@ -289,8 +211,7 @@ class ConcurrencyLedgerTest {
             insert.setLong(2, at);
             insert.setLong(3, value);
             insert.executeUpdate();
-            ledger.rows.put(id, new long[] {at, value});
-            owned.add(id);
+            ledger.own(id, at, value);
             ledger.inserts++;
           } else if (choice < 8) {
             int index = random.nextInt(owned.size());
@@ -313,9 +234,7 @@ class ConcurrencyLedgerTest {
             delete.setLong(1, id);
             delete.setLong(2, row[0]);
             if (delete.executeUpdate() == 1) {
-              ledger.rows.remove(id);
-              owned.set(index, owned.get(owned.size() - 1));
-              owned.remove(owned.size() - 1);
+              ledger.disown(index);
               ledger.deletes++;
             } else {
               ledger.missing++;
@@ -326,13 +245,10 @@ class ConcurrencyLedgerTest {
           if ("55000".equals(e.getSQLState())
               && (message.contains("is frozen by Strata operation")
                   || message.contains("does not allow"))) {
-            ledger.refused++;
-            ledger.refusals.merge(
+            ledger.refused(
                 message.contains("frozen")
                     ? "55000 frozen by Strata operation"
-                    : "55000 foreign table does not allow",
-                1L,
-                Long::sum);
+                    : "55000 foreign table does not allow");
           } else {
             ledger.unexpected.add(e.getSQLState() + " " + message);
           }
@@ -345,28 +261,5 @@ class ConcurrencyLedgerTest {
 
   private static long epoch(int month) {
     return LocalDateTime.of(2025, month, 1, 0, 0).toEpochSecond(java.time.ZoneOffset.UTC);
-  }
-
-  private static String json(Map<String, Long> map) {
-    StringBuilder out = new StringBuilder("{");
-    map.forEach(
-        (k, v) ->
-            out.append(out.length() > 1 ? ", " : "")
-                .append('"')
-                .append(k)
-                .append("\": ")
-                .append(v));
-    return out.append('}').toString();
-  }
-
-  private static String jsonList(List<String> items) {
-    StringBuilder out = new StringBuilder("[");
-    for (String item : items) {
-      out.append(out.length() > 1 ? ", " : "")
-          .append('"')
-          .append(item.replace("\"", "\\\""))
-          .append('"');
-    }
-    return out.append(']').toString();
   }
 }
