@@ -60,13 +60,18 @@ public final class Connections {
         "connectTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
     properties.setProperty(
         "loginTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
+    // A cancel request opens a connection of its own; to a server that stopped answering it would
+    // wait pgjdbc's default 10 s whatever timeouts.connect says.
+    properties.setProperty(
+        "cancelSignalTimeout", Long.toString(Math.max(1, timeouts.connect().toSeconds())));
     properties.setProperty("tcpKeepAlive", "true");
     // A server that accepts connections but never answers (stopped, or a half-open path) is
     // noticed by the client's read timeout only: the server's statement_timeout cannot fire there,
     // and the kernel acknowledges data and keepalives. The margin lets a coordinator answer after
-    // its own statement_timeout, which postgres_fdw may follow with up to 30 s of cleanup.
+    // its own statement_timeout, which postgres_fdw may follow with up to 30 s of cleanup; a
+    // server Strata reaches directly answers right after its statement_timeout.
     properties.setProperty(
-        "socketTimeout", Long.toString(socketTimeout(timeouts.statement()).toSeconds()));
+        "socketTimeout", Long.toString(socketTimeout(name, timeouts.statement()).toSeconds()));
     properties.setProperty(
         "options",
         "-c statement_timeout="
@@ -89,16 +94,23 @@ public final class Connections {
     }
   }
 
-  /** How long a read may wait for a statement bounded by {@code statementTimeout}. */
-  public static Duration socketTimeout(Duration statementTimeout) {
-    return statementTimeout.plus(SOCKET_TIMEOUT_MARGIN);
+  /**
+   * How long a read from server {@code name} may wait for a statement bounded by {@code
+   * statementTimeout}: the coordinator gets {@link #COORDINATOR_MARGIN}, a server Strata reaches
+   * directly {@link #DIRECT_MARGIN}.
+   */
+  public static Duration socketTimeout(String name, Duration statementTimeout) {
+    return statementTimeout.plus(name.equals(COORDINATOR) ? COORDINATOR_MARGIN : DIRECT_MARGIN);
   }
 
   /**
    * postgres_fdw's fixed wait for a remote cancel after a statement timeout (30 s,
    * CONNECTION_CLEANUP_TIMEOUT in PostgreSQL 15 to 18), plus 10 s.
    */
-  static final Duration SOCKET_TIMEOUT_MARGIN = Duration.ofSeconds(40);
+  static final Duration COORDINATOR_MARGIN = Duration.ofSeconds(40);
+
+  /** A server's answer to its own statement_timeout, on a loaded host and a slow path. */
+  static final Duration DIRECT_MARGIN = Duration.ofSeconds(5);
 
   private static String jdbcPropertyName(String libpqName) {
     return switch (libpqName) {

@@ -124,7 +124,9 @@ public final class Database implements AutoCloseable {
     try {
       connection.setNetworkTimeout(
           Runnable::run,
-          (int) Math.min(Integer.MAX_VALUE, Connections.socketTimeout(timeout).toMillis()));
+          (int)
+              Math.min(
+                  Integer.MAX_VALUE, Connections.socketTimeout(serverName(), timeout).toMillis()));
     } catch (SQLException e) {
       throw failure("setNetworkTimeout", e);
     }
@@ -217,6 +219,26 @@ public final class Database implements AutoCloseable {
   }
 
   public static StrataException failure(String serverName, String sql, SQLException e) {
+    Optional<java.io.IOException> network = networkCause(e);
+    if (network.isPresent()) {
+      // pgjdbc says only "An I/O error occurred while sending to the backend": say what happened
+      // on the path to the server instead.
+      boolean timedOut = network.get() instanceof java.net.SocketTimeoutException;
+      return new StrataException(
+          timedOut ? ErrorCode.TIMEOUT : ErrorCode.CONNECTION,
+          "on server "
+              + serverName
+              + (timedOut
+                  ? ": no answer within the read timeout (timeouts.statement plus a margin):"
+                      + " the server or the network path to it stopped answering"
+                  : ": the connection broke ("
+                      + Connections.firstLine(network.get().getMessage())
+                      + ")"),
+          "check that server "
+              + serverName
+              + " is running and reachable; a rerun resumes an interrupted operation",
+          e);
+    }
     StringBuilder message =
         new StringBuilder("on server ").append(serverName).append(": ").append(describe(e));
     ErrorCode code =
@@ -234,6 +256,20 @@ public final class Database implements AutoCloseable {
       hint = psql.getServerErrorMessage().getHint();
     }
     return new StrataException(code, message.toString(), hint, e);
+  }
+
+  /** The network failure under a client-side error, when the path to the server broke. */
+  static Optional<java.io.IOException> networkCause(SQLException e) {
+    if (e instanceof org.postgresql.util.PSQLException psql
+        && psql.getServerErrorMessage() != null) {
+      return Optional.empty();
+    }
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.io.IOException io) {
+        return Optional.of(io);
+      }
+    }
+    return Optional.empty();
   }
 
   /** PostgreSQL's message, SQLState and detail, on one line each. */

@@ -161,6 +161,12 @@ final class CopyRelay {
       while (true) {
         Chunk chunk = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
         if (chunk == null || stalled.get()) {
+          // Abort both sessions rather than cancel: a cancel request to a server that stopped
+          // answering would wait for its own connection; closing the sockets ends every wait now.
+          if (stalled.compareAndSet(false, true)) {
+            abortQuietly(target);
+            abortQuietly(source);
+          }
           throw stall(source, target, stallTimeout);
         }
         if (chunk == END) {
@@ -214,11 +220,13 @@ final class CopyRelay {
       throw new StrataException(ErrorCode.INTERNAL, "interrupted during copy", null, e);
     } finally {
       watchdog.interrupt();
-      if (!finished) {
+      if (!finished && !stalled.get()) {
         cancelQuietly(copyIn);
         // The reader thread owns the source connection while it reads; a cancel request (sent on
         // a connection of its own) makes the server end the COPY, which ends the read.
         cancelSource(source);
+      }
+      if (!finished) {
         reader.interrupt();
       }
       try {
