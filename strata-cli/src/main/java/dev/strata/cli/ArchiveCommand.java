@@ -66,7 +66,7 @@ final class ArchiveCommand implements Callable<Integer> {
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .archive(parent, name, server, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

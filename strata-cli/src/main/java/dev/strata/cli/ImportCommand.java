@@ -7,8 +7,6 @@ import dev.strata.connect.Database;
 import dev.strata.operation.Exports;
 import dev.strata.sql.QualifiedName;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,6 +46,9 @@ final class ImportCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code import --json}: docs/json.md#import. The checksum is decimal text. */
+  record Document(String partition, long rows, String checksum) {}
+
   @Override
   public Integer call() {
     // The names given are checked before the configuration, the files or a server are read.
@@ -85,11 +86,8 @@ final class ImportCommand implements Callable<Integer> {
       result = Exports.importFile(coordinator, file, table, Optional.ofNullable(name));
     }
     if (json.enabled) {
-      Map<String, Object> document = new LinkedHashMap<>();
-      document.put("partition", result.partition().display());
-      document.put("rows", result.rows());
-      document.put("checksum", result.checksum());
-      Json.print(spec.commandLine().getOut(), document);
+      Json.print(
+          spec, new Document(result.partition().display(), result.rows(), result.checksum()));
     } else {
       spec.commandLine()
           .getOut()

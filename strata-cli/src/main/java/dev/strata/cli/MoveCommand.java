@@ -80,7 +80,7 @@ final class MoveCommand implements Callable<Integer> {
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .move(parent, name, server, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

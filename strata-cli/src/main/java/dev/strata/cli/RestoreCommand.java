@@ -67,7 +67,7 @@ final class RestoreCommand implements Callable<Integer> {
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .restore(parent, MoveCommands.partitionName(parent, partition), keepRemote, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

@@ -81,7 +81,7 @@ final class ShardCommand implements Callable<Integer> {
         return 0;
       }
       MoveResult result = mover.split(parent, name, Optional.ofNullable(server));
-      MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+      MoveCommands.print(spec, result, json.enabled);
       return 0;
     }
   }
