@@ -30,7 +30,8 @@ final class AbortCommand implements Callable<Integer> {
   public Integer call() {
     if (dryRun.enabled) {
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "abort operation " + operationId,
           MoveCommands.mover(configOptions, spec, true).planAbort(operationId),
           false);

@@ -49,6 +49,25 @@ final class AnalyzeCommand implements Callable<Integer> {
     Optional<QualifiedName> only = Optional.ofNullable(table).map(ConfigOptions::tableName);
     ForeignStatistics statistics = new ForeignStatistics(new Connections(configOptions.load(spec)));
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled && json.enabled) {
+      List<ForeignStatistics.Target> targets = statistics.plan(only);
+      Json.print(
+          spec,
+          new DryRuns.Document(
+              true,
+              List.of(
+                  new DryRuns.Plan(
+                      "analyze",
+                      targets.isEmpty() ? Optional.of("no foreign partitions") : Optional.empty(),
+                      targets.stream()
+                          .map(
+                              target ->
+                                  new DryRuns.Step(
+                                      "on coordinator, through foreign server " + target.server(),
+                                      List.of(target.statement().render())))
+                          .toList()))));
+      return 0;
+    }
     if (dryRun.enabled) {
       printPlan(out, statistics.plan(only));
       return 0;

@@ -59,13 +59,31 @@ final class DrainCommand implements Callable<Integer> {
   /** One partition or shard moved off the server, and how its move went. */
   record Drained(String partition, String from, String to, MoveCommands.MoveDocument result) {}
 
+  private static String title(PartitionMover.DrainMove move) {
+    return "move " + move.partition().display() + " from " + move.from() + " to " + move.to();
+  }
+
   @Override
   public Integer call() {
     MoveCommands.requireJobs(spec, jobs);
     PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
     List<PartitionMover.DrainMove> moves = mover.drainPlan(server, Optional.ofNullable(to));
     PrintWriter out = spec.commandLine().getOut();
-    if (moves.isEmpty() && json.enabled && !dryRun.enabled) {
+    if (dryRun.enabled && json.enabled) {
+      Json.print(
+          spec,
+          new DryRuns.Document(
+              true,
+              moves.stream()
+                  .map(
+                      move ->
+                          DryRuns.plan(
+                              title(move),
+                              mover.planMove(move.table(), move.partition(), move.to(), jobs)))
+                  .toList()));
+      return 0;
+    }
+    if (moves.isEmpty() && json.enabled) {
       Json.print(spec, new Document(server, List.of()));
       return 0;
     }
@@ -76,9 +94,7 @@ final class DrainCommand implements Callable<Integer> {
     if (dryRun.enabled) {
       for (PartitionMover.DrainMove move : moves) {
         DryRuns.print(
-            out,
-            "move " + move.partition().display() + " from " + move.from() + " to " + move.to(),
-            mover.planMove(move.table(), move.partition(), move.to(), jobs));
+            out, title(move), mover.planMove(move.table(), move.partition(), move.to(), jobs));
         out.println();
       }
       return 0;

@@ -71,6 +71,23 @@ final class ImportCommand implements Callable<Integer> {
       if (dryRun.enabled) {
         Exports.ImportPlan plan =
             Exports.planImport(coordinator, file, table, Optional.ofNullable(name));
+        if (json.enabled) {
+          Json.print(
+              spec,
+              new DryRuns.Document(
+                  true,
+                  java.util.List.of(
+                      new DryRuns.Plan(
+                          "import "
+                              + plan.partition().display()
+                              + " into "
+                              + plan.table().display(),
+                          Optional.empty(),
+                          java.util.List.of(
+                              new DryRuns.Step(
+                                  "on coordinator", java.util.List.copyOf(plan.statements())))))));
+          return 0;
+        }
         java.io.PrintWriter out = spec.commandLine().getOut();
         out.println(
             "-- import "

@@ -160,6 +160,26 @@ final class MirrorCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       MirrorRefresher refresher = new MirrorRefresher(connections);
       MirrorRefresher.Options options = new MirrorRefresher.Options(full, verify);
+      if (dryRun.enabled && json.enabled) {
+        List<DryRuns.Plan> plans = new ArrayList<>();
+        for (Mirrors.Resolved mirror : mirrors) {
+          List<String> lines = new ArrayList<>();
+          lines.add("BEGIN;");
+          refresher.plan(mirror, options).stream().map(SqlStatement::render).forEach(lines::add);
+          lines.add("COMMIT;");
+          plans.add(
+              new DryRuns.Plan(
+                  "refresh "
+                      + mirror.mirror().display()
+                      + " ("
+                      + mirror.mirror().mode().label()
+                      + ")",
+                  Optional.empty(),
+                  List.of(new DryRuns.Step("one transaction on the coordinator", lines))));
+        }
+        Json.print(spec, new DryRuns.Document(true, plans));
+        return 0;
+      }
       if (dryRun.enabled) {
         for (Mirrors.Resolved mirror : mirrors) {
           out.println(

@@ -72,9 +72,11 @@ final class MoveCommand implements Callable<Integer> {
     QualifiedName name = MoveCommands.partitionName(parent, partition);
     if (dryRun.enabled) {
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "move " + name.display() + " to " + server,
-          MoveCommands.mover(configOptions, spec, true).planMove(parent, name, server, jobs));
+          MoveCommands.mover(configOptions, spec, true).planMove(parent, name, server, jobs),
+          true);
       return 0;
     }
     var result =

@@ -58,10 +58,11 @@ final class RestoreCommand implements Callable<Integer> {
     if (dryRun.enabled) {
       QualifiedName name = MoveCommands.partitionName(parent, partition);
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "restore " + name.display(),
-          MoveCommands.mover(configOptions, spec, true)
-              .planRestore(parent, name, keepRemote, jobs));
+          MoveCommands.mover(configOptions, spec, true).planRestore(parent, name, keepRemote, jobs),
+          true);
       return 0;
     }
     var result =

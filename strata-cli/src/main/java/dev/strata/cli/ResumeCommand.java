@@ -50,6 +50,14 @@ final class ResumeCommand implements Callable<Integer> {
       mover.resumable().stream().map(Operation::id).forEach(ids::add);
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled && json.enabled) {
+      List<DryRuns.Plan> plans = new ArrayList<>();
+      for (long id : ids) {
+        plans.add(DryRuns.plan("resume operation " + id, mover.planResume(id)));
+      }
+      Json.print(spec, new DryRuns.Document(true, plans));
+      return 0;
+    }
     if (dryRun.enabled) {
       if (ids.isEmpty()) {
         out.println("-- resume: nothing to resume; dry run, nothing was executed");
