@@ -23,11 +23,15 @@ final class AbortCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code abort --json}: docs/json.md#abort. */
+  record Document(MoveCommands.OperationDocument operation) {}
+
   @Override
   public Integer call() {
     if (dryRun.enabled) {
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "abort operation " + operationId,
           MoveCommands.mover(configOptions, spec, true).planAbort(operationId),
           false);
@@ -35,7 +39,7 @@ final class AbortCommand implements Callable<Integer> {
     }
     Operation operation = MoveCommands.mover(configOptions, spec, true).abort(operationId);
     if (json.enabled) {
-      Json.print(spec.commandLine().getOut(), MoveCommands.operationDocument(operation));
+      Json.print(spec, new Document(MoveCommands.OperationDocument.of(operation)));
     } else {
       spec.commandLine()
           .getOut()

@@ -6,6 +6,7 @@ import dev.strata.sql.QualifiedName;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,18 +33,53 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /**
+   * {@code analyze --json}: docs/json.md#analyze.
+   *
+   * @param rows the partition's row estimate after ANALYZE, or null when it failed
+   * @param error why it failed, or null
+   */
+  record Document(List<Outcome> partitions) {}
+
+  record Outcome(
+      String partition, String server, OptionalLong rows, Optional<String> error, boolean ok) {}
+
   @Override
   public Integer call() {
     Optional<QualifiedName> only = Optional.ofNullable(table).map(ConfigOptions::tableName);
     ForeignStatistics statistics = new ForeignStatistics(new Connections(configOptions.load(spec)));
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled && json.enabled) {
+      List<ForeignStatistics.Target> targets = statistics.plan(only);
+      Json.print(
+          spec,
+          new DryRuns.Document(
+              true,
+              List.of(
+                  new DryRuns.Plan(
+                      "analyze",
+                      targets.isEmpty() ? Optional.of("no foreign partitions") : Optional.empty(),
+                      targets.stream()
+                          .map(
+                              target ->
+                                  new DryRuns.Step(
+                                      "on coordinator, through foreign server " + target.server(),
+                                      List.of(target.statement().render())))
+                          .toList()))));
+      return 0;
+    }
     if (dryRun.enabled) {
       printPlan(out, statistics.plan(only));
       return 0;
     }
     List<ForeignStatistics.Analyzed> outcomes = statistics.analyze(only);
     if (json.enabled) {
-      Json.print(out, outcomes);
+      Json.print(
+          spec,
+          new Document(
+              outcomes.stream()
+                  .map(o -> new Outcome(o.partition(), o.server(), o.rows(), o.error(), o.ok()))
+                  .toList()));
     } else if (outcomes.isEmpty()) {
       out.println("No foreign partitions to analyze.");
     } else {

@@ -110,7 +110,7 @@ final class ApplyCommand implements Callable<Integer> {
         }
       }
       if (json.enabled) {
-        Json.print(out, LifecycleOutput.document(plan, executor, true, null));
+        Json.print(spec, LifecycleOutput.applyDocument(plan, executor, null));
       } else {
         out.println(
             "-- dry run: nothing was executed"
@@ -162,7 +162,7 @@ final class ApplyCommand implements Callable<Integer> {
       executor.apply(instant, kinds, beforeRun, done);
     }
     if (json.enabled) {
-      Json.print(out, LifecycleOutput.document(executed.get(), executor, false, applied));
+      Json.print(spec, LifecycleOutput.applyDocument(executed.get(), executor, applied));
     } else if (!applied.isEmpty()) {
       out.println(applied.size() + (applied.size() == 1 ? " change" : " changes") + " applied.");
     }

@@ -59,14 +59,13 @@ final class ArchiveCommand implements Callable<Integer> {
     QualifiedName parent = ConfigOptions.tableName(table);
     QualifiedName name = MoveCommands.partitionName(parent, partition);
     if (dryRun.enabled) {
-      DryRuns.archive(
-          spec.commandLine().getOut(), configOptions.load(spec), parent, name, server, jobs);
+      DryRuns.archive(spec, json.enabled, configOptions.load(spec), parent, name, server, jobs);
       return 0;
     }
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .archive(parent, name, server, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

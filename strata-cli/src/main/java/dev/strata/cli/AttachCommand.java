@@ -10,9 +10,7 @@ import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -106,6 +104,23 @@ final class AttachCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /**
+   * {@code attach --json}: docs/json.md#attach. {@code attached} is false for a dry run, whose
+   * {@code sql} is what would run.
+   */
+  record Document(
+      boolean attached,
+      String table,
+      String server,
+      List<Attached> partitions,
+      List<String> warnings,
+      List<String> sql) {}
+
+  /**
+   * @param remoteRows rows counted on the server when it was checked
+   */
+  record Attached(String name, String remoteTable, String bounds, long remoteRows) {}
+
   @Override
   public Integer call() {
     QualifiedName parent = ConfigOptions.tableName(table);
@@ -117,24 +132,23 @@ final class AttachCommand implements Callable<Integer> {
       manager.attach(plan);
     }
     if (json.enabled) {
-      Map<String, Object> document = new LinkedHashMap<>();
-      document.put("attached", !dryRun.enabled);
-      document.put("table", request.parent().display());
-      document.put("server", server);
-      document.put(
-          "partitions",
-          plan.items().stream()
-              .map(
-                  item ->
-                      Map.of(
-                          "name", item.localName(),
-                          "remote_table", item.remoteTable(),
-                          "bounds", item.bounds().toString(),
-                          "remote_rows", item.remoteRows()))
-              .toList());
-      document.put("warnings", plan.warnings());
-      document.put("sql", plan.statements().stream().map(SqlStatement::render).toList());
-      Json.print(out, document);
+      Json.print(
+          spec,
+          new Document(
+              !dryRun.enabled,
+              request.parent().display(),
+              server,
+              plan.items().stream()
+                  .map(
+                      item ->
+                          new Attached(
+                              item.localName(),
+                              item.remoteTable(),
+                              item.bounds().toString(),
+                              item.remoteRows()))
+                  .toList(),
+              plan.warnings(),
+              plan.statements().stream().map(SqlStatement::render).toList()));
       return 0;
     }
     plan.warnings().forEach(w -> out.println("warning: " + w));

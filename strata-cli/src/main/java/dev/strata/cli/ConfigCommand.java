@@ -1,5 +1,7 @@
 package dev.strata.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.strata.config.ConfigRenderer;
 import dev.strata.config.StrataConfig;
 import java.io.PrintWriter;
@@ -40,12 +42,21 @@ final class ConfigCommand implements Runnable {
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * {@code config show --json}: docs/json.md#config-show. The configuration is a tree in the
+     * shape of strata.yaml, whose keys are already snake_case; {@code origins} maps each key path
+     * to where its value came from, or is null without {@code --origins}.
+     */
+    record Document(ObjectNode config, JsonNode origins) {}
+
     @Override
     public Integer call() {
       StrataConfig config = configOptions.load(spec);
       PrintWriter out = spec.commandLine().getOut();
       if (json.enabled) {
-        Json.print(out, ConfigRenderer.toJson(config, origins));
+        ObjectNode tree = ConfigRenderer.toJson(config, origins);
+        JsonNode originsByKey = tree.remove("origins");
+        Json.print(spec, new Document(tree, originsByKey));
       } else {
         out.print(ConfigRenderer.toYaml(config, origins));
       }

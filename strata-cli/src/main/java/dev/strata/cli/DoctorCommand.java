@@ -12,9 +12,7 @@ import dev.strata.plan.Periods;
 import java.io.PrintWriter;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,7 +64,7 @@ final class DoctorCommand implements Callable<Integer> {
     DoctorReport report = new Doctor(new Connections(configOptions.load(spec)), options).run();
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {
-      Json.print(out, document(report));
+      Json.print(spec, Document.of(report));
     } else {
       print(out, report);
     }
@@ -87,30 +85,31 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
-  static Map<String, Object> document(DoctorReport report) {
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("status", report.status().label());
-    document.put("exit_code", report.exitCode());
-    Map<String, Object> summary = new LinkedHashMap<>();
-    for (CheckStatus status : CheckStatus.values()) {
-      summary.put(status.label(), report.count(status));
+  /** {@code doctor --json}: docs/json.md#doctor. */
+  record Document(String status, int exitCode, Summary summary, List<Check> checks) {
+    static Document of(DoctorReport report) {
+      return new Document(
+          report.status().label(),
+          report.exitCode(),
+          new Summary(
+              report.count(CheckStatus.OK),
+              report.count(CheckStatus.WARN),
+              report.count(CheckStatus.FAIL)),
+          report.results().stream().map(Check::of).toList());
     }
-    document.put("summary", summary);
-    document.put(
-        "checks",
-        report.results().stream()
-            .map(
-                result -> {
-                  Map<String, Object> item = new LinkedHashMap<>();
-                  item.put("check", result.check().id());
-                  item.put("status", result.status().label());
-                  item.put("subject", result.subject());
-                  item.put("evidence", result.evidence());
-                  item.put("fix", result.fix().orElse(null));
-                  return item;
-                })
-            .toList());
-    return document;
+  }
+
+  record Summary(long ok, long warn, long fail) {}
+
+  record Check(String check, String status, String subject, String evidence, Optional<String> fix) {
+    static Check of(CheckResult result) {
+      return new Check(
+          result.check().id(),
+          result.status().label(),
+          result.subject(),
+          result.evidence(),
+          result.fix());
+    }
   }
 
   static void print(PrintWriter out, DoctorReport report) {

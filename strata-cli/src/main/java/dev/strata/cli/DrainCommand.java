@@ -4,9 +4,7 @@ import dev.strata.operation.MoveResult;
 import dev.strata.operation.PartitionMover;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,12 +53,40 @@ final class DrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code drain --json}: docs/json.md#drain. */
+  record Document(String server, List<Drained> moves) {}
+
+  /** One partition or shard moved off the server, and how its move went. */
+  record Drained(String partition, String from, String to, MoveCommands.MoveDocument result) {}
+
+  private static String title(PartitionMover.DrainMove move) {
+    return "move " + move.partition().display() + " from " + move.from() + " to " + move.to();
+  }
+
   @Override
   public Integer call() {
     MoveCommands.requireJobs(spec, jobs);
     PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
     List<PartitionMover.DrainMove> moves = mover.drainPlan(server, Optional.ofNullable(to));
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled && json.enabled) {
+      Json.print(
+          spec,
+          new DryRuns.Document(
+              true,
+              moves.stream()
+                  .map(
+                      move ->
+                          DryRuns.plan(
+                              title(move),
+                              mover.planMove(move.table(), move.partition(), move.to(), jobs)))
+                  .toList()));
+      return 0;
+    }
+    if (moves.isEmpty() && json.enabled) {
+      Json.print(spec, new Document(server, List.of()));
+      return 0;
+    }
     if (moves.isEmpty()) {
       out.println("No archived partition is on server " + server + "; nothing to do.");
       return 0;
@@ -68,27 +94,27 @@ final class DrainCommand implements Callable<Integer> {
     if (dryRun.enabled) {
       for (PartitionMover.DrainMove move : moves) {
         DryRuns.print(
-            out,
-            "move " + move.partition().display() + " from " + move.from() + " to " + move.to(),
-            mover.planMove(move.table(), move.partition(), move.to(), jobs));
+            out, title(move), mover.planMove(move.table(), move.partition(), move.to(), jobs));
         out.println();
       }
       return 0;
     }
-    List<Map<String, Object>> documents = new ArrayList<>();
+    List<Drained> documents = new ArrayList<>();
     for (PartitionMover.DrainMove move : moves) {
       MoveResult result = mover.move(move.table(), move.partition(), move.to(), jobs);
       if (json.enabled) {
-        Map<String, Object> document = new LinkedHashMap<>(MoveCommands.document(result));
-        document.put("from", move.from());
-        document.put("to", move.to());
-        documents.add(document);
+        documents.add(
+            new Drained(
+                move.partition().display(),
+                move.from(),
+                move.to(),
+                MoveCommands.MoveDocument.of(result)));
       } else {
-        MoveCommands.print(out, result, false);
+        MoveCommands.print(out, result);
       }
     }
     if (json.enabled) {
-      Json.print(out, Map.of("server", server, "moves", documents));
+      Json.print(spec, new Document(server, documents));
     } else {
       out.println("Server " + server + " holds no archived partition any more.");
     }

@@ -86,7 +86,7 @@ final class ExplainCommand implements Callable<Integer> {
         new ExplainService(new Connections(configOptions.load(spec))).explain(request);
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {
-      Json.print(out, report);
+      Json.print(spec, ExplainDocument.of(report));
     } else {
       print(out, report);
     }

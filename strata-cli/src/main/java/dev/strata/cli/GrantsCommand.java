@@ -5,10 +5,7 @@ import dev.strata.security.GrantPlan;
 import dev.strata.security.GrantPlanner;
 import dev.strata.sql.SqlStatement;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,7 +58,7 @@ final class GrantsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (!apply) {
       if (json.enabled) {
-        Json.print(out, document(plan, false));
+        Json.print(spec, Document.of(plan, false));
       } else {
         print(out, plan);
       }
@@ -82,7 +79,7 @@ final class GrantsCommand implements Callable<Integer> {
           }
         });
     if (json.enabled) {
-      Json.print(out, document(plan, true));
+      Json.print(spec, Document.of(plan, true));
     } else {
       plan.sections().stream()
           .flatMap(
@@ -95,20 +92,23 @@ final class GrantsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Map<String, Object> document(GrantPlan plan, boolean applied) {
-    List<Map<String, Object>> sections = new ArrayList<>();
-    for (GrantPlan.Section section : plan.sections()) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      item.put("server", section.server());
-      item.put("sql", section.statements().stream().map(SqlStatement::render).toList());
-      item.put("notes", section.notes());
-      sections.add(item);
+  /** {@code grants --json}: docs/json.md#grants. */
+  record Document(boolean applied, List<Section> servers) {
+    static Document of(GrantPlan plan, boolean applied) {
+      return new Document(
+          applied,
+          plan.sections().stream()
+              .map(
+                  section ->
+                      new Section(
+                          section.server(),
+                          section.statements().stream().map(SqlStatement::render).toList(),
+                          section.notes()))
+              .toList());
     }
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("applied", applied);
-    document.put("servers", sections);
-    return document;
   }
+
+  record Section(String server, List<String> sql, List<String> notes) {}
 
   private static void print(PrintWriter out, GrantPlan plan) {
     out.println("-- least-privilege grants (not executed; strata grants --apply runs them)");

@@ -7,8 +7,6 @@ import dev.strata.connect.Database;
 import dev.strata.operation.Exports;
 import dev.strata.sql.QualifiedName;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,6 +46,9 @@ final class ImportCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code import --json}: docs/json.md#import. The checksum is decimal text. */
+  record Document(String partition, long rows, String checksum) {}
+
   @Override
   public Integer call() {
     // The names given are checked before the configuration, the files or a server are read.
@@ -70,6 +71,23 @@ final class ImportCommand implements Callable<Integer> {
       if (dryRun.enabled) {
         Exports.ImportPlan plan =
             Exports.planImport(coordinator, file, table, Optional.ofNullable(name));
+        if (json.enabled) {
+          Json.print(
+              spec,
+              new DryRuns.Document(
+                  true,
+                  java.util.List.of(
+                      new DryRuns.Plan(
+                          "import "
+                              + plan.partition().display()
+                              + " into "
+                              + plan.table().display(),
+                          Optional.empty(),
+                          java.util.List.of(
+                              new DryRuns.Step(
+                                  "on coordinator", java.util.List.copyOf(plan.statements())))))));
+          return 0;
+        }
         java.io.PrintWriter out = spec.commandLine().getOut();
         out.println(
             "-- import "
@@ -85,11 +103,8 @@ final class ImportCommand implements Callable<Integer> {
       result = Exports.importFile(coordinator, file, table, Optional.ofNullable(name));
     }
     if (json.enabled) {
-      Map<String, Object> document = new LinkedHashMap<>();
-      document.put("partition", result.partition().display());
-      document.put("rows", result.rows());
-      document.put("checksum", result.checksum());
-      Json.print(spec.commandLine().getOut(), document);
+      Json.print(
+          spec, new Document(result.partition().display(), result.rows(), result.checksum()));
     } else {
       spec.commandLine()
           .getOut()

@@ -11,10 +11,9 @@ import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -79,6 +78,59 @@ final class MirrorCommand implements Callable<Integer> {
         "Example: strata mirror refresh ref.customers --verify"
       })
   static final class Refresh implements Callable<Integer> {
+    /** {@code mirror refresh --json}: docs/json.md#mirror-refresh. */
+    record Document(List<Refreshed> refreshes) {}
+
+    /**
+     * One mirror's refresh: the counts when it succeeded ({@code ok}), the error and hint when it
+     * failed; the fields of the other case are null.
+     */
+    record Refreshed(
+        String mirror,
+        String mode,
+        boolean ok,
+        Boolean full,
+        Long rows,
+        Optional<Long> changed,
+        Long durationMs,
+        Optional<Long> verifiedRows,
+        Optional<String> verifiedChecksum,
+        List<String> notes,
+        String error,
+        String hint) {
+      static Refreshed of(String mirror, String mode, MirrorRefresher.Result result) {
+        return new Refreshed(
+            mirror,
+            mode,
+            true,
+            result.full(),
+            result.rows(),
+            result.changed(),
+            result.duration().toMillis(),
+            result.verification().map(v -> v.mirror().rows()),
+            result.verification().map(v -> v.mirror().checksum().toPlainString()),
+            result.notes(),
+            null,
+            null);
+      }
+
+      static Refreshed failed(String mirror, String mode, StrataException e) {
+        return new Refreshed(
+            mirror,
+            mode,
+            false,
+            null,
+            null,
+            Optional.empty(),
+            null,
+            Optional.empty(),
+            Optional.empty(),
+            List.of(),
+            e.getMessage(),
+            e.hint());
+      }
+    }
+
     @Mixin ConfigOptions configOptions;
     @Mixin DryRunOption dryRun;
     @Mixin JsonOption json;
@@ -108,6 +160,26 @@ final class MirrorCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       MirrorRefresher refresher = new MirrorRefresher(connections);
       MirrorRefresher.Options options = new MirrorRefresher.Options(full, verify);
+      if (dryRun.enabled && json.enabled) {
+        List<DryRuns.Plan> plans = new ArrayList<>();
+        for (Mirrors.Resolved mirror : mirrors) {
+          List<String> lines = new ArrayList<>();
+          lines.add("BEGIN;");
+          refresher.plan(mirror, options).stream().map(SqlStatement::render).forEach(lines::add);
+          lines.add("COMMIT;");
+          plans.add(
+              new DryRuns.Plan(
+                  "refresh "
+                      + mirror.mirror().display()
+                      + " ("
+                      + mirror.mirror().mode().label()
+                      + ")",
+                  Optional.empty(),
+                  List.of(new DryRuns.Step("one transaction on the coordinator", lines))));
+        }
+        Json.print(spec, new DryRuns.Document(true, plans));
+        return 0;
+      }
       if (dryRun.enabled) {
         for (Mirrors.Resolved mirror : mirrors) {
           out.println(
@@ -123,27 +195,14 @@ final class MirrorCommand implements Callable<Integer> {
         }
         return 0;
       }
-      List<Map<String, Object>> results = new ArrayList<>();
+      List<Refreshed> results = new ArrayList<>();
       boolean failed = false;
       for (Mirrors.Resolved mirror : mirrors) {
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("mirror", mirror.mirror().display());
-        item.put("mode", mirror.mirror().mode().label());
+        String display = mirror.mirror().display();
+        String mode = mirror.mirror().mode().label();
         try {
           MirrorRefresher.Result result = refresher.refresh(mirror, options);
-          item.put("ok", true);
-          item.put("full", result.full());
-          item.put("rows", result.rows());
-          item.put("changed", result.changed().orElse(null));
-          item.put("duration_ms", result.duration().toMillis());
-          result
-              .verification()
-              .ifPresent(
-                  v -> {
-                    item.put("verified_rows", v.mirror().rows());
-                    item.put("verified_checksum", v.mirror().checksum().toPlainString());
-                  });
-          item.put("notes", result.notes());
+          results.add(Refreshed.of(display, mode, result));
           if (!json.enabled) {
             out.println(
                 "refreshed "
@@ -162,9 +221,7 @@ final class MirrorCommand implements Callable<Integer> {
           }
         } catch (StrataException e) {
           failed = true;
-          item.put("ok", false);
-          item.put("error", e.getMessage());
-          item.put("hint", e.hint());
+          results.add(Refreshed.failed(display, mode, e));
           if (!json.enabled) {
             spec.commandLine()
                 .getErr()
@@ -176,10 +233,9 @@ final class MirrorCommand implements Callable<Integer> {
                         + (e.hint() != null ? "\n  hint: " + e.hint() : ""));
           }
         }
-        results.add(item);
       }
       if (json.enabled) {
-        Json.print(out, Map.of("refreshes", results));
+        Json.print(spec, new Document(results));
       }
       out.flush();
       return failed ? ErrorCode.CHECK_FAILED.exitCode() : 0;
@@ -197,6 +253,57 @@ final class MirrorCommand implements Callable<Integer> {
         "Example: strata mirror status --json"
       })
   static final class Status implements Callable<Integer> {
+    /** {@code mirror status --json}: docs/json.md#mirror-status. */
+    record Document(List<Item> mirrors) {}
+
+    /**
+     * One mirror. {@code subscription_enabled} and {@code replication_lag_bytes} are null for modes
+     * other than {@code replica}.
+     */
+    record Item(
+        String mirror,
+        String entry,
+        String server,
+        String source,
+        String mode,
+        Optional<Long> rows,
+        long bytes,
+        Optional<Instant> lastRefresh,
+        Optional<Long> lastDurationMs,
+        Optional<Long> lastChanged,
+        Optional<Long> stalenessSeconds,
+        Optional<Long> refreshIntervalSeconds,
+        boolean stale,
+        boolean configured,
+        Optional<String> lastError,
+        Optional<Instant> lastErrorAt,
+        Optional<Boolean> sourceReachable,
+        Optional<Boolean> subscriptionEnabled,
+        Optional<Long> replicationLagBytes) {
+      static Item of(MirrorStatus.Row row) {
+        return new Item(
+            row.mirror(),
+            row.entry(),
+            row.server(),
+            row.source(),
+            row.mode(),
+            row.rows(),
+            row.bytes(),
+            row.lastRefresh().map(java.time.OffsetDateTime::toInstant),
+            row.lastDuration().map(Duration::toMillis),
+            row.lastChanged(),
+            row.staleness().map(Duration::toSeconds),
+            row.refreshInterval().map(Duration::toSeconds),
+            row.stale(),
+            row.configured(),
+            row.lastError(),
+            row.lastErrorAt().map(java.time.OffsetDateTime::toInstant),
+            row.sourceReachable(),
+            row.replica().map(MirrorStatus.Replica::enabled),
+            row.replica().flatMap(MirrorStatus.Replica::lagBytes));
+      }
+    }
+
     @Mixin ConfigOptions configOptions;
     @Mixin JsonOption json;
 
@@ -211,37 +318,7 @@ final class MirrorCommand implements Callable<Integer> {
           new MirrorStatus(new Connections(configOptions.load(spec))).read(!noProbe);
       PrintWriter out = spec.commandLine().getOut();
       if (json.enabled) {
-        List<Map<String, Object>> items = new ArrayList<>();
-        for (MirrorStatus.Row row : rows) {
-          Map<String, Object> item = new LinkedHashMap<>();
-          item.put("mirror", row.mirror());
-          item.put("entry", row.entry());
-          item.put("server", row.server());
-          item.put("source", row.source());
-          item.put("mode", row.mode());
-          item.put("rows", row.rows().orElse(null));
-          item.put("bytes", row.bytes());
-          item.put("last_refresh", row.lastRefresh().map(Object::toString).orElse(null));
-          item.put("last_duration_ms", row.lastDuration().map(Duration::toMillis).orElse(null));
-          item.put("last_changed", row.lastChanged().orElse(null));
-          item.put("staleness_seconds", row.staleness().map(Duration::toSeconds).orElse(null));
-          item.put(
-              "refresh_interval_seconds",
-              row.refreshInterval().map(Duration::toSeconds).orElse(null));
-          item.put("stale", row.stale());
-          item.put("configured", row.configured());
-          item.put("last_error", row.lastError().orElse(null));
-          item.put("last_error_at", row.lastErrorAt().map(Object::toString).orElse(null));
-          item.put("source_reachable", row.sourceReachable().orElse(null));
-          row.replica()
-              .ifPresent(
-                  replica -> {
-                    item.put("subscription_enabled", replica.enabled());
-                    item.put("replication_lag_bytes", replica.lagBytes().orElse(null));
-                  });
-          items.add(item);
-        }
-        Json.print(out, Map.of("mirrors", items));
+        Json.print(spec, new Document(rows.stream().map(Item::of).toList()));
         return 0;
       }
       print(out, rows);
@@ -334,6 +411,16 @@ final class MirrorCommand implements Callable<Integer> {
         "Example: strata mirror verify ref.customers"
       })
   static final class Verify implements Callable<Integer> {
+    /** {@code mirror verify --json}: docs/json.md#mirror-verify. Checksums as decimal text. */
+    record Document(
+        String mirror,
+        boolean equal,
+        long mirrorRows,
+        String mirrorChecksum,
+        long sourceRows,
+        String sourceChecksum,
+        Optional<Instant> lastRefresh) {}
+
     @Mixin ConfigOptions configOptions;
     @Mixin JsonOption json;
 
@@ -355,17 +442,18 @@ final class MirrorCommand implements Callable<Integer> {
                   .findFirst();
       PrintWriter out = spec.commandLine().getOut();
       if (json.enabled) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("mirror", mirror.display());
-        document.put("equal", verification.equal());
-        document.put("mirror_rows", verification.mirror().rows());
-        document.put("mirror_checksum", verification.mirror().checksum().toPlainString());
-        document.put("source_rows", verification.source().rows());
-        document.put("source_checksum", verification.source().checksum().toPlainString());
-        document.put(
-            "last_refresh",
-            status.flatMap(MirrorStatus.Row::lastRefresh).map(Object::toString).orElse(null));
-        Json.print(out, document);
+        Json.print(
+            spec,
+            new Document(
+                mirror.display(),
+                verification.equal(),
+                verification.mirror().rows(),
+                verification.mirror().checksum().toPlainString(),
+                verification.source().rows(),
+                verification.source().checksum().toPlainString(),
+                status
+                    .flatMap(MirrorStatus.Row::lastRefresh)
+                    .map(java.time.OffsetDateTime::toInstant)));
       } else {
         out.println(
             (verification.equal() ? "equal: " : "DIFFERENT: ")

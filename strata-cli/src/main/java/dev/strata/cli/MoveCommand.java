@@ -72,15 +72,17 @@ final class MoveCommand implements Callable<Integer> {
     QualifiedName name = MoveCommands.partitionName(parent, partition);
     if (dryRun.enabled) {
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "move " + name.display() + " to " + server,
-          MoveCommands.mover(configOptions, spec, true).planMove(parent, name, server, jobs));
+          MoveCommands.mover(configOptions, spec, true).planMove(parent, name, server, jobs),
+          true);
       return 0;
     }
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .move(parent, name, server, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

@@ -7,9 +7,11 @@ import dev.strata.operation.PartitionMover;
 import dev.strata.sql.QualifiedName;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Rendering shared by the commands that run moves. */
 final class MoveCommands {
@@ -27,11 +29,16 @@ final class MoveCommands {
     return ConfigOptions.tableName(text, table.schema());
   }
 
-  static void print(PrintWriter out, MoveResult result, boolean json) {
+  /** The result as text, or with {@code --json} as a {@link MoveDocument}. */
+  static void print(picocli.CommandLine.Model.CommandSpec spec, MoveResult result, boolean json) {
     if (json) {
-      Json.print(out, document(result));
-      return;
+      Json.print(spec, MoveDocument.of(result));
+    } else {
+      print(spec.commandLine().getOut(), result);
     }
+  }
+
+  static void print(PrintWriter out, MoveResult result) {
     if (result.nothingToDo().isPresent()) {
       out.println(result.nothingToDo().get());
       return;
@@ -104,40 +111,77 @@ final class MoveCommands {
     return String.format(Locale.ROOT, "%.2f s", duration.toNanos() / 1e9);
   }
 
-  static Map<String, Object> document(MoveResult result) {
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("nothing_to_do", result.nothingToDo().orElse(null));
-    document.put(
-        "operation", result.lastOperation().map(MoveCommands::operationDocument).orElse(null));
-    document.put("rows_copied", result.rowsCopied());
-    document.put("bytes_copied", result.bytesCopied());
-    document.put("copy_seconds", result.copy().toNanos() / 1e9);
-    document.put("index_seconds", result.indexes().toNanos() / 1e9);
-    document.put("verify_seconds", result.verify().toNanos() / 1e9);
-    document.put("swap_seconds", result.swap().toNanos() / 1e9);
-    document.put("swap_attempts", result.swapAttempts());
-    document.put("total_seconds", result.total().toNanos() / 1e9);
-    return document;
+  /**
+   * What {@code archive}, {@code restore}, {@code move}, {@code shard split} print with {@code
+   * --json} (docs/json.md#archive), and one item of {@code drain} and {@code resume}.
+   *
+   * @param nothingToDo why nothing was done (already done before), or null
+   * @param operation the journaled operation as it stands at the end, or null
+   */
+  record MoveDocument(
+      Optional<String> nothingToDo,
+      Optional<OperationDocument> operation,
+      long rowsCopied,
+      long bytesCopied,
+      long copyMs,
+      long indexMs,
+      long verifyMs,
+      long swapMs,
+      int swapAttempts,
+      long totalMs) {
+    static MoveDocument of(MoveResult result) {
+      return new MoveDocument(
+          result.nothingToDo(),
+          result.lastOperation().map(OperationDocument::of),
+          result.rowsCopied(),
+          result.bytesCopied(),
+          result.copy().toMillis(),
+          result.indexes().toMillis(),
+          result.verify().toMillis(),
+          result.swap().toMillis(),
+          result.swapAttempts(),
+          result.total().toMillis());
+    }
   }
 
-  static Map<String, Object> operationDocument(Operation operation) {
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("id", operation.id());
-    document.put("kind", operation.kind().label());
-    document.put("table", operation.parent().display());
-    document.put("partition", operation.partition().display());
-    document.put("bound", operation.bound());
-    document.put("server", operation.server());
-    document.put("remote_table", operation.remoteTable().display());
-    document.put("state", operation.state().label());
-    document.put(
-        "rows", operation.sourceRows().isPresent() ? operation.sourceRows().getAsLong() : null);
-    document.put("checksum", operation.sourceChecksum().orElse(null));
-    document.put("drop_after", operation.dropAfter().map(Object::toString).orElse(null));
-    document.put("last_error", operation.lastError().orElse(null));
-    document.put("created_at", operation.createdAt().toString());
-    document.put("updated_at", operation.updatedAt().toString());
-    return document;
+  /**
+   * One journaled operation (docs/json.md#operations).
+   *
+   * @param rows rows verified at the source, once counted
+   * @param dropAfter when the old copy may be dropped, once swapped
+   */
+  record OperationDocument(
+      long id,
+      String kind,
+      String table,
+      String partition,
+      String bound,
+      String server,
+      String remoteTable,
+      String state,
+      OptionalLong rows,
+      Optional<String> checksum,
+      Optional<Instant> dropAfter,
+      Optional<String> lastError,
+      Instant createdAt,
+      Instant updatedAt) {
+    static OperationDocument of(Operation operation) {
+      return new OperationDocument(
+          operation.id(),
+          operation.kind().label(),
+          operation.parent().display(),
+          operation.partition().display(),
+          operation.bound(),
+          operation.server(),
+          operation.remoteTable().display(),
+          operation.state().label(),
+          operation.sourceRows(),
+          operation.sourceChecksum(),
+          operation.dropAfter().map(OffsetDateTime::toInstant),
+          operation.lastError(),
+          operation.createdAt().toInstant(),
+          operation.updatedAt().toInstant());
+    }
   }
 
   /** {@code --jobs}: 1 to 64 parallel copy streams, else a usage error (exit 2). */

@@ -29,6 +29,9 @@ final class OperationsCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code operations --json}: docs/json.md#operations. */
+  record Document(List<MoveCommands.OperationDocument> operations) {}
+
   @Override
   public Integer call() {
     List<Operation> operations;
@@ -47,7 +50,8 @@ final class OperationsCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {
-      Json.print(out, operations.stream().map(MoveCommands::operationDocument).toList());
+      Json.print(
+          spec, new Document(operations.stream().map(MoveCommands.OperationDocument::of).toList()));
       return 0;
     }
     if (operations.isEmpty()) {

@@ -5,8 +5,7 @@ import dev.strata.operation.PartitionManager;
 import dev.strata.sql.QualifiedName;
 import dev.strata.sql.SqlStatement;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,6 +65,12 @@ final class PartitionCommand implements Runnable {
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    /**
+     * {@code partition create --json}: docs/json.md#partition-create. {@code created} is false for
+     * a dry run.
+     */
+    record Document(boolean created, String partition, String bounds, List<String> sql) {}
+
     @Override
     public Integer call() {
       PartitionManager manager = new PartitionManager(new Connections(configOptions.load(spec)));
@@ -81,12 +86,13 @@ final class PartitionCommand implements Runnable {
       }
       PrintWriter out = spec.commandLine().getOut();
       if (json.enabled) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("created", !dryRun.enabled);
-        document.put("partition", plan.name().display());
-        document.put("bounds", plan.bounds().toString());
-        document.put("sql", plan.statements().stream().map(SqlStatement::render).toList());
-        Json.print(out, document);
+        Json.print(
+            spec,
+            new Document(
+                !dryRun.enabled,
+                plan.name().display(),
+                plan.bounds().toString(),
+                plan.statements().stream().map(SqlStatement::render).toList()));
       } else if (dryRun.enabled) {
         out.println("-- dry run: nothing was executed");
         out.println(SqlStatement.renderAll(plan.statements()));

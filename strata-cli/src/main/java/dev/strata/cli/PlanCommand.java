@@ -76,11 +76,9 @@ final class PlanCommand implements Callable<Integer> {
       renderer.snapshot(plan, kinds).write(out);
     }
     if (json.enabled) {
-      java.util.Map<String, Object> document = LifecycleOutput.document(plan, renderer, sql, null);
-      if (out != null) {
-        document.put("saved_to", out.toString());
-      }
-      Json.print(printer, document);
+      Json.print(
+          spec,
+          LifecycleOutput.planDocument(plan, renderer, sql, out == null ? null : out.toString()));
     } else {
       LifecycleOutput.printPlan(printer, plan, renderer, sql);
       if (out != null) {

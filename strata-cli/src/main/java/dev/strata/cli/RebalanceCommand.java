@@ -9,7 +9,6 @@ import dev.strata.shard.Rebalancer;
 import dev.strata.sql.QualifiedName;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,23 +76,23 @@ final class RebalanceCommand implements Callable<Integer> {
             new ProgressPrinter(
                 spec.commandLine().getErr(), !(quiet || json.enabled || dryRun.enabled)));
     PrintWriter out = spec.commandLine().getOut();
-    List<Map<String, Object>> documents = new ArrayList<>();
+    List<MoveCommands.MoveDocument> documents = new ArrayList<>();
     if (!dryRun.enabled) {
       // An interrupted move of this table's shards finishes first; the plan starts from there.
       for (Operation unfinished : mover.resumable()) {
         if (unfinished.parent().equals(name)) {
           MoveResult result = mover.resume(unfinished.id());
           if (!json.enabled) {
-            MoveCommands.print(out, result, false);
+            MoveCommands.print(out, result);
           } else {
-            documents.add(MoveCommands.document(result));
+            documents.add(MoveCommands.MoveDocument.of(result));
           }
         }
       }
     }
     Rebalancer.Plan plan = new Rebalancer(connections).plan(name, measure);
     if (json.enabled && dryRun.enabled) {
-      Json.print(out, document(plan, documents));
+      Json.print(spec, Document.of(plan, true, documents));
       return 0;
     }
     if (!json.enabled) {
@@ -128,13 +127,13 @@ final class RebalanceCommand implements Callable<Integer> {
       }
       MoveResult result = mover.move(name, move.shard(), move.to(), 1);
       if (json.enabled) {
-        documents.add(MoveCommands.document(result));
+        documents.add(MoveCommands.MoveDocument.of(result));
       } else {
-        MoveCommands.print(out, result, false);
+        MoveCommands.print(out, result);
       }
     }
     if (json.enabled) {
-      Json.print(out, document(plan, documents));
+      Json.print(spec, Document.of(plan, false, documents));
     } else if (!plan.moves().isEmpty()) {
       out.println(
           name.display() + " is balanced over " + String.join(", ", plan.after().keySet()) + ".");
@@ -189,26 +188,39 @@ final class RebalanceCommand implements Callable<Integer> {
     moves.print(out);
   }
 
-  private static Map<String, Object> document(
-      Rebalancer.Plan plan, List<Map<String, Object>> results) {
-    Map<String, Object> document = new LinkedHashMap<>();
-    document.put("table", plan.table().display());
-    document.put("by", plan.by().label());
-    document.put("before", plan.before());
-    document.put("after", plan.after());
-    document.put("bytes_moved", plan.bytesMoved());
-    document.put("lower_bound", plan.lowerBound());
-    List<Map<String, Object>> moves = new ArrayList<>();
-    for (Rebalancer.Move move : plan.moves()) {
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("shard", move.shard().display());
-      entry.put("from", move.from());
-      entry.put("to", move.to());
-      entry.put("bytes", move.bytes());
-      moves.add(entry);
+  /**
+   * {@code rebalance --json}: docs/json.md#rebalance.
+   *
+   * @param before bytes (or shards, by count) per server before the moves
+   * @param after the same after them
+   * @param results the moves run, resumed ones first; empty for a dry run
+   */
+  record Document(
+      String table,
+      String by,
+      boolean dryRun,
+      Map<String, Long> before,
+      Map<String, Long> after,
+      long bytesMoved,
+      long lowerBound,
+      List<PlannedMove> moves,
+      List<MoveCommands.MoveDocument> results) {
+    static Document of(
+        Rebalancer.Plan plan, boolean dryRun, List<MoveCommands.MoveDocument> results) {
+      return new Document(
+          plan.table().display(),
+          plan.by().label(),
+          dryRun,
+          plan.before(),
+          plan.after(),
+          plan.bytesMoved(),
+          plan.lowerBound(),
+          plan.moves().stream()
+              .map(m -> new PlannedMove(m.shard().display(), m.from(), m.to(), m.bytes()))
+              .toList(),
+          results);
     }
-    document.put("moves", moves);
-    document.put("results", results);
-    return document;
   }
+
+  record PlannedMove(String shard, String from, String to, long bytes) {}
 }

@@ -58,16 +58,17 @@ final class RestoreCommand implements Callable<Integer> {
     if (dryRun.enabled) {
       QualifiedName name = MoveCommands.partitionName(parent, partition);
       DryRuns.print(
-          spec.commandLine().getOut(),
+          spec,
+          json.enabled,
           "restore " + name.display(),
-          MoveCommands.mover(configOptions, spec, true)
-              .planRestore(parent, name, keepRemote, jobs));
+          MoveCommands.mover(configOptions, spec, true).planRestore(parent, name, keepRemote, jobs),
+          true);
       return 0;
     }
     var result =
         MoveCommands.mover(configOptions, spec, quiet || json.enabled)
             .restore(parent, MoveCommands.partitionName(parent, partition), keepRemote, jobs);
-    MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+    MoveCommands.print(spec, result, json.enabled);
     return 0;
   }
 }

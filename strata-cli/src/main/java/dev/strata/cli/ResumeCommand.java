@@ -37,6 +37,9 @@ final class ResumeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code resume --json}: docs/json.md#resume. */
+  record Document(List<MoveCommands.MoveDocument> resumed) {}
+
   @Override
   public Integer call() {
     PartitionMover mover = MoveCommands.mover(configOptions, spec, quiet || json.enabled);
@@ -47,6 +50,14 @@ final class ResumeCommand implements Callable<Integer> {
       mover.resumable().stream().map(Operation::id).forEach(ids::add);
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (dryRun.enabled && json.enabled) {
+      List<DryRuns.Plan> plans = new ArrayList<>();
+      for (long id : ids) {
+        plans.add(DryRuns.plan("resume operation " + id, mover.planResume(id)));
+      }
+      Json.print(spec, new DryRuns.Document(true, plans));
+      return 0;
+    }
     if (dryRun.enabled) {
       if (ids.isEmpty()) {
         out.println("-- resume: nothing to resume; dry run, nothing was executed");
@@ -56,17 +67,17 @@ final class ResumeCommand implements Callable<Integer> {
       }
       return 0;
     }
-    List<Object> documents = new ArrayList<>();
+    List<MoveCommands.MoveDocument> documents = new ArrayList<>();
     for (long id : ids) {
       MoveResult result = mover.resume(id);
       if (json.enabled) {
-        documents.add(MoveCommands.document(result));
+        documents.add(MoveCommands.MoveDocument.of(result));
       } else {
-        MoveCommands.print(out, result, false);
+        MoveCommands.print(out, result);
       }
     }
     if (json.enabled) {
-      Json.print(out, documents);
+      Json.print(spec, new Document(documents));
     } else if (ids.isEmpty()) {
       out.println("Nothing to resume.");
     }

@@ -75,13 +75,15 @@ final class ShardCommand implements Callable<Integer> {
                   spec.commandLine().getErr(), !(quiet || json.enabled || dryRun.enabled)));
       if (dryRun.enabled) {
         DryRuns.print(
-            spec.commandLine().getOut(),
+            spec,
+            json.enabled,
             "split " + name.display() + (server == null ? " in place" : " onto " + server),
-            mover.planSplit(parent, name, Optional.ofNullable(server)));
+            mover.planSplit(parent, name, Optional.ofNullable(server)),
+            true);
         return 0;
       }
       MoveResult result = mover.split(parent, name, Optional.ofNullable(server));
-      MoveCommands.print(spec.commandLine().getOut(), result, json.enabled);
+      MoveCommands.print(spec, result, json.enabled);
       return 0;
     }
   }

@@ -143,7 +143,7 @@ final class ShardDemo {
       writer.stop.set(true);
       thread.join(30_000);
     }
-    MoveCommands.print(out, moved, false);
+    MoveCommands.print(out, moved);
     out.printf(
         Locale.ROOT,
         "  the writer: %,d inserts acknowledged, %d retried after SQLSTATE 40001, slowest %d ms;"
@@ -157,7 +157,7 @@ final class ShardDemo {
     QualifiedName split = shardOf(connections, "city_07");
     section("strata shard split temperatures " + split.name() + " (in place)");
     MoveCommands.print(
-        out, new ShardMover(connections, progress()).split(TABLE, split, Optional.empty()), false);
+        out, new ShardMover(connections, progress()).split(TABLE, split, Optional.empty()));
     same(connections, before, "after the split");
 
     section("A fourth server, shard_d, added to shards_on; strata rebalance temperatures");
@@ -176,7 +176,7 @@ final class ShardDemo {
     for (Rebalancer.Move move : plan.moves()) {
       out.println(
           "  move " + move.shard().name() + " from " + move.from() + " to " + move.to() + ":");
-      MoveCommands.print(out, mover.move(TABLE, move.shard(), move.to(), 1), false);
+      MoveCommands.print(out, mover.move(TABLE, move.shard(), move.to(), 1));
     }
     try (Connection coordinator = connections.coordinator();
         Statement statement = coordinator.createStatement()) {

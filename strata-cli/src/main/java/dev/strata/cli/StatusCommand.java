@@ -7,8 +7,10 @@ import dev.strata.health.StatusReport;
 import dev.strata.health.StatusService;
 import dev.strata.sql.QualifiedName;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,13 +49,14 @@ final class StatusCommand implements Callable<Integer> {
     StatusReport report =
         new StatusService(new Connections(configOptions.load(spec))).status(only, exact);
     PrintWriter out = spec.commandLine().getOut();
-    if (json.enabled) {
-      Json.print(out, report);
-    } else {
-      print(out, report);
-    }
     boolean allReachable = report.servers().stream().allMatch(StatusReport.ServerStatus::reachable);
     StatusReport.ServerStatus coordinator = report.servers().get(0);
+    // With --json an unreachable coordinator is an error document only: one document per run.
+    if (json.enabled && coordinator.reachable()) {
+      Json.print(spec, Document.of(report));
+    } else if (!json.enabled) {
+      print(out, report);
+    }
     if (!coordinator.reachable()) {
       throw new StrataException(
           ErrorCode.CONNECTION,
@@ -61,6 +64,68 @@ final class StatusCommand implements Callable<Integer> {
           coordinator.hint().orElse("check coordinator.url and that the server is running"));
     }
     return allReachable ? 0 : 1;
+  }
+
+  /** {@code status --json}: docs/json.md#status. */
+  record Document(List<Table> tables, List<Server> servers) {
+    static Document of(StatusReport report) {
+      return new Document(
+          report.tables().stream().map(Table::of).toList(),
+          report.servers().stream().map(Server::of).toList());
+    }
+  }
+
+  record Table(String table, String partitionKey, List<Partition> partitions) {
+    static Table of(StatusReport.TableStatus table) {
+      return new Table(
+          table.table(),
+          table.partitionKey(),
+          table.partitions().stream().map(Partition::of).toList());
+    }
+  }
+
+  record Partition(
+      String name,
+      String bound,
+      String tier,
+      Optional<String> remoteTable,
+      OptionalLong rows,
+      boolean rowsExact,
+      OptionalLong sizeBytes,
+      Optional<String> note) {
+    static Partition of(StatusReport.PartitionStatus partition) {
+      return new Partition(
+          partition.name(),
+          partition.bound(),
+          partition.tier(),
+          partition.remoteTable(),
+          partition.rows(),
+          partition.rowsExact(),
+          partition.sizeBytes(),
+          partition.note());
+    }
+  }
+
+  record Server(
+      String name,
+      String uri,
+      boolean reachable,
+      OptionalLong connectMs,
+      Optional<Double> latencyMs,
+      Optional<String> version,
+      Optional<String> error,
+      Optional<String> hint) {
+    static Server of(StatusReport.ServerStatus server) {
+      return new Server(
+          server.name(),
+          server.uri(),
+          server.reachable(),
+          server.connectMillis(),
+          server.latencyMillis(),
+          server.version(),
+          server.error(),
+          server.hint());
+    }
   }
 
   static void print(PrintWriter out, StatusReport report) {

@@ -118,6 +118,21 @@ public final class StrataCli implements Runnable {
         (exception, failed, parseResult) -> {
           boolean trace = root.stacktrace;
           PrintWriter errors = failed.getErr();
+          if (wantsJson(failed, args)) {
+            ErrorDocument document =
+                exception instanceof StrataException strata
+                    ? ErrorDocument.of(strata.code(), strata.getMessage(), strata.hint())
+                    : ErrorDocument.of(
+                        dev.strata.ErrorCode.INTERNAL,
+                        "unexpected failure: " + exception,
+                        "run again with --stacktrace for details, and report it as a bug");
+            Json.print(failed.getOut(), Json.commandName(failed.getCommandSpec()), document);
+            if (trace) {
+              exception.printStackTrace(errors);
+              errors.flush();
+            }
+            return exception instanceof StrataException strata ? strata.code().exitCode() : 1;
+          }
           if (exception instanceof StrataException strata) {
             errors.println("error: " + strata.getMessage());
             if (strata.hint() != null) {
@@ -153,21 +168,36 @@ public final class StrataCli implements Runnable {
     CommandLine command = exception.getCommandLine();
     PrintWriter err = command.getErr();
     String name = command.getCommandSpec().qualifiedName();
-    err.println("error: " + exception.getMessage());
     List<String> suggestions =
         exception instanceof CommandLine.UnmatchedArgumentException unmatched
             ? unmatched.getSuggestions()
             : List.of();
-    err.println(
-        "hint: "
-            + (suggestions.isEmpty()
-                ? ""
-                : "did you mean " + String.join(" or ", suggestions) + "? ")
+    String hint =
+        (suggestions.isEmpty() ? "" : "did you mean " + String.join(" or ", suggestions) + "? ")
             + "`"
             + name
-            + " --help` shows the usage and examples");
+            + " --help` shows the usage and examples";
+    if (wantsJson(command, args)) {
+      Json.print(
+          command.getOut(),
+          Json.commandName(command.getCommandSpec()),
+          ErrorDocument.of(dev.strata.ErrorCode.USAGE, exception.getMessage(), hint));
+      return 2;
+    }
+    err.println("error: " + exception.getMessage());
+    err.println("hint: " + hint);
     err.flush();
     return 2;
+  }
+
+  /**
+   * Whether a failure is reported as a JSON error document: the command has {@code --json} and it
+   * was given. The arguments are read rather than the parse result, which a usage error leaves
+   * incomplete.
+   */
+  private static boolean wantsJson(CommandLine command, String[] args) {
+    return command.getCommandSpec().optionsMap().containsKey("--json")
+        && java.util.Arrays.asList(args).contains("--json");
   }
 
   /** {@code -h/--help} on every subcommand, at every depth. */

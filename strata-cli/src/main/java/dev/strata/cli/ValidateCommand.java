@@ -2,8 +2,8 @@ package dev.strata.cli;
 
 import dev.strata.config.LoadedConfig;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,36 +21,48 @@ final class ValidateCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /**
+   * {@code validate --json}: docs/json.md#validate. Counts are null when the configuration is
+   * invalid; the hint says what to do about the problems.
+   */
+  record Document(
+      boolean valid,
+      Integer servers,
+      Integer tables,
+      List<String> warnings,
+      List<Problem> problems,
+      String hint) {}
+
+  record Problem(String key, String location, String message, Optional<String> suggestion) {}
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {
-      Map<String, Object> document = new LinkedHashMap<>();
       try {
         LoadedConfig loaded = configOptions.loadWithWarnings(spec);
-        document.put("valid", true);
-        document.put("servers", loaded.config().servers().size());
-        document.put("tables", loaded.config().tables().size());
-        document.put("warnings", loaded.warnings());
-        Json.print(out, document);
+        Json.print(
+            spec,
+            new Document(
+                true,
+                loaded.config().servers().size(),
+                loaded.config().tables().size(),
+                loaded.warnings(),
+                List.of(),
+                null));
         return 0;
       } catch (dev.strata.config.ConfigException e) {
-        document.put("valid", false);
-        document.put(
-            "problems",
-            e.problems().stream()
-                .map(
-                    p -> {
-                      Map<String, Object> problem = new LinkedHashMap<>();
-                      problem.put("key", p.keyPath());
-                      problem.put("location", p.location());
-                      problem.put("message", p.message());
-                      problem.put("suggestion", p.suggestion().orElse(null));
-                      return problem;
-                    })
-                .toList());
-        document.put("hint", e.hint());
-        Json.print(out, document);
+        Json.print(
+            spec,
+            new Document(
+                false,
+                null,
+                null,
+                List.of(),
+                e.problems().stream()
+                    .map(p -> new Problem(p.keyPath(), p.location(), p.message(), p.suggestion()))
+                    .toList(),
+                e.hint()));
         return e.code().exitCode();
       }
     }

@@ -33,6 +33,45 @@ final class VerifyCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /**
+   * {@code verify --json}: docs/json.md#verify.
+   *
+   * @param recorded what was recorded when it was archived, or null when nothing was
+   * @param found what its server holds now, or null when it could not be read
+   */
+  record Document(List<Outcome> partitions) {
+    static Document of(List<PartitionMover.VerifyOutcome> outcomes) {
+      return new Document(
+          outcomes.stream()
+              .map(
+                  o ->
+                      new Outcome(
+                          o.partition(),
+                          o.server(),
+                          o.recorded().map(Fingerprint::of),
+                          o.found().map(Fingerprint::of),
+                          o.verdict(),
+                          o.ok()))
+              .toList());
+    }
+  }
+
+  record Outcome(
+      String partition,
+      String server,
+      Optional<Fingerprint> recorded,
+      Optional<Fingerprint> found,
+      String verdict,
+      boolean ok) {}
+
+  /** The checksum as a string: a numeric sum that exceeds what a JSON number keeps exactly. */
+  record Fingerprint(long rows, String checksum, long outOfRange) {
+    static Fingerprint of(dev.strata.verify.Fingerprint fingerprint) {
+      return new Fingerprint(
+          fingerprint.rows(), fingerprint.checksum().toPlainString(), fingerprint.outOfRange());
+    }
+  }
+
   @Override
   public Integer call() {
     QualifiedName parent = ConfigOptions.tableName(table);
@@ -43,7 +82,7 @@ final class VerifyCommand implements Callable<Integer> {
                 Optional.ofNullable(partition).map(p -> MoveCommands.partitionName(parent, p)));
     PrintWriter out = spec.commandLine().getOut();
     if (json.enabled) {
-      Json.print(out, outcomes);
+      Json.print(spec, Document.of(outcomes));
     } else {
       TextTable rows = new TextTable("partition", "server", "recorded", "found", "verdict");
       for (var outcome : outcomes) {

@@ -143,8 +143,8 @@ class DoctorCommandTest {
     assertThat(analyzed.exitCode()).as(analyzed.toString()).isZero();
     assertThat(analyzed.out()).contains("public.emp_2020", "archive_a", "500", "analyzed");
     JsonNode json = CommandLineTest.parse(strata("analyze", "--json").out());
-    assertThat(json.get(0).get("partition").asText()).isEqualTo("public.emp_2020");
-    assertThat(json.get(0).get("rows").asLong()).isEqualTo(500);
+    assertThat(json.at("/partitions/0/partition").asText()).isEqualTo("public.emp_2020");
+    assertThat(json.at("/partitions/0/rows").asLong()).isEqualTo(500);
   }
 
   @Test

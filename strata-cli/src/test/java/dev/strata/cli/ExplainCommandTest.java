@@ -174,10 +174,10 @@ class ExplainCommandTest {
     assertThat(report.get("analyzed").asBoolean()).isFalse();
     JsonNode partitions = report.get("tables").get(0).get("partitions");
     assertThat(partitions.get(0).get("name").asText()).isEqualTo("public.emp_2023");
-    assertThat(partitions.get(0).get("state").asText()).isEqualTo("SCANNED");
-    assertThat(partitions.get(0).get("aggregate").asText()).isEqualTo("REMOTE");
-    assertThat(partitions.get(1).get("state").asText()).isEqualTo("PRUNED");
-    assertThat(report.get("foreignScans").get(0).get("aggregatePushed").asBoolean()).isTrue();
+    assertThat(partitions.get(0).get("state").asText()).isEqualTo("scanned");
+    assertThat(partitions.get(0).get("aggregate").asText()).isEqualTo("remote");
+    assertThat(partitions.get(1).get("state").asText()).isEqualTo("pruned");
+    assertThat(report.get("foreign_scans").get(0).get("aggregate_pushed").asBoolean()).isTrue();
     assertThat(report.get("findings").size()).isZero();
   }
 
@@ -204,7 +204,7 @@ class ExplainCommandTest {
     String sql = "SELECT time, count(*) FROM emp GROUP BY time";
     CliRun off = strata(withConfig("explain", "--json", sql));
     assertThat(CommandLineTest.parse(off.out()).get("findings").get(0).get("kind").asText())
-        .isEqualTo("PARTITIONWISE_AGGREGATE_OFF");
+        .isEqualTo("partitionwise_aggregate_off");
 
     CliRun on =
         strata(withConfig("explain", "--setting", "enable_partitionwise_aggregate=on", sql));
