@@ -114,8 +114,14 @@ public final class ProofReport {
     int within = 0;
     int unfinished = 0;
     int converged = 0;
+    long lost = 0;
+    long duplicated = 0;
+    long outOfRange = 0;
     for (JsonNode r : records) {
       tried++;
+      lost += r.path("rows_lost").asLong();
+      duplicated += r.path("rows_duplicated").asLong();
+      outOfRange += r.path("rows_out_of_range").asLong();
       boolean ok = r.path("within_bound").asBoolean();
       if (ok) {
         within++;
@@ -154,9 +160,9 @@ public final class ProofReport {
               + " of "
               + unfinished
               + " unfinished moves converged",
-          "0",
-          "0",
-          "0",
+          String.valueOf(lost),
+          String.valueOf(duplicated),
+          String.valueOf(outOfRange),
           "see below"
         });
     return out.toString();

@@ -3,6 +3,7 @@ package dev.strata.connect;
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
 import dev.strata.config.ConnectionConfig;
+import dev.strata.config.Durations;
 import dev.strata.config.StrataConfig;
 import dev.strata.config.Timeouts;
 import java.net.UnknownHostException;
@@ -90,7 +91,7 @@ public final class Connections {
     try {
       return DriverManager.getConnection(target.jdbcUrl(), properties);
     } catch (SQLException e) {
-      throw connectFailure(name, target, e);
+      throw connectFailure(name, target, e, timeouts.connect());
     }
   }
 
@@ -138,9 +139,23 @@ public final class Connections {
     };
   }
 
-  static StrataException connectFailure(String name, ConnectionConfig target, SQLException e) {
+  static StrataException connectFailure(
+      String name, ConnectionConfig target, SQLException e, Duration connectTimeout) {
     String where = "server " + name + " (" + target.displayUri() + ")";
     String reason = firstLine(e.getMessage());
+    if (SqlStates.classify(e) == SqlStates.Kind.CONNECTION && timedOut(e)) {
+      // pgjdbc's "Connection attempt timed out.": the host took the connection but never answered
+      // (its PostgreSQL stopped or hung, or a half-open path), or never took it at all.
+      return new StrataException(
+          ErrorCode.TIMEOUT,
+          "cannot connect to "
+              + where
+              + ": no answer within "
+              + Durations.format(connectTimeout)
+              + " (timeouts.connect)",
+          "check that the server is running and answering, and the network path to it",
+          e);
+    }
     String key = name.equals(COORDINATOR) ? "coordinator" : "servers." + name;
     Optional<String> unknownHost = unknownHost(e);
     if (unknownHost.isPresent()) {
@@ -182,6 +197,16 @@ public final class Connections {
               : new StrataException(
                   ErrorCode.CONNECTION, "cannot connect to " + where + ": " + reason, null, e);
     };
+  }
+
+  private static boolean timedOut(SQLException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.SocketTimeoutException
+          || (cause.getMessage() != null && cause.getMessage().contains("timed out"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The host name that did not resolve, when that is why the connection failed. */
