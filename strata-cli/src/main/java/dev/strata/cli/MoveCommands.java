@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Rendering shared by the commands that run moves. */
-final class MoveCommands {
+public final class MoveCommands {
   private MoveCommands() {}
 
   static PartitionMover mover(
@@ -27,7 +27,7 @@ final class MoveCommands {
     return ConfigOptions.tableName(text, table.schema());
   }
 
-  static void print(PrintWriter out, MoveResult result, boolean json) {
+  public static void print(PrintWriter out, MoveResult result, boolean json) {
     if (json) {
       Json.print(out, document(result));
       return;

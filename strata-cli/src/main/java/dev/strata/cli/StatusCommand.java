@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
           + " connect time and round-trip latency."
     },
     footer = {"", "Exits 1 when the coordinator or any configured server is unreachable."})
-final class StatusCommand implements Callable<Integer> {
+public final class StatusCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
   @Mixin JsonOption json;
 
@@ -63,7 +63,7 @@ final class StatusCommand implements Callable<Integer> {
     return allReachable ? 0 : 1;
   }
 
-  static void print(PrintWriter out, StatusReport report) {
+  public static void print(PrintWriter out, StatusReport report) {
     for (StatusReport.TableStatus table : report.tables()) {
       out.println("Table " + table.table() + "  (" + table.partitionKey() + ")");
       TextTable partitions =

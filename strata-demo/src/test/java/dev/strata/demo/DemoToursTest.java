@@ -1,16 +1,24 @@
-package dev.strata.cli;
+package dev.strata.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DemoCommandTest {
+/**
+ * The tours, run in process as {@code strata demo} runs them in its second JVM, and what happens to
+ * the servers of a demo killed with SIGKILL.
+ */
+class DemoToursTest {
   @Test
   void printsTheSeedsPerYearTableAndTheTour(@TempDir Path directory) {
-    CliRun run = CliRun.run(Map.of(), "demo", "--dir", directory.resolve("demo").toString());
+    DemoRun run =
+        DemoRun.run(
+            Map.of("TMPDIR", directory.toString()), "--dir", directory.resolve("demo").toString());
     assertThat(run.exitCode()).as(run.toString()).isZero();
     String out = run.out();
     assertThat(out)
@@ -56,11 +64,31 @@ class DemoCommandTest {
   }
 
   @Test
-  void theShardingTourMovesSplitsAndRebalancesWithTheSameAnswer(@TempDir Path directory) {
-    CliRun run =
-        CliRun.run(Map.of(), "demo", "--shards", "--dir", directory.resolve("demo").toString());
+  void theNextDemoStopsTheServersOfAKilledDemoThenTheShardingTourKeepsItsAnswer(
+      @TempDir Path directory) throws Exception {
+    Map<String, String> environment = Map.of("TMPDIR", directory.toString());
+    Path killed = directory.resolve("killed");
+    List<Long> orphans;
+    try (DemoProcess demo =
+        DemoProcess.start(
+            environment,
+            DemoProcess.java(DemoMain.class.getName(), "--keep", "--dir", killed.toString()))) {
+      demo.awaitOutput("started in", Duration.ofMinutes(3));
+      demo.kill9();
+      orphans = OrphanedServersTest.runningPostmasters(killed);
+      assertThat(orphans).as(demo.output()).hasSize(3);
+    }
+
+    DemoRun run =
+        DemoRun.run(environment, "--shards", "--dir", directory.resolve("demo").toString());
     assertThat(run.exitCode()).as(run.toString()).isZero();
     String out = run.out();
+    assertThat(out)
+        .startsWith("Stopped 3 demo servers left running by an earlier demo that was killed:\n")
+        .containsPattern("  archive_2023 \\(pid \\d+, port \\d+, " + killed.resolve("servers"))
+        .contains("): stopped (fast shutdown)");
+    assertThat(OrphanedServersTest.runningPostmasters(killed)).isEmpty();
+    assertThat(orphans).allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).isEmpty());
     assertThat(out)
         .contains("[shard] create shard public.temperatures_shard_0_of_6 on shard_a")
         .contains("Aggregate\n   ->  Foreign Scan on temperatures_shard_")
@@ -70,5 +98,10 @@ class DemoCommandTest {
         .contains("to server shard_d: done")
         .contains("Done: the same answer");
     assertThat(out.split("= identical to the answer before any move", -1)).hasSize(4);
+    assertThat(
+            directory.resolve(
+                "strata-demo-"
+                    + System.getenv().getOrDefault("USER", System.getProperty("user.name"))))
+        .isEmptyDirectory();
   }
 }
