@@ -61,6 +61,7 @@ import picocli.CommandLine.Option;
       AnalyzeCommand.class,
       GrantsCommand.class,
       ExplainCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli implements Runnable {
