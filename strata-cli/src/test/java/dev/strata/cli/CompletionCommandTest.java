@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +112,46 @@ class CompletionCommandTest {
         .startsWith("#compdef strata\n")
         .contains("autoload -U +X bashcompinit && bashcompinit\n")
         .contains("complete -F _strata_complete -o default strata\n");
+  }
+
+  /**
+   * The zsh script in a real zsh (where one is installed): bashcompinit's {@code compgen -F} calls
+   * Strata's function as zsh's completion would, with {@code words} and {@code CURRENT} set.
+   */
+  @Test
+  void zshCompletesNamesThroughBashcompinit() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/zsh")) || Files.isExecutable(Path.of("/bin/zsh")),
+        "zsh is not installed");
+    CliRun run = CliRun.run(Map.of(), "completion", "zsh");
+    Path zshScript = directory.resolve("strata.zsh");
+    Files.writeString(zshScript, run.out(), StandardCharsets.UTF_8);
+    String driver =
+        "source '"
+            + zshScript
+            + "' >/dev/null 2>&1\n"
+            + "t() {\n"
+            + "  local -a words COMP_WORDS\n"
+            + "  words=(\"$@\"); CURRENT=$#; COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 ))\n"
+            + "  print -r -- \"$(compgen -F _strata_complete -- \"${@[-1]}\" 2>/dev/null"
+            + " | tr '\\n' ' ')\"\n"
+            + "}\n"
+            + "t strata archive ''\n"
+            + "t strata archive public.emp emp_2024 --to ''\n"
+            + "t strata mirror refresh ''\n";
+    ProcessBuilder builder =
+        new ProcessBuilder("zsh", "-f", "-c", driver)
+            .directory(directory.toFile())
+            .redirectErrorStream(true);
+    builder.environment().remove("STRATA_CONFIG");
+    builder.environment().put("HOME", directory.toString());
+    Process zsh = builder.start();
+    String output = new String(zsh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(zsh.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(output.lines().toList())
+        .as(output)
+        .containsExactly(
+            "public.emp public.events ", "archive_2023 archive_2024 ", "ref.customers ");
   }
 
   @Test
