@@ -2,6 +2,9 @@ package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.strata.testkit.LocalServer;
+import dev.strata.testkit.SharedServers;
+import dev.strata.testkit.StrataYaml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -146,6 +149,42 @@ class DistributionTest {
     assertThat(wrongHome.err())
         .contains("JAVA_HOME is " + scratch.resolve("no-java"))
         .contains("not executable");
+  }
+
+  /** The slim jar talks to a real PostgreSQL: JDBC driver, config, catalog reading, doctor. */
+  @Test
+  void statusAndDoctorRunAgainstARunningPostgres() throws Exception {
+    String database = "distribution_test";
+    SharedServers.freshDatabase(SharedServers.MAIN, database);
+    SharedServers.freshDatabase(SharedServers.ARCHIVE_A, database);
+    LocalServer main = SharedServers.get().server(SharedServers.MAIN);
+    LocalServer archive = SharedServers.get().server(SharedServers.ARCHIVE_A);
+    main.executeIn(
+        database,
+        "CREATE TABLE emp (id int NOT NULL, time timestamp NOT NULL) PARTITION BY RANGE (time)",
+        "CREATE TABLE emp_2025 PARTITION OF emp"
+            + " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+        "INSERT INTO emp VALUES (1, '2025-03-04'), (2, '2025-05-06')");
+    Path config = workingDirectory.resolve("running.yaml");
+    Files.writeString(
+        config,
+        StrataYaml.coordinator(main, database)
+            + "servers:\n"
+            + StrataYaml.server("archive_a", archive, database)
+            + "tables:\n  public.emp:\n    partition_by: { column: time, interval: 1 year }\n",
+        StandardCharsets.UTF_8);
+
+    Result status = strata(Map.of(), "status", "-c", "running.yaml", "--exact");
+    assertThat(status.exitCode()).as(status.toString()).isZero();
+    assertThat(status.out()).contains("Table public.emp").containsPattern("emp_2025 .*local");
+
+    // No `strata apply` ran: the foreign server is missing, which doctor finds and names the fix.
+    Result doctor = strata(Map.of(), "doctor", "-c", "running.yaml");
+    assertThat(doctor.exitCode()).as(doctor.toString()).isEqualTo(1);
+    assertThat(doctor.out())
+        .containsPattern("ok +connect.direct +archive_a")
+        .containsPattern("fail +fdw.server +archive_a")
+        .contains("fix: strata apply");
   }
 
   @Test
