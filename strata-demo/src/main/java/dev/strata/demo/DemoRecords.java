@@ -6,8 +6,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,7 +117,33 @@ final class DemoRecords {
   /** Records {@code demo} in its directory and in the registry, before any server starts. */
   void register(Demo demo) {
     write(demo.base().resolve(RECORD), demo);
-    write(registry.resolve(demo.pid() + ".properties"), demo);
+    if (trustedRegistry(true)) {
+      write(registry.resolve(demo.pid() + ".properties"), demo);
+    }
+  }
+
+  /**
+   * Whether the registry is this user's own directory, created {@code rwx------} if missing. The
+   * temporary directory is shared: a registry another user made could name other directories to
+   * stop servers in or to delete, so one this user does not own is not read or written.
+   */
+  private boolean trustedRegistry(boolean create) {
+    try {
+      if (!Files.exists(registry, LinkOption.NOFOLLOW_LINKS)) {
+        if (!create) {
+          return false;
+        }
+        Files.createDirectories(
+            registry,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      return Files.isDirectory(registry, LinkOption.NOFOLLOW_LINKS)
+          && Files.getOwner(registry, LinkOption.NOFOLLOW_LINKS)
+              .getName()
+              .equals(System.getProperty("user.name"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /** Forgets {@code demo} after its servers were stopped by the demo itself. */
@@ -134,7 +162,7 @@ final class DemoRecords {
    */
   List<Stopped> stopOrphans() {
     List<Stopped> stopped = new ArrayList<>();
-    if (!Files.isDirectory(registry)) {
+    if (!trustedRegistry(false)) {
       return stopped;
     }
     List<Path> files;
@@ -151,7 +179,8 @@ final class DemoRecords {
       demo.ifPresent(
           orphan -> {
             stopped.addAll(stopServers(orphan.base()));
-            if (orphan.temporary()) {
+            // Only a directory the demo made and recorded itself in is deleted.
+            if (orphan.temporary() && Files.exists(orphan.base().resolve(RECORD))) {
               deleteRecursively(orphan.base());
             }
           });

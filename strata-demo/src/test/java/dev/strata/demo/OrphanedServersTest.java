@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,49 @@ class OrphanedServersTest {
       assertThat(after.out()).startsWith("Stopped 3 demo servers:\n");
       assertThat(runningPostmasters(demoDirectory)).isEmpty();
     }
+  }
+
+  /**
+   * The registry lives in a shared temporary directory: one another user made is neither read nor
+   * written, so its records cannot make a demo stop servers or delete directories.
+   */
+  @Test
+  void aRegistryOwnedByAnotherUserIsIgnored(@TempDir Path directory) throws Exception {
+    Map<String, String> environment = Map.of("TMPDIR", directory.toString(), "USER", "someone");
+    DemoRecords records = DemoRecords.in(environment);
+    Path registry = Files.createDirectories(records.registry());
+    Path victim = Files.createDirectories(directory.resolve("victim"));
+    Files.writeString(victim.resolve(DemoRecords.RECORD), "");
+    DemoRecords.Demo dead =
+        new DemoRecords.Demo(Long.MAX_VALUE - 1, java.time.Instant.EPOCH, victim, true);
+    try (var out = Files.newOutputStream(registry.resolve("1.properties"))) {
+      dead.properties().store(out, null);
+    }
+    try {
+      var nobody =
+          registry.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+      Files.setOwner(registry, nobody);
+    } catch (IOException | UnsupportedOperationException e) {
+      Assumptions.assumeTrue(false, "cannot give the registry to another user here: " + e);
+    }
+
+    DemoRun stop = DemoRun.run(environment, "--stop");
+
+    assertThat(stop.exitCode()).isZero();
+    assertThat(stop.out()).startsWith("No demo server left running by a killed demo");
+    assertThat(victim).exists();
+    assertThat(registry.resolve("1.properties")).exists();
+
+    // The same record in a registry of one's own is acted on: the directory it made goes.
+    Files.setOwner(
+        registry,
+        registry
+            .getFileSystem()
+            .getUserPrincipalLookupService()
+            .lookupPrincipalByName(System.getProperty("user.name")));
+    assertThat(DemoRun.run(environment, "--stop").exitCode()).isZero();
+    assertThat(victim).doesNotExist();
+    assertThat(registry.resolve("1.properties")).doesNotExist();
   }
 
   @Test
