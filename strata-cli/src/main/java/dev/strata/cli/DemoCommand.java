@@ -124,6 +124,8 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stopping);
     Thread out = relay(demo.getInputStream(), spec.commandLine().getOut(), "out");
     Thread err = relay(demo.getErrorStream(), spec.commandLine().getErr(), "err");
+    // Unbounded on purpose: the demo lasts as long as its tour, and with --keep until interrupted;
+    // a stop of this process reaches it through the shutdown hook above.
     int exitCode = demo.waitFor();
     out.join(TimeUnit.SECONDS.toMillis(10));
     err.join(TimeUnit.SECONDS.toMillis(10));
