@@ -37,8 +37,10 @@ import picocli.CommandLine.Parameters;
           + " servers and mirrors of the config (read from the file at each TAB, without starting"
           + " Java).",
       "",
-      "bash: source <(strata completion bash)   (or copy it to" + " /etc/bash_completion.d/strata)",
-      "zsh:  source <(strata completion zsh)    (in ~/.zshrc, after compinit)",
+      "Examples:",
+      "  source <(strata completion bash)    # bash, e.g. in ~/.bashrc",
+      "  strata completion bash > /etc/bash_completion.d/strata",
+      "  source <(strata completion zsh)     # zsh, e.g. in ~/.zshrc",
       "",
       "The distribution carries both scripts in completion/."
     })
