@@ -49,9 +49,9 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * The archive benchmark of DESIGN.md's performance targets: moves the same rows of the seed's
- * {@code emp} shape from a coordinator to an archive server in five ways, in one run on two
- * embedded PostgreSQL 18 servers, and measures the parent's lock window during Strata's swap.
+ * The archive benchmark of the performance targets of docs/architecture.md: moves the same rows of
+ * the seed's {@code emp} shape from a coordinator to an archive server in five ways, in one run on
+ * two embedded PostgreSQL 18 servers, and measures the parent's lock window during Strata's swap.
  *
  * <ol>
  *   <li>(c) a raw binary COPY relay, unverified: the practical ceiling (and, as a diagnostic, the

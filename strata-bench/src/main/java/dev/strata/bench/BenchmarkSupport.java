@@ -287,7 +287,8 @@ final class BenchmarkSupport {
   }
 
   /**
-   * Adds a performance target (DESIGN.md) with the measured value and whether it was met.
+   * Adds a performance target (docs/architecture.md) with the measured value and whether it was
+   * met.
    *
    * @param comparison {@code >=} or {@code <=}: how the measured value must compare to the
    *     threshold

@@ -54,10 +54,10 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * The cross-tier query benchmark of DESIGN.md's performance targets: seed 000's layout at scale
- * (emp with 2025 local on {@code main}, 2023 and 2024 on servers {@code archive_2023} and {@code
- * archive_2024}, N rows a year), queried through two foreign-server configurations that read the
- * same remote tables:
+ * The cross-tier query benchmark of the performance targets of docs/architecture.md: seed 000's
+ * layout at scale (emp with 2025 local on {@code main}, 2023 and 2024 on servers {@code
+ * archive_2023} and {@code archive_2024}, N rows a year), queried through two foreign-server
+ * configurations that read the same remote tables:
  *
  * <ul>
  *   <li>{@code seed}: exactly seed 000 steps 2 and 4, in schema {@code public}: servers with {@code

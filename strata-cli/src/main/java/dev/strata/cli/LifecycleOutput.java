@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Rendering of lifecycle plans, shared by {@code plan} and {@code apply}. */
-final class LifecycleOutput {
+public final class LifecycleOutput {
   static final Set<String> KINDS =
       Set.of(
           "server",
@@ -29,7 +29,7 @@ final class LifecycleOutput {
 
   private LifecycleOutput() {}
 
-  static void printPlan(
+  public static void printPlan(
       PrintWriter out, LifecyclePlan plan, LifecycleExecutor sql, boolean withSql) {
     if (plan.actions().isEmpty()) {
       out.println(

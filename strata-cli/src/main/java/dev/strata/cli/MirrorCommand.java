@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
       MirrorCommand.Status.class,
       MirrorCommand.Verify.class
     })
-final class MirrorCommand implements Callable<Integer> {
+public final class MirrorCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -252,7 +252,7 @@ final class MirrorCommand implements Callable<Integer> {
         "",
         "Example: strata mirror status --json"
       })
-  static final class Status implements Callable<Integer> {
+  public static final class Status implements Callable<Integer> {
     /** {@code mirror status --json}: docs/json.md#mirror-status. */
     record Document(List<Item> mirrors) {}
 
@@ -326,7 +326,7 @@ final class MirrorCommand implements Callable<Integer> {
     }
 
     /** The status as a table, then each mirror's last error. */
-    static void print(PrintWriter out, List<MirrorStatus.Row> rows) {
+    public static void print(PrintWriter out, List<MirrorStatus.Row> rows) {
       if (rows.isEmpty()) {
         out.println("No mirrors on the coordinator. Add them under mirrors: and run strata apply.");
         return;
@@ -484,7 +484,7 @@ final class MirrorCommand implements Callable<Integer> {
   }
 
   /** A fingerprint as mirrors report it: rows and checksum (bounds mean nothing here). */
-  static String rows(dev.strata.verify.Fingerprint fingerprint) {
+  public static String rows(dev.strata.verify.Fingerprint fingerprint) {
     return fingerprint.rows() + " rows, checksum " + fingerprint.checksum().toPlainString();
   }
 
@@ -495,7 +495,7 @@ final class MirrorCommand implements Callable<Integer> {
     return at.format(TIME);
   }
 
-  static String millis(Duration duration) {
+  public static String millis(Duration duration) {
     return duration.toMillis() < 10_000
         ? duration.toMillis() + " ms"
         : String.format(java.util.Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** Rendering shared by the commands that run moves. */
-final class MoveCommands {
+public final class MoveCommands {
   private MoveCommands() {}
 
   static PartitionMover mover(
@@ -38,7 +38,8 @@ final class MoveCommands {
     }
   }
 
-  static void print(PrintWriter out, MoveResult result) {
+  /** The result as text (the demo's tours print it too). */
+  public static void print(PrintWriter out, MoveResult result) {
     if (result.nothingToDo().isPresent()) {
       out.println(result.nothingToDo().get());
       return;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
           + " connect time and round-trip latency."
     },
     footer = {"", "Exits 1 when the coordinator or any configured server is unreachable."})
-final class StatusCommand implements Callable<Integer> {
+public final class StatusCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
   @Mixin JsonOption json;
 
@@ -128,7 +128,7 @@ final class StatusCommand implements Callable<Integer> {
     }
   }
 
-  static void print(PrintWriter out, StatusReport report) {
+  public static void print(PrintWriter out, StatusReport report) {
     for (StatusReport.TableStatus table : report.tables()) {
       out.println("Table " + table.table() + "  (" + table.partitionKey() + ")");
       TextTable partitions =

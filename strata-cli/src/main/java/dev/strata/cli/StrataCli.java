@@ -61,6 +61,7 @@ import picocli.CommandLine.Option;
       AnalyzeCommand.class,
       GrantsCommand.class,
       ExplainCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class StrataCli implements Runnable {
@@ -81,12 +82,51 @@ public final class StrataCli implements Runnable {
     }
   }
 
+  /**
+   * {@code --color}: picocli's ANSI styles in help (and in any output that uses {@link #ansi()}).
+   * The flag wins over {@code NO_COLOR} (no-color.org: any non-empty value turns colour off), which
+   * wins over picocli's terminal detection.
+   */
+  @Option(
+      names = "--color",
+      scope = CommandLine.ScopeType.INHERIT,
+      paramLabel = "WHEN",
+      description =
+          "Colour: auto (when writing to a terminal, unless NO_COLOR is set), always, or never.")
+  void color(String when) {
+    ansi =
+        switch (when.toLowerCase(java.util.Locale.ROOT)) {
+          case "auto" -> defaultAnsi(environment);
+          case "always" -> CommandLine.Help.Ansi.ON;
+          case "never" -> CommandLine.Help.Ansi.OFF;
+          default ->
+              throw new CommandLine.ParameterException(
+                  spec.commandLine(), "--color takes auto, always or never, not '" + when + "'");
+        };
+    spec.commandLine().setColorScheme(CommandLine.Help.defaultColorScheme(ansi));
+  }
+
+  private CommandLine.Help.Ansi ansi;
+
   private final Map<String, String> environment;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public StrataCli(Map<String, String> environment) {
     this.environment = Map.copyOf(environment);
+    this.ansi = defaultAnsi(this.environment);
+  }
+
+  /** Whether output is styled: {@code --color}, else off under {@code NO_COLOR}, else auto. */
+  public CommandLine.Help.Ansi ansi() {
+    return ansi;
+  }
+
+  static CommandLine.Help.Ansi defaultAnsi(Map<String, String> environment) {
+    String noColor = environment.get("NO_COLOR");
+    return noColor != null && !noColor.isEmpty()
+        ? CommandLine.Help.Ansi.OFF
+        : CommandLine.Help.Ansi.AUTO;
   }
 
   public Map<String, String> environment() {
@@ -112,6 +152,7 @@ public final class StrataCli implements Runnable {
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(root.ansi()));
     addHelpOptions(commandLine);
     commandLine.setParameterExceptionHandler(StrataCli::usageError);
     commandLine.setExecutionExceptionHandler(
@@ -211,23 +252,48 @@ public final class StrataCli implements Runnable {
     }
   }
 
-  /** Reads the version Maven wrote into the jar. */
+  /**
+   * {@code --version}: Strata's version and the commit it was built from (both written into the jar
+   * by Maven; the commit by {@code git describe} at build time, "unknown" without git), and the
+   * Java that runs it.
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"strata " + version()};
+      Properties properties = properties();
+      return new String[] {
+        "strata "
+            + properties.getProperty("version", "unknown")
+            + " (commit "
+            + properties.getProperty("commit", "unknown")
+            + ")",
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ", "
+            + System.getProperty("java.home")
+            + ") on "
+            + System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.arch")
+      };
     }
 
     static String version() {
+      return properties().getProperty("version", "unknown");
+    }
+
+    private static Properties properties() {
+      Properties properties = new Properties();
       try (InputStream in = StrataCli.class.getResourceAsStream("version.properties")) {
-        Properties properties = new Properties();
         if (in != null) {
           properties.load(in);
         }
-        return properties.getProperty("version", "unknown");
       } catch (IOException e) {
-        return "unknown";
+        // Reported as "unknown".
       }
+      return properties;
     }
   }
 }

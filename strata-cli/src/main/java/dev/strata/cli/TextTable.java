@@ -7,24 +7,24 @@ import java.util.List;
 /**
  * A plain-text table in psql's aligned format: a header, a rule, and rows; numbers right-aligned.
  */
-final class TextTable {
+public final class TextTable {
   private final List<String> headers;
   private final boolean[] rightAligned;
   private final List<List<String>> rows = new ArrayList<>();
 
-  TextTable(String... headers) {
+  public TextTable(String... headers) {
     this.headers = List.of(headers);
     this.rightAligned = new boolean[headers.length];
   }
 
-  TextTable alignRight(int... columns) {
+  public TextTable alignRight(int... columns) {
     for (int column : columns) {
       rightAligned[column] = true;
     }
     return this;
   }
 
-  TextTable row(Object... values) {
+  public TextTable row(Object... values) {
     List<String> row = new ArrayList<>();
     for (Object value : values) {
       row.add(value == null ? "" : value.toString());
@@ -33,7 +33,7 @@ final class TextTable {
     return this;
   }
 
-  void print(PrintWriter out) {
+  public void print(PrintWriter out) {
     int[] widths = new int[headers.size()];
     for (int i = 0; i < widths.length; i++) {
       widths[i] = headers.get(i).length();

@@ -18,14 +18,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * DESIGN invariant 1: whatever step is interrupted, a rerun converges. For every failpoint of the
- * archive and restore protocols, a separate JVM runs the real command and halts there (no shutdown
- * hooks, connections cut, like kill -9); then the same command is run again and the layout must be
- * exactly right: the same rows (count and checksum through the parent), exactly one partition
- * covering the range, on the expected tier, the journal terminal, no orphan remote table, no freeze
- * trigger, no leftover staging or detached table. Also {@code strata resume} and {@code strata
- * abort} after a halt, a copy in parallel streams, and retire, decommission and import halted.
- * Tagged slow (about three minutes): {@code mvn verify} runs it in CI, where {@code CI=true}.
+ * Invariant 1 (docs/architecture.md): whatever step is interrupted, a rerun converges. For every
+ * failpoint of the archive and restore protocols, a separate JVM runs the real command and halts
+ * there (no shutdown hooks, connections cut, like kill -9); then the same command is run again and
+ * the layout must be exactly right: the same rows (count and checksum through the parent), exactly
+ * one partition covering the range, on the expected tier, the journal terminal, no orphan remote
+ * table, no freeze trigger, no leftover staging or detached table. Also {@code strata resume} and
+ * {@code strata abort} after a halt, a copy in parallel streams, and retire, decommission and
+ * import halted. Tagged slow (about three minutes): {@code mvn verify} runs it in CI, where {@code
+ * CI=true}.
  */
 @Tag("slow")
 class CrashRecoveryTest {

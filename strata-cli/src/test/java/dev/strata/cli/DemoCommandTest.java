@@ -1,74 +1,75 @@
 package dev.strata.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Where {@code strata demo} finds the demo jar, and what it says when there is none. The demo
+ * itself, through this command, is tested in strata-demo (DemoLauncherTest), where the jar exists.
+ */
 class DemoCommandTest {
   @Test
-  void printsTheSeedsPerYearTableAndTheTour(@TempDir Path directory) {
-    CliRun run = CliRun.run(Map.of(), "demo", "--dir", directory.resolve("demo").toString());
-    assertThat(run.exitCode()).as(run.toString()).isZero();
-    String out = run.out();
-    assertThat(out)
-        .contains(" 2023 |              4 |   79250.00 | 2023-02-10 08:45:00 | 2023-12-01 15:45:00")
-        .contains(" 2024 |              4 |   85000.00 | 2024-03-15 09:00:00 | 2024-11-05 11:20:00")
-        .contains(" 2025 |              3 |  102333.33 | 2025-04-12 10:00:00 | 2025-10-08 14:30:00")
-        .contains("= seed 000's expected output");
-    assertThat(out)
-        .contains("Foreign Scan on public.emp_2024")
-        .contains("Remote SQL: SELECT")
-        .doesNotContain("emp_2023 emp_");
-    assertThat(out)
-        .containsPattern("emp_2023 +\\| archive_2023 +\\| +12 ")
-        .containsPattern("emp_2024 +\\| archive_2024 +\\| +13 ")
-        .containsPattern("emp_2025 +\\| local \\(main\\) +\\| +14 ");
-    assertThat(out).contains("Table public.emp").contains("Servers");
-    assertThat(out)
-        .contains("[archive] archive public.emp_2025 to archive_2025")
-        .contains("[retire] retire public.emp_2023 (archive_2023), exported to")
-        .contains("[decommission] drop foreign server archive_2023 and its user mappings")
-        .contains(
-            "applied: create public.emp_2028 FROM ('2028-01-01 00:00:00') TO ('2029-01-01 00:00:00')")
-        .contains("= 2024 and 2025 identical before and after the move")
-        .contains("a late write into archived 2025 fails instead of vanishing")
-        .contains("again: nothing left to do\n  0 actions")
-        .contains("strata move emp emp_2024 --to archive_2025")
-        .contains(
-            "streamed from archive_2024 to archive_2025 without passing through the coordinator")
-        .contains("= the same answer; emp_2024 is now read from archive_2025")
-        .contains("= the same answer as before apply");
-    assertThat(out)
-        .contains("applied: create mirror ref.customers of public.customers on crm (table)")
-        .contains("applied: create mirror ref.customers_mv of public.customers on crm (matview)")
-        .contains("strata mirror verify ref.customers: DIFFERENT (mirror 1000 rows")
-        .contains("refreshed ref.customers (table): 1002 rows, 18 changed")
-        .contains("refreshed ref.customers_mv (matview): 1002 rows")
-        .containsPattern("ref\\.customers +\\| table +\\| crm:public\\.customers +\\| 1002 \\|");
-    assertThat(out)
-        .containsPattern(
-            "public.emp_2025 \\| FROM \\('2025-01-01 00:00:00'\\) TO \\('2026-01-01 00:00:00'\\) \\| archive_2025 ");
-    assertThat(directory.resolve("demo/exports")).isDirectoryContaining("glob:**.manifest.json");
-    assertThat(directory.resolve("demo/strata.yaml")).exists();
+  void theCheckoutsJarIsFoundFromTheCommandsOwnClassesOrJar(@TempDir Path checkout)
+      throws Exception {
+    Path demoJar = checkout.resolve("strata-demo/target/strata-demo-9.8.7-test.jar");
+    Files.createDirectories(demoJar.getParent());
+    Files.writeString(demoJar, "not really a jar");
+    for (Path code :
+        new Path[] {
+          checkout.resolve("strata-cli/target/classes"),
+          checkout.resolve("strata-cli/target/strata.jar")
+        }) {
+      assertThat(DemoCommand.locate(Map.of(), "9.8.7-test", Optional.of(code))).isEqualTo(demoJar);
+    }
   }
 
   @Test
-  void theShardingTourMovesSplitsAndRebalancesWithTheSameAnswer(@TempDir Path directory) {
-    CliRun run =
-        CliRun.run(Map.of(), "demo", "--shards", "--dir", directory.resolve("demo").toString());
-    assertThat(run.exitCode()).as(run.toString()).isZero();
-    String out = run.out();
-    assertThat(out)
-        .contains("[shard] create shard public.temperatures_shard_0_of_6 on shard_a")
-        .contains("Aggregate\n   ->  Foreign Scan on temperatures_shard_")
-        .contains("copying with logical replication")
-        .contains("all are present once")
-        .contains("shard_split of public.temperatures_shard_")
-        .contains("to server shard_d: done")
-        .contains("Done: the same answer");
-    assertThat(out.split("= identical to the answer before any move", -1)).hasSize(4);
+  void strataDemoJarWinsAndMustNameAFile(@TempDir Path directory) throws Exception {
+    Path jar = Files.writeString(directory.resolve("any.jar"), "x");
+    assertThat(
+            DemoCommand.locate(
+                Map.of("STRATA_DEMO_JAR", jar.toString()), "1.0.0", Optional.empty()))
+        .isEqualTo(jar);
+    assertThatThrownBy(
+            () ->
+                DemoCommand.locate(
+                    Map.of("STRATA_DEMO_JAR", directory.resolve("none.jar").toString()),
+                    "1.0.0",
+                    Optional.empty()))
+        .isInstanceOf(StrataException.class)
+        .hasMessageContaining("STRATA_DEMO_JAR names " + directory.resolve("none.jar"));
+  }
+
+  @Test
+  void noJarAnywhereSaysWhereItLookedAndWhatToDo(@TempDir Path installation) {
+    Optional<Path> code = Optional.of(installation.resolve("strata-9.8.7/lib/strata.jar"));
+    StrataException snapshot =
+        catchThrowableOfType(
+            StrataException.class, () -> DemoCommand.locate(Map.of(), "9.8.7-test-SNAPSHOT", code));
+    assertThat(snapshot.code()).isEqualTo(ErrorCode.CONFIG);
+    assertThat(snapshot.getMessage())
+        .contains("strata-demo-9.8.7-test-SNAPSHOT.jar, which is not installed")
+        .contains(".m2/repository/dev/strata/strata-demo/9.8.7-test-SNAPSHOT/")
+        .contains("STRATA_DEMO_JAR is not set");
+    assertThat(snapshot.hint())
+        .contains("development version")
+        .contains("mvn -q package -DskipTests -pl strata-demo -am")
+        .contains("set STRATA_DEMO_JAR");
+
+    StrataException release =
+        catchThrowableOfType(
+            StrataException.class, () -> DemoCommand.locate(Map.of(), "9.8.7", code));
+    assertThat(release.hint())
+        .contains("mvn dependency:get -Dartifact=dev.strata:strata-demo:9.8.7");
   }
 }

@@ -45,6 +45,7 @@ class DryRunOptionTest {
           Map.entry("grants", "prints the SQL; --apply runs it, and without it is the dry run"),
           Map.entry("demo", "its own embedded servers in a temporary directory"),
           Map.entry("help", "prints help"),
+          Map.entry("completion", "prints the shell completion script"),
           Map.entry("shard", "prints the usage of its subcommands"),
           Map.entry("mirror", "prints the usage of its subcommands"),
           Map.entry("mirror status", "reads the coordinator's record and catalog"),

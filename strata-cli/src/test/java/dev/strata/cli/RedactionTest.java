@@ -54,7 +54,7 @@ class RedactionTest {
           "REDACT_READER_PASSWORD", READER_SECRET);
 
   /** Subcommands that take no configuration: nothing secret to leak. */
-  static final Set<String> WITHOUT_CONFIG = Set.of("demo", "help");
+  static final Set<String> WITHOUT_CONFIG = Set.of("demo", "help", "completion");
 
   /**
    * Commands that run until stopped, checked elsewhere: {@code serve}'s API and metrics are read

@@ -18,8 +18,8 @@ import java.util.Properties;
 /**
  * Opens every JDBC connection Strata uses, so every one has the same bounds and session settings:
  * connect timeout, {@code statement_timeout}, {@code lock_timeout}, {@code
- * idle_in_transaction_session_timeout} and TCP keepalives (DESIGN invariant 5: every wait is
- * bounded), plus {@code standard_conforming_strings = on}, on which {@link
+ * idle_in_transaction_session_timeout} and TCP keepalives (invariant 5 of docs/architecture.md:
+ * every wait is bounded), plus {@code standard_conforming_strings = on}, on which {@link
  * dev.strata.sql.Identifiers#literal} relies, {@code TimeZone = UTC}, so partition bounds of {@code
  * timestamptz} keys print and parse the same on every run, and {@code application_name = strata}.
  *

@@ -25,9 +25,10 @@ import java.util.concurrent.Executors;
 
 /**
  * {@code strata doctor}: checks a Strata deployment against the production checklist (seed 002) and
- * DESIGN's invariants, and says for every finding what it saw and how to fix it. It changes
- * nothing: its only writes are a temporary table and a temporary foreign table inside transactions
- * that are always rolled back (see {@link ServerChecks} and {@link CatalogReader#canonicalCheck}).
+ * the invariants of docs/architecture.md, and says for every finding what it saw and how to fix it.
+ * It changes nothing: its only writes are a temporary table and a temporary foreign table inside
+ * transactions that are always rolled back (see {@link ServerChecks} and {@link
+ * CatalogReader#canonicalCheck}).
  *
  * <p>Order of work: the coordinator is read once into a {@link CoordinatorSnapshot}; then every
  * configured server is checked in its own thread (direct connection, the path through the foreign

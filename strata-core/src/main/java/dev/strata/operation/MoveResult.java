@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param lastOperation the operation as the journal has it at the end; for a request that was
  *     already fulfilled, the operation that fulfilled it, if Strata did
  * @param nothingToDo why nothing was done, when the partition was already where it was asked to be
- *     (a rerun after success is a no-op, DESIGN: "a rerun of a finished operation is a no-op")
+ *     (a rerun after success is a no-op, docs/architecture.md: "a rerun of a finished operation is
+ *     a no-op")
  * @param rowsCopied rows copied in this run (0 when the copy had already happened)
  * @param bytesCopied bytes copied in this run
  * @param copy time spent copying in this run

@@ -3,10 +3,10 @@ package dev.strata.operation;
 import java.util.List;
 
 /**
- * One step of the move protocol (DESIGN: "The archive protocol"). It runs when the journal holds
- * {@link #from()}; its actions end with the journal's record of the next state, so a step is done
- * exactly when that record commits, and a rerun repeats only steps not recorded. Every step is
- * idempotent.
+ * One step of the move protocol (docs/architecture.md, "The archive protocol"). It runs when the
+ * journal holds {@link #from()}; its actions end with the journal's record of the next state, so a
+ * step is done exactly when that record commits, and a rerun repeats only steps not recorded. Every
+ * step is idempotent.
  */
 interface MoveStep {
   /** The state in which this step runs. */

@@ -24,12 +24,12 @@ import java.util.Optional;
 
 /**
  * Moves partitions between the coordinator and its servers with the journaled protocol of
- * DESIGN.md: archive (a local partition to a server), restore (a foreign partition's rows back to a
- * local partition) and move (a foreign partition's rows from one server to another). This class is
- * the entry point: it takes the operation's lock, checks, records the intent and hands the
- * operation to {@link MoveRunner}, whose steps ({@link MoveStep#PROTOCOL}) describe and execute the
- * same {@link Action}s. A dry run ({@link #planArchive} and its siblings) is those actions
- * rendered, planned from the same facts, with the id the operation will get.
+ * docs/architecture.md: archive (a local partition to a server), restore (a foreign partition's
+ * rows back to a local partition) and move (a foreign partition's rows from one server to another).
+ * This class is the entry point: it takes the operation's lock, checks, records the intent and
+ * hands the operation to {@link MoveRunner}, whose steps ({@link MoveStep#PROTOCOL}) describe and
+ * execute the same {@link Action}s. A dry run ({@link #planArchive} and its siblings) is those
+ * actions rendered, planned from the same facts, with the id the operation will get.
  *
  * <p>The invariants it keeps, whatever is interrupted:
  *

@@ -31,11 +31,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * DESIGN invariant 5 against a server whose processes are stopped (SIGSTOP): its kernel still
- * accepts connections and acknowledges data, so no TCP-level timeout fires and postgres_fdw (which
- * does not enforce connect_timeout on PostgreSQL 16+) would wait for ever. Every Strata command
- * must end within its own bounds and name the server. The class timeout only turns a regression
- * into a failure instead of a hung build; no test asserts how long anything took.
+ * Invariant 5 (docs/architecture.md) against a server whose processes are stopped (SIGSTOP): its
+ * kernel still accepts connections and acknowledges data, so no TCP-level timeout fires and
+ * postgres_fdw (which does not enforce connect_timeout on PostgreSQL 16+) would wait for ever.
+ * Every Strata command must end within its own bounds and name the server. The class timeout only
+ * turns a regression into a failure instead of a hung build; no test asserts how long anything
+ * took.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class StalledServerTest {

@@ -26,12 +26,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * DESIGN invariant 4 against sessions that skip ordinary triggers: a write into a range being
- * moved, made with {@code session_replication_role = replica} (what logical-replication apply
- * workers, {@code pg_restore --disable-triggers} and some ETL tools use) at every step of archive,
- * restore and a move between servers, is either refused or ends up in the partition; it is never
- * accepted and then lost. And a bypass nobody thought of (simulated by changing the rows behind the
- * freeze's back) aborts the move instead of losing a row.
+ * Invariant 4 (docs/architecture.md) against sessions that skip ordinary triggers: a write into a
+ * range being moved, made with {@code session_replication_role = replica} (what logical-replication
+ * apply workers, {@code pg_restore --disable-triggers} and some ETL tools use) at every step of
+ * archive, restore and a move between servers, is either refused or ends up in the partition; it is
+ * never accepted and then lost. And a bypass nobody thought of (simulated by changing the rows
+ * behind the freeze's back) aborts the move instead of losing a row.
  */
 class FreezeBypassTest {
   static final String COLUMNS = "(id int NOT NULL, time timestamp NOT NULL, note text)";

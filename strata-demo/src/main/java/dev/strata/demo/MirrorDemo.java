@@ -1,5 +1,6 @@
-package dev.strata.cli;
+package dev.strata.demo;
 
+import dev.strata.cli.MirrorCommand;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.mirror.MirrorRefresher;

@@ -1,7 +1,9 @@
-package dev.strata.cli;
+package dev.strata.demo;
 
 import dev.strata.ErrorCode;
 import dev.strata.StrataException;
+import dev.strata.cli.LifecycleOutput;
+import dev.strata.cli.MoveCommands;
 import dev.strata.config.ConfigLoader;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
@@ -31,6 +33,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,11 +57,11 @@ final class ShardDemo {
       LIMIT 6""";
 
   private final PrintWriter out;
-  private final picocli.CommandLine.Model.CommandSpec spec;
+  private final Map<String, String> environment;
 
-  ShardDemo(PrintWriter out, picocli.CommandLine.Model.CommandSpec spec) {
+  ShardDemo(PrintWriter out, Map<String, String> environment) {
     this.out = out;
-    this.spec = spec;
+    this.environment = Map.copyOf(environment);
   }
 
   void run(Path base, boolean keepData) throws Exception {
@@ -71,7 +74,7 @@ final class ShardDemo {
     long started = System.nanoTime();
     try (LocalServers servers =
         LocalServers.start(
-            base.resolve("servers"),
+            base.resolve(DemoRecords.SERVERS),
             keepData,
             List.of(
                 ServerSpec.of("main", "appdb"),
@@ -112,14 +115,14 @@ final class ShardDemo {
               + " 60)::text, 2, '0'), round((10 + 15 * sin(g))::numeric, 1) FROM"
               + " generate_series(1, 120000) g");
       statement.execute("INSERT INTO temperatures VALUES ('2016-08-03', 'London', 63)");
-      DemoCommand.printQuery(out, statement, placementQuery());
+      ArchiveDemo.printQuery(out, statement, placementQuery());
       section("A query for one city reads one shard (EXPLAIN)");
-      DemoCommand.printQuery(
+      ArchiveDemo.printQuery(
           out,
           statement,
           "EXPLAIN (COSTS OFF) SELECT avg(temp) FROM temperatures WHERE city = 'London'");
       section("Per-city answer before any move");
-      before = DemoCommand.printQuery(out, statement, PER_CITY);
+      before = ArchiveDemo.printQuery(out, statement, PER_CITY);
     }
 
     QualifiedName london = shardOf(connections, "London");
@@ -180,7 +183,7 @@ final class ShardDemo {
     }
     try (Connection coordinator = connections.coordinator();
         Statement statement = coordinator.createStatement()) {
-      DemoCommand.printQuery(out, statement, placementQuery());
+      ArchiveDemo.printQuery(out, statement, placementQuery());
     }
     same(connections, before, "after the rebalance");
     out.println();
@@ -236,11 +239,7 @@ final class ShardDemo {
 
   private Connections connections(Path configFile) {
     StrataConfig config =
-        ConfigLoader.builder()
-            .environment(ConfigOptions.environment(spec))
-            .build()
-            .load(configFile)
-            .config();
+        ConfigLoader.builder().environment(environment).build().load(configFile).config();
     return new Connections(config);
   }
 
@@ -291,7 +290,7 @@ final class ShardDemo {
     try (Connection coordinator = connections.coordinator();
         Statement statement = coordinator.createStatement()) {
       section("Per-city answer " + when);
-      List<List<String>> after = DemoCommand.printQuery(out, statement, PER_CITY);
+      List<List<String>> after = ArchiveDemo.printQuery(out, statement, PER_CITY);
       if (!after.equals(before)) {
         throw new StrataException(
             ErrorCode.CHECK_FAILED,
