@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code strata demo}: runs the demo jar ({@code strata-demo}) in a second JVM.
@@ -65,31 +65,7 @@ final class DemoCommand implements Callable<Integer> {
   /** How long a stopping `strata demo` waits for the demo to stop its servers. */
   private static final long STOP_WAIT_SECONDS = 60;
 
-  @Option(
-      names = "--keep",
-      description = "Leave the servers running and write strata.yaml for them; stop with Ctrl-C.")
-  boolean keep;
-
-  @Option(
-      names = "--shards",
-      description =
-          "Run the sharding tour instead (seed 001): temperatures hash-sharded over three servers,"
-              + " a shard moved online while a writer inserts, a split, a rebalance onto a fourth"
-              + " server, the per-city answer checked after each.")
-  boolean shards;
-
-  @Option(
-      names = "--dir",
-      paramLabel = "DIR",
-      description = "Where servers' data and strata.yaml go (default: a new temporary directory).")
-  Path dir;
-
-  @Option(
-      names = "--stop",
-      description =
-          "Stop the servers a demo left running in --dir (after it was killed), or without --dir"
-              + " those of every recorded demo whose process is gone; runs no tour.")
-  boolean stop;
+  @Mixin DemoOptions options;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -103,19 +79,7 @@ final class DemoCommand implements Callable<Integer> {
     command.add(jar.toString());
     command.add("--watch-parent");
     command.add(Long.toString(ProcessHandle.current().pid()));
-    if (keep) {
-      command.add("--keep");
-    }
-    if (shards) {
-      command.add("--shards");
-    }
-    if (stop) {
-      command.add("--stop");
-    }
-    if (dir != null) {
-      command.add("--dir");
-      command.add(dir.toAbsolutePath().toString());
-    }
+    command.addAll(options.arguments());
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT);
     builder.environment().putAll(environment);

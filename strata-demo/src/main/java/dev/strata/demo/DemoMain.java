@@ -1,6 +1,7 @@
 package dev.strata.demo;
 
 import dev.strata.StrataException;
+import dev.strata.cli.DemoOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,31 +36,7 @@ import picocli.CommandLine.Option;
           + " a demo that was killed are stopped by the next demo, or by --stop."
     })
 public final class DemoMain implements Callable<Integer> {
-  @Option(
-      names = "--keep",
-      description = "Leave the servers running and write strata.yaml for them; stop with Ctrl-C.")
-  boolean keep;
-
-  @Option(
-      names = "--shards",
-      description =
-          "Run the sharding tour instead (seed 001): temperatures hash-sharded over three servers,"
-              + " a shard moved online while a writer inserts, a split, a rebalance onto a fourth"
-              + " server, the per-city answer checked after each.")
-  boolean shards;
-
-  @Option(
-      names = "--dir",
-      paramLabel = "DIR",
-      description = "Where servers' data and strata.yaml go (default: a new temporary directory).")
-  Path dir;
-
-  @Option(
-      names = "--stop",
-      description =
-          "Stop the servers a demo left running in --dir (after it was killed), or without --dir"
-              + " those of every recorded demo whose process is gone; runs no tour.")
-  boolean stop;
+  @Mixin DemoOptions options;
 
   @Option(
       names = "--watch-parent",
@@ -122,23 +100,26 @@ public final class DemoMain implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     DemoRecords records = DemoRecords.in(environment);
-    if (stop) {
+    if (options.stop) {
       return stop(out, records);
     }
     if (parent != null) {
       watchParent(parent);
     }
     report(out, records.stopOrphans(), "left running by an earlier demo that was killed");
-    Path base = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("strata-demo-");
-    boolean keepData = keep || dir != null;
+    Path base =
+        options.dir != null
+            ? options.dir.toAbsolutePath()
+            : Files.createTempDirectory("strata-demo-");
+    boolean keepData = options.keep || options.dir != null;
     Files.createDirectories(base);
     DemoRecords.Demo demo = DemoRecords.Demo.current(base, !keepData);
     records.register(demo);
     try {
-      if (shards) {
+      if (options.shards) {
         new ShardDemo(out, environment).run(base, keepData);
       } else {
-        new ArchiveDemo(out, environment).run(base, keepData, keep);
+        new ArchiveDemo(out, environment).run(base, keepData, options.keep);
       }
     } finally {
       // The tours stop their servers before they return or throw.
@@ -148,13 +129,13 @@ public final class DemoMain implements Callable<Integer> {
   }
 
   private Integer stop(PrintWriter out, DemoRecords records) {
-    if (keep || shards) {
+    if (options.keep || options.shards) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--stop runs no tour: it takes only --dir");
     }
     List<DemoRecords.Stopped> stopped;
-    if (dir != null) {
-      Path base = dir.toAbsolutePath();
+    if (options.dir != null) {
+      Path base = options.dir.toAbsolutePath();
       stopped = DemoRecords.stopServers(base);
       if (stopped.isEmpty()) {
         out.println("No demo server is running in " + base + ".");
