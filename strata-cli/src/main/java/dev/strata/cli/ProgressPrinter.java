@@ -42,11 +42,16 @@ final class ProgressPrinter implements MoveProgress {
 
   @Override
   public synchronized void step(Operation operation, String description) {
+    step("operation " + operation.id() + ": " + description);
+  }
+
+  /** A step begins: its line, after the totals of the copy before it. */
+  synchronized void step(String line) {
     if (!enabled) {
       return;
     }
     finishCopy();
-    err.println("operation " + operation.id() + ": " + description);
+    err.println(line);
     err.flush();
     stepStarted = System.nanoTime();
   }

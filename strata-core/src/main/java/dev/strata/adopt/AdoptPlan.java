@@ -56,7 +56,7 @@ public record AdoptPlan(
   }
 
   public SqlStatement dropOld() {
-    return SqlStatement.of("DROP TABLE " + oldTable.quoted());
+    return TableAdopter.dropOldStatement(table.name());
   }
 
   private String keyList(String alias) {

@@ -353,8 +353,13 @@ public final class TableAdopter {
         db.queryOne("SELECT to_regclass(?) IS NOT NULL", row -> row.getBoolean(1), old.quoted())
             .orElse(false);
     if (exists) {
-      db.execute("DROP TABLE " + old.quoted());
+      db.execute(dropOldStatement(table));
     }
+  }
+
+  /** The statement that drops the original table kept aside. */
+  public static SqlStatement dropOldStatement(QualifiedName table) {
+    return SqlStatement.of("DROP TABLE " + AdoptNames.oldTable(table).quoted());
   }
 
   private AdoptResult finished(Database db, Adoption done, AdoptRequest request, long started) {
@@ -706,6 +711,29 @@ public final class TableAdopter {
       } finally {
         AdoptLock.release(db, table);
       }
+    }
+  }
+
+  /**
+   * Drops the original table kept aside by a finished adoption; returns it, or empty when it was
+   * already dropped.
+   */
+  public Optional<QualifiedName> dropOld(QualifiedName table, boolean dryRun) {
+    try (Database db = new Database(Connections.COORDINATOR, connections.coordinator())) {
+      Optional<Adoption> done =
+          currentVersion(db) ? AdoptJournal.lastDone(db, table) : Optional.empty();
+      if (done.isEmpty() || !isPartitioned(db, table)) {
+        throw new StrataException(
+            ErrorCode.INVALID_TARGET,
+            "no finished adoption of " + table.display() + ": there is no original to drop",
+            "an unfinished adoption drops it when it finishes if run with --drop-old. Nothing"
+                + " was changed.");
+      }
+      Optional<QualifiedName> old = oldTable(db, table);
+      if (old.isPresent() && !dryRun) {
+        dropOld(db, table);
+      }
+      return old;
     }
   }
 

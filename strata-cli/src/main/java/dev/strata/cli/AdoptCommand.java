@@ -1,0 +1,312 @@
+package dev.strata.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.strata.ErrorCode;
+import dev.strata.StrataException;
+import dev.strata.adopt.AdoptProgress;
+import dev.strata.adopt.AdoptRequest;
+import dev.strata.adopt.AdoptResult;
+import dev.strata.adopt.KeyMode;
+import dev.strata.adopt.TableAdopter;
+import dev.strata.connect.Connections;
+import dev.strata.sql.QualifiedName;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "adopt",
+    description = {
+      "Turn a plain table into a range-partitioned table of the same name, online.",
+      "Applications keep writing while it runs: a new partitioned table is created beside it,"
+          + " rows are copied in key-ordered batches (journaled, resumable), changes made"
+          + " meanwhile are captured by triggers (also in sessions with"
+          + " session_replication_role = replica) and replayed, both tables are verified (count"
+          + " and checksum in one snapshot), and the name changes hands in one short transaction"
+          + " (lock_timeout, retried). Columns, defaults, identity/serial sequences, CHECKs,"
+          + " comments, grants, indexes, views and foreign keys are carried over. The original is"
+          + " kept as TABLE_strata_old until --drop-old.",
+      "",
+      "--keys is required when the table has a primary key or unique constraint:",
+      "  include-partition-key: each key gets the partition column (PRIMARY KEY (id) becomes"
+          + " (id, COLUMN)), as PostgreSQL requires. Gives up: uniqueness of id alone across"
+          + " partitions (unless COLUMN is the key itself), and archiving (a table with a key"
+          + " cannot have foreign partitions).",
+      "  per-partition: a unique index in each partition, no key on the table. Gives up:"
+          + " uniqueness across partitions (the same id may be in two), foreign keys that"
+          + " reference the table, ON CONFLICT on the table. What archiving requires.",
+      "Foreign keys of other tables that reference it are kept when the new table has the same"
+          + " unique key (partition by the key column with include-partition-key); otherwise the"
+          + " command refuses, or drops them with --drop-referencing-foreign-keys.",
+      "",
+      "Interrupted, the same command resumes; `strata adopt TABLE --abort` undoes it before the"
+          + " swap.",
+      "",
+      "Examples:",
+      "  strata adopt public.orders --by id --interval 1000000 --keys include-partition-key",
+      "  strata adopt public.events --by created_at --interval '1 month' --keys per-partition"
+    })
+final class AdoptCommand implements Callable<Integer> {
+  @Mixin ConfigOptions configOptions;
+  @Mixin DryRunOption dryRun;
+  @Mixin JsonOption json;
+
+  @Parameters(index = "0", paramLabel = "TABLE", description = "The plain table to partition.")
+  String table;
+
+  @Option(
+      names = "--by",
+      paramLabel = "COLUMN",
+      description = "Partition column: date, timestamp, timestamptz, smallint, integer or bigint.")
+  String column;
+
+  @Option(
+      names = "--interval",
+      paramLabel = "I",
+      description =
+          "Width of each partition: a calendar interval ('1 month') for a time column, a number"
+              + " of key values (1000000) for an integer column.")
+  String interval;
+
+  @Option(
+      names = "--keys",
+      paramLabel = "MODE",
+      description = "include-partition-key or per-partition (see above).")
+  String keys;
+
+  @Option(
+      names = "--batch-rows",
+      paramLabel = "N",
+      defaultValue = "50000",
+      description = "Rows per copy batch (one transaction each). Default: ${DEFAULT-VALUE}.")
+  int batchRows;
+
+  @Option(
+      names = "--drop-referencing-foreign-keys",
+      description =
+          "Drop, in the swap, foreign keys of other tables that point at this one and cannot be"
+              + " kept; their definitions are printed and journaled.")
+  boolean dropReferencingForeignKeys;
+
+  @Option(
+      names = "--drop-old",
+      description =
+          "Drop the original table (TABLE_strata_old) once adopted; alone, after an adoption"
+              + " finished, drops it then.")
+  boolean dropOld;
+
+  @Option(
+      names = "--abort",
+      description = "Undo an unfinished adoption before its swap: the original is left as it was.")
+  boolean abort;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress output.")
+  boolean quiet;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    QualifiedName name = ConfigOptions.tableName(table);
+    PrintWriter out = spec.commandLine().getOut();
+    if (abort) {
+      TableAdopter adopter = adopter(true);
+      if (dryRun.enabled) {
+        out.println(
+            "-- abort the adoption of " + name.display() + ": dry run, nothing was executed");
+        adopter.planAbort(name).forEach(out::println);
+        return 0;
+      }
+      AdoptResult result = adopter.abort(name);
+      if (json.enabled) {
+        Json.print(out, AdoptDocument.of(result));
+      } else {
+        out.println(
+            "adoption "
+                + result.adoptionId()
+                + " of "
+                + name.display()
+                + ": aborted; the table is as it was");
+      }
+      return 0;
+    }
+    if (dropOld && column == null && interval == null) {
+      Optional<QualifiedName> old = adopter(true).dropOld(name, dryRun.enabled);
+      if (old.isEmpty()) {
+        out.println("the original of " + name.display() + " is already dropped; nothing to do");
+      } else if (dryRun.enabled) {
+        out.println(
+            "-- drop the original of " + name.display() + ": dry run, nothing was executed");
+        out.println(TableAdopter.dropOldStatement(name).render());
+      } else {
+        out.println("dropped " + old.get().display() + ", the original of " + name.display());
+      }
+      return 0;
+    }
+    if (column == null || interval == null) {
+      throw new StrataException(
+          ErrorCode.USAGE,
+          "strata adopt needs --by COLUMN and --interval I",
+          "e.g. strata adopt "
+              + name.display()
+              + " --by created_at --interval '1 month' --keys"
+              + " per-partition");
+    }
+    if (batchRows < 1) {
+      throw new StrataException(ErrorCode.USAGE, "--batch-rows must be at least 1", null);
+    }
+    Optional<KeyMode> mode = Optional.empty();
+    if (keys != null) {
+      mode = KeyMode.ofLabel(keys);
+      if (mode.isEmpty()) {
+        throw new StrataException(
+            ErrorCode.USAGE,
+            "--keys " + keys + " is not a key mode",
+            "use --keys include-partition-key or --keys per-partition (see strata adopt --help)");
+      }
+    }
+    AdoptRequest request =
+        new AdoptRequest(
+            name, column, interval, mode, batchRows, dropReferencingForeignKeys, dropOld);
+    if (dryRun.enabled) {
+      TableAdopter adopter = adopter(true);
+      out.println("-- adopt " + name.display() + ": checks passed; dry run, nothing was executed");
+      out.println("-- these are the statements the command runs, in order");
+      for (TableAdopter.PlannedStep step : adopter.plan(request)) {
+        out.println();
+        out.println("-- " + step.title());
+        step.lines().forEach(out::println);
+      }
+      return 0;
+    }
+    AdoptResult result = adopter(quiet || json.enabled).adopt(request);
+    if (json.enabled) {
+      Json.print(out, AdoptDocument.of(result));
+      return 0;
+    }
+    print(out, result);
+    return 0;
+  }
+
+  private TableAdopter adopter(boolean silent) {
+    ProgressPrinter printer = new ProgressPrinter(spec.commandLine().getErr(), !silent);
+    AdoptProgress progress =
+        new AdoptProgress() {
+          @Override
+          public void step(long adoptionId, String description) {
+            printer.step("adoption " + adoptionId + ": " + description);
+          }
+
+          @Override
+          public void copied(long rowsSoFar, long expectedRows) {
+            printer.copied(rowsSoFar, 0, expectedRows);
+          }
+        };
+    return new TableAdopter(new Connections(configOptions.load(spec)), progress);
+  }
+
+  private static void print(PrintWriter out, AdoptResult result) {
+    if (result.nothingToDo().isPresent()) {
+      out.println(result.nothingToDo().get());
+      return;
+    }
+    out.println(
+        "adoption "
+            + result.adoptionId()
+            + " of "
+            + result.table().display()
+            + ": "
+            + result.state().label());
+    if (!result.partitions().isEmpty()) {
+      out.println("  partitions: " + String.join("; ", result.partitions()));
+    }
+    out.printf(
+        Locale.ROOT,
+        "  %,d rows copied in %s (%,.0f rows/s); %,d changes replayed; swap %d ms (%d attempt%s);"
+            + " total %s%n",
+        result.rowsCopied(),
+        MoveCommands.seconds(result.copy()),
+        result.rowsCopied() / Math.max(1e-3, result.copy().toNanos() / 1e9),
+        result.rowsReplayed(),
+        result.swapMillis(),
+        result.swapAttempts(),
+        result.swapAttempts() == 1 ? "" : "s",
+        MoveCommands.seconds(result.total()));
+    result
+        .verifiedRows()
+        .ifPresent(
+            rows ->
+                out.println(
+                    "  verified: "
+                        + rows
+                        + " rows, checksum "
+                        + result.verifiedChecksum().map(BigDecimal::toPlainString).orElse("?")));
+    for (String key : result.droppedForeignKeys()) {
+      out.println("  dropped foreign key " + key);
+    }
+    result
+        .oldTable()
+        .ifPresent(
+            old ->
+                out.println(
+                    "  the original is kept as "
+                        + old.display()
+                        + "; drop it with `strata adopt "
+                        + result.table().display()
+                        + " --drop-old` once satisfied"));
+    out.println("  to keep its partitions by policy, add to strata.yaml:");
+    for (String line : result.tablesEntry().split("\n")) {
+      out.println("    " + line);
+    }
+  }
+
+  /** {@code --json}: the result, snake_case, versioned. */
+  record AdoptDocument(
+      @JsonProperty("schema_version") int schemaVersion,
+      @JsonProperty("adoption_id") long adoptionId,
+      @JsonProperty("table") String table,
+      @JsonProperty("state") String state,
+      @JsonProperty("nothing_to_do") String nothingToDo,
+      @JsonProperty("rows_copied") long rowsCopied,
+      @JsonProperty("rows_replayed") long rowsReplayed,
+      @JsonProperty("copy_seconds") double copySeconds,
+      @JsonProperty("total_seconds") double totalSeconds,
+      @JsonProperty("verified_rows") Long verifiedRows,
+      @JsonProperty("verified_checksum") String verifiedChecksum,
+      @JsonProperty("swap_attempts") int swapAttempts,
+      @JsonProperty("swap_milliseconds") long swapMilliseconds,
+      @JsonProperty("partitions") List<String> partitions,
+      @JsonProperty("dropped_foreign_keys") List<String> droppedForeignKeys,
+      @JsonProperty("old_table") String oldTable,
+      @JsonProperty("tables_entry") String tablesEntry) {
+    static AdoptDocument of(AdoptResult result) {
+      return new AdoptDocument(
+          1,
+          result.adoptionId(),
+          result.table().display(),
+          result.state().label(),
+          result.nothingToDo().orElse(null),
+          result.rowsCopied(),
+          result.rowsReplayed(),
+          result.copy().toNanos() / 1e9,
+          result.total().toNanos() / 1e9,
+          result.verifiedRows().orElse(null),
+          result.verifiedChecksum().map(BigDecimal::toPlainString).orElse(null),
+          result.swapAttempts(),
+          result.swapMillis(),
+          result.partitions(),
+          result.droppedForeignKeys(),
+          result.oldTable().map(QualifiedName::display).orElse(null),
+          result.tablesEntry());
+    }
+  }
+}
