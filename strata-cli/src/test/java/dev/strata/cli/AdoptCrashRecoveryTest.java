@@ -218,6 +218,15 @@ class AdoptCrashRecoveryTest {
     String rows = fingerprint(table);
     String definition = definition(table);
     assertThat(HaltingRun.run(config, scratch, failpoint, haltingCommand(table))).isEqualTo(137);
+    if (failpoint.startsWith("adopt.after_prepare")) {
+      CliRun doctor = CliRun.run(Map.of(), "doctor", "-c", config.toString());
+      assertThat(doctor.exitCode()).as(doctor.toString()).isEqualTo(1);
+      assertThat(doctor.out())
+          .contains("orphan.adoption")
+          .contains("public." + table)
+          .contains("capture triggers on the table")
+          .contains("strata adopt public." + table + " --abort to undo it");
+    }
     CliRun aborted = CliRun.run(Map.of(), "adopt", table, "--abort", "-c", config.toString());
     assertThat(aborted.exitCode()).as(aborted.toString()).isZero();
     assertThat(aborted.out()).contains("aborted");

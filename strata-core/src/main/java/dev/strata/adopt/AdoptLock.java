@@ -10,10 +10,11 @@ import dev.strata.sql.QualifiedName;
  * second {@code strata adopt} of the same table fails at once; if the process dies, PostgreSQL
  * releases the lock with its session, so a rerun can take over.
  */
-final class AdoptLock {
+public final class AdoptLock {
   private AdoptLock() {}
 
-  private static String key(QualifiedName table) {
+  /** The lock's key text: doctor checks whether some session holds it. */
+  public static String key(QualifiedName table) {
     return "strata:adopt:" + table.schema() + "." + table.name();
   }
 

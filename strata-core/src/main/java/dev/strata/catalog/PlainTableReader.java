@@ -310,6 +310,82 @@ public final class PlainTableReader {
         row -> row.getString(1), oid, oid, oid, oid, oid, oid, oid, oid, oid, oid, oid);
   }
 
+  /**
+   * A table an adoption has left something on: capture triggers, a {@code _strata_new} table, or an
+   * unfinished journal entry.
+   *
+   * @param journal the unfinished journal entry, as {@code id, state, --by, --interval, --keys}
+   */
+  public record HalfAdopted(
+      QualifiedName table, boolean capturing, boolean newTable, Optional<String[]> journal) {}
+
+  /** Every table an adoption has left something on. */
+  public List<HalfAdopted> halfAdopted() {
+    boolean journaled =
+        database
+            .queryOne("SELECT to_regclass('strata.adoption') IS NOT NULL", row -> row.getBoolean(1))
+            .orElse(false);
+    String journal =
+        journaled
+            ? """
+              UNION
+              SELECT table_schema, table_name FROM strata.adoption
+              WHERE state NOT IN ('done', 'aborted')"""
+            : "";
+    List<QualifiedName> tables =
+        database.query(
+            """
+            SELECT n.nspname, c.relname FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE t.tgname = 'strata_adopt_capture'
+            UNION
+            SELECT n.nspname, left(c.relname, length(c.relname) - length('_strata_new'))
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'p' AND c.relname LIKE '%\\_strata\\_new'"""
+                + journal
+                + " ORDER BY 1, 2",
+            row -> QualifiedName.of(row.getString(1), row.getString(2)));
+    List<HalfAdopted> found = new ArrayList<>();
+    for (QualifiedName table : tables) {
+      boolean capturing =
+          database
+              .queryOne(
+                  "SELECT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                      + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND"
+                      + " c.relname = ? AND t.tgname = 'strata_adopt_capture')",
+                  row -> row.getBoolean(1),
+                  table.schema(),
+                  table.name())
+              .orElse(false);
+      boolean newTable =
+          database
+              .queryOne(
+                  "SELECT to_regclass(?) IS NOT NULL",
+                  row -> row.getBoolean(1),
+                  QualifiedName.of(table.schema(), table.name() + "_strata_new").quoted())
+              .orElse(false);
+      Optional<String[]> entry =
+          journaled
+              ? database.queryOne(
+                  "SELECT id::text, state, partition_column, partition_interval, keys FROM"
+                      + " strata.adoption WHERE table_schema = ? AND table_name = ? AND state NOT"
+                      + " IN ('done', 'aborted')",
+                  row ->
+                      new String[] {
+                        row.getString(1),
+                        row.getString(2),
+                        row.getString(3),
+                        row.getString(4),
+                        row.getString(5)
+                      },
+                  table.schema(),
+                  table.name())
+              : Optional.empty();
+      found.add(new HalfAdopted(table, capturing, newTable, entry));
+    }
+    return found;
+  }
+
   /** Whether any adoption artefact (capture trigger) is on the table. */
   public boolean hasCaptureTrigger(long oid) {
     return database
