@@ -53,7 +53,10 @@ public final class TableAdopter {
   /** Changes left for the swap: few enough that replaying them keeps it short. */
   static final long SMALL_LOG = 5_000;
 
-  static final int MAX_CATCH_UP_ROUNDS = 10_000;
+  static final int MAX_CATCH_UP_ROUNDS = 100_000;
+
+  /** Replay batches in a row that do not shrink the log below its smallest size: writes win. */
+  static final int STALLED_ROUNDS = 100;
 
   private final Connections connections;
   private final AdoptProgress progress;
@@ -496,10 +499,18 @@ public final class TableAdopter {
   /** Replays logged changes in batches until few are left; returns how many were replayed. */
   private long catchUp(Database db, AdoptPlan plan, int batchRows) {
     long replayed = 0;
+    long smallest = Long.MAX_VALUE;
+    int roundsWithoutProgress = 0;
     for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       long size = db.queryOne(plan.logSize().sql(), row -> row.getLong(1)).orElse(0L);
       if (size <= SMALL_LOG) {
         return replayed;
+      }
+      if (size < smallest) {
+        smallest = size;
+        roundsWithoutProgress = 0;
+      } else if (++roundsWithoutProgress >= STALLED_ROUNDS) {
+        break;
       }
       replayed +=
           db.inTransaction(
@@ -519,8 +530,11 @@ public final class TableAdopter {
         ErrorCode.CHECK_FAILED,
         "the change log of "
             + plan.table().name().display()
-            + " keeps growing faster than Strata replays it",
-        "rerun when the write rate is lower");
+            + " keeps growing faster than Strata replays it (no progress in "
+            + STALLED_ROUNDS
+            + " batches of replay)",
+        "rerun when the write rate is lower: the rerun resumes here, and the table keeps working"
+            + " meanwhile");
   }
 
   /** Replays everything and fingerprints both tables in one snapshot; records them. */
