@@ -51,7 +51,13 @@ public final class TableAdopter {
   static final int SWAP_ATTEMPTS = 20;
 
   /** Changes left for the swap: few enough that replaying them keeps it short. */
-  static final long SMALL_LOG = 5_000;
+  static final long SMALL_LOG = 1_000;
+
+  /**
+   * When replay and writes balance above {@link #SMALL_LOG} (the log stops shrinking), the swap
+   * goes ahead if at most this many changes are left: its replay holds the lock proportionally.
+   */
+  static final long STEADY_LOG = 20_000;
 
   static final int MAX_CATCH_UP_ROUNDS = 100_000;
 
@@ -509,7 +515,9 @@ public final class TableAdopter {
       if (size < smallest) {
         smallest = size;
         roundsWithoutProgress = 0;
-      } else if (++roundsWithoutProgress >= STALLED_ROUNDS) {
+      } else if (++roundsWithoutProgress >= 3 && size <= STEADY_LOG) {
+        return replayed;
+      } else if (roundsWithoutProgress >= STALLED_ROUNDS) {
         break;
       }
       replayed +=
