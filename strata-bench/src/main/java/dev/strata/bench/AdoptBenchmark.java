@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * default partition, then per range: move its rows out of the default (DELETE ... RETURNING into a
  * holding table), create the range's partition (PostgreSQL scans the default partition to check it
  * holds no row of the range), and insert the rows back through the parent; one transaction per
- * range, which takes the default partition's ACCESS EXCLUSIVE lock first (taken by the partition's
- * creation only, it deadlocks with the writers). Nothing verifies the result.
+ * range, which takes the parent's and the default partition's ACCESS EXCLUSIVE locks first (taken
+ * by the partition's creation only, they deadlock with the writers). Nothing verifies the result.
  *
  * <p>Usage: {@code AdoptBenchmark --rows N --out DIR}.
  */
@@ -176,9 +176,10 @@ public final class AdoptBenchmark {
       connection.commit();
       for (long from = 0; from <= rows + interval; from += interval) {
         long to = from + interval;
-        // The lock the partition's creation needs, taken first: taken last, it deadlocks with
-        // writers whose rows the DELETE waits for.
-        statement.execute("LOCK TABLE " + table + "_default IN ACCESS EXCLUSIVE MODE");
+        // The locks the partition's creation needs (the parent's and the default partition's),
+        // taken first and in the writers' order: taken later, they deadlock with writers.
+        statement.execute(
+            "LOCK TABLE " + table + ", " + table + "_default IN ACCESS EXCLUSIVE MODE");
         statement.execute(
             "CREATE TEMPORARY TABLE holding (LIKE " + table + "_default) ON COMMIT DROP");
         statement.execute(
