@@ -121,9 +121,10 @@ final class AdoptCommand implements Callable<Integer> {
     if (abort) {
       TableAdopter adopter = adopter(true);
       if (dryRun.enabled) {
+        List<String> lines = adopter.planAbort(name);
         out.println(
             "-- abort the adoption of " + name.display() + ": dry run, nothing was executed");
-        adopter.planAbort(name).forEach(out::println);
+        lines.forEach(out::println);
         return 0;
       }
       AdoptResult result = adopter.abort(name);
@@ -178,10 +179,10 @@ final class AdoptCommand implements Callable<Integer> {
         new AdoptRequest(
             name, column, interval, mode, batchRows, dropReferencingForeignKeys, dropOld);
     if (dryRun.enabled) {
-      TableAdopter adopter = adopter(true);
+      List<TableAdopter.PlannedStep> steps = adopter(true).plan(request);
       out.println("-- adopt " + name.display() + ": checks passed; dry run, nothing was executed");
       out.println("-- these are the statements the command runs, in order");
-      for (TableAdopter.PlannedStep step : adopter.plan(request)) {
+      for (TableAdopter.PlannedStep step : steps) {
         out.println();
         out.println("-- " + step.title());
         step.lines().forEach(out::println);

@@ -248,8 +248,14 @@ class AdoptCrashRecoveryTest {
     CliRun aborted = CliRun.run(Map.of(), "adopt", table, "--abort", "-c", config.toString());
     assertThat(aborted.exitCode()).isEqualTo(1);
     assertThat(aborted.err()).contains("has already swapped").contains("rerun `strata adopt`");
-    CliRun finished = CliRun.run(Map.of(), command(table));
+    String[] json = java.util.Arrays.copyOf(command(table), command(table).length + 1);
+    json[json.length - 1] = "--json";
+    CliRun finished = CliRun.run(Map.of(), json);
     assertThat(finished.exitCode()).as(finished.toString()).isZero();
+    assertThat(finished.out())
+        .contains("\"schema_version\" : 1")
+        .contains("\"state\" : \"done\"")
+        .contains("\"old_table\" : \"public." + table + "_strata_old\"");
     CliRun drop = CliRun.run(Map.of(), "adopt", table, "--drop-old", "-c", config.toString());
     assertThat(drop.exitCode()).as(drop.toString()).isZero();
     assertThat(query("SELECT to_regclass('" + table + "_strata_old') IS NULL")).isEqualTo("t");

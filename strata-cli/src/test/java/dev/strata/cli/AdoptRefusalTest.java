@@ -216,6 +216,22 @@ class AdoptRefusalTest {
   }
 
   @Test
+  void aDryRunPrintsEveryStepAndChangesNothing() {
+    CliRun run =
+        adopt(
+            "plain", "--by", "at", "--interval", "1 month", "--keys", "per-partition", "--dry-run");
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.out())
+        .contains("checks passed; dry run, nothing was executed")
+        .contains("CREATE TABLE \"public\".\"plain_strata_new\" (LIKE \"public\".\"plain\"")
+        .contains("ENABLE ALWAYS TRIGGER \"strata_adopt_capture\"")
+        .contains("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;")
+        .contains("LOCK TABLE \"public\".\"plain\" IN ACCESS EXCLUSIVE MODE;")
+        .contains("ALTER TABLE \"public\".\"plain_strata_new\" RENAME TO \"plain\";")
+        .contains("$1 = <last key of the batch: id>");
+  }
+
+  @Test
   void theRequiredOptions() {
     refused(adopt("plain"), "needs --by COLUMN and --interval I");
     refused(adopt("plain", "--abort"), "no unfinished adoption of public.plain");
