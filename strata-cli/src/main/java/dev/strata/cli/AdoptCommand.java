@@ -218,6 +218,7 @@ final class AdoptCommand implements Callable<Integer> {
   private static void print(PrintWriter out, AdoptResult result) {
     if (result.nothingToDo().isPresent()) {
       out.println(result.nothingToDo().get());
+      printTablesEntry(out, result);
       return;
     }
     out.println(
@@ -264,6 +265,17 @@ final class AdoptCommand implements Callable<Integer> {
                         + "; drop it with `strata adopt "
                         + result.table().display()
                         + " --drop-old` once satisfied"));
+    printTablesEntry(out, result);
+  }
+
+  private static void printTablesEntry(PrintWriter out, AdoptResult result) {
+    if (result.tablesEntry().isEmpty()) {
+      out.println(
+          "  partitioned by an integer key: Strata's policies follow the clock, so create later"
+              + " partitions with `strata partition create` (rows beyond the last range go to the"
+              + " default partition meanwhile)");
+      return;
+    }
     out.println("  to keep its partitions by policy, add to strata.yaml:");
     for (String line : result.tablesEntry().split("\n")) {
       out.println("    " + line);

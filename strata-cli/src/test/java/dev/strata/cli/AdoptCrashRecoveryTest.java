@@ -160,6 +160,8 @@ class AdoptCrashRecoveryTest {
     String before = fingerprint(table);
     CliRun rerun = CliRun.run(Map.of(), command(table));
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertThat(rerun.out())
+        .contains("tables:", "public." + table + ":", "column: booked, interval: 6 months");
     assertThat(fingerprint(table)).isEqualTo(before);
     assertThat(query("SELECT relkind FROM pg_class WHERE oid = '" + table + "'::regclass"))
         .isEqualTo("p");

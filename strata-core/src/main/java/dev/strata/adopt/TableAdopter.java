@@ -435,7 +435,16 @@ public final class TableAdopter {
         tablesEntry(request.table(), adoption.partitionColumn(), adoption.interval()));
   }
 
+  /**
+   * The {@code tables:} entry that puts the table under a policy, or, for a table partitioned by an
+   * integer key (Strata's policies follow the clock), empty.
+   */
   static String tablesEntry(QualifiedName table, String column, String interval) {
+    try {
+      dev.strata.config.Interval.parse(interval);
+    } catch (IllegalArgumentException integerWidth) {
+      return "";
+    }
     return "tables:\n  "
         + table.display()
         + ":\n    partition_by: { column: "

@@ -52,6 +52,8 @@ class AdoptOnlineTest {
         "CREATE INDEX orders_customer_idx ON orders (customer)",
         "CREATE INDEX orders_created_at_idx ON orders (created_at DESC)",
         "CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 1000",
+        "CREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM"
+            + " orders'",
         "GRANT SELECT, INSERT ON orders TO adopt_reader_" + database,
         "GRANT SELECT ON big_orders TO adopt_reader_" + database,
         "GRANT USAGE ON SEQUENCE orders_id_seq TO adopt_reader_" + database,
@@ -159,6 +161,10 @@ class AdoptOnlineTest {
                 "SELECT count(*) FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid WHERE"
                     + " r.ev_class = 'big_orders'::regclass AND d.refobjid = 'orders'::regclass"))
         .isNotEqualTo("0");
+    // A function that reads the table by name reads the new one.
+    assertThat(layout.queryString(layout.main(), "SELECT order_count()"))
+        .isEqualTo(layout.queryString(layout.main(), "SELECT count(*) FROM orders"));
+    assertThat(result.tablesEntry()).isEmpty();
     // Grants, through the role.
     layout.sql(
         layout.main(),
