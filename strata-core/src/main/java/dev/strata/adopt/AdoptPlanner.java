@@ -436,6 +436,9 @@ public final class AdoptPlanner {
     String owner = Identifiers.quote(table.owner());
 
     List<SqlStatement> prepare = new ArrayList<>();
+    // Creating the triggers waits for the table's writers, and writers arriving meanwhile queue
+    // behind it: a short wait, retried, keeps that queue short.
+    prepare.add(lockTimeout());
     prepare.add(
         SqlStatement.of(
             "CREATE TABLE "
@@ -820,6 +823,7 @@ public final class AdoptPlanner {
   /** What an abort before the swap runs: everything adopt created is dropped, nothing else. */
   public static List<SqlStatement> abortStatements(QualifiedName name, long tableOid) {
     List<SqlStatement> abort = new ArrayList<>();
+    abort.add(lockTimeout());
     for (String trigger : List.of(AdoptNames.CAPTURE_TRIGGER, AdoptNames.TRUNCATE_TRIGGER)) {
       abort.add(
           SqlStatement.of(
@@ -834,6 +838,14 @@ public final class AdoptPlanner {
     abort.add(SqlStatement.of("DROP TABLE IF EXISTS " + AdoptNames.log(tableOid).quoted()));
     abort.add(SqlStatement.of("DROP TABLE IF EXISTS " + AdoptNames.newTable(name).quoted()));
     return abort;
+  }
+
+  /** The wait for a lock on the original table, per attempt (attempts are retried). */
+  static final String LOCK_TIMEOUT = "500ms";
+
+  /** {@code SET LOCAL lock_timeout}: for the transactions that lock the original table. */
+  public static SqlStatement lockTimeout() {
+    return SqlStatement.of("SET LOCAL lock_timeout = " + Identifiers.literal(LOCK_TIMEOUT));
   }
 
   private static java.util.stream.Collector<CharSequence, ?, String> joining() {

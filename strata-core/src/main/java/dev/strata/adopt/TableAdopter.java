@@ -45,8 +45,6 @@ import java.util.Optional;
  * replay removes must be exactly those whose rows it read, hence one snapshot per replay.
  */
 public final class TableAdopter {
-  /** The swap's wait for the original table's lock, per attempt: writers queue behind it. */
-  static final Duration SWAP_LOCK_TIMEOUT = Duration.ofMillis(500);
 
   static final int SWAP_ATTEMPTS = 20;
 
@@ -144,7 +142,7 @@ public final class TableAdopter {
                 verify));
       }
       List<String> swap = new ArrayList<>();
-      swap.add("SET LOCAL lock_timeout = '" + SWAP_LOCK_TIMEOUT.toMillis() + "ms';");
+      swap.add(AdoptPlanner.lockTimeout().render());
       swap.add(plan.lockOriginal().render());
       List<SqlStatement> last = plan.replay(null);
       swap.add(last.get(0).render());
@@ -613,7 +611,7 @@ public final class TableAdopter {
             db.inTransaction(
                 tx -> {
                   long start = System.nanoTime();
-                  tx.execute("SET LOCAL lock_timeout = '" + SWAP_LOCK_TIMEOUT.toMillis() + "ms'");
+                  tx.execute(AdoptPlanner.lockTimeout());
                   tx.execute(plan.lockOriginal());
                   if (form == Fingerprints.Form.TEXT) {
                     for (String setting : Fingerprints.SESSION_SETTINGS) {
@@ -660,8 +658,8 @@ public final class TableAdopter {
                   + " for the swap within "
                   + SWAP_ATTEMPTS
                   + " attempts of "
-                  + SWAP_LOCK_TIMEOUT.toMillis()
-                  + " ms: long transactions keep using it",
+                  + AdoptPlanner.LOCK_TIMEOUT
+                  + ": long transactions keep using it",
               "retry when they have finished (see pg_stat_activity)",
               e);
         }
