@@ -336,8 +336,9 @@ public final class AdoptBenchmark {
     text.append(
         "The longest writer stall is the longest single write (insert or update) any writer"
             + " waited for during the run. Strata's writers wait only for the swap; the manual"
-            + " method holds the default partition (the old table) locked while each range's"
-            + " rows are moved and the new partition's creation scans it.\n");
+            + " method holds the table and its default partition (the old table) locked while"
+            + " each range's rows are moved and the new partition's creation scans the"
+            + " default.\n");
     return text.toString();
   }
 
