@@ -209,7 +209,8 @@ final class AdoptCommand implements Callable<Integer> {
 
           @Override
           public void copied(long rowsSoFar, long expectedRows) {
-            printer.copied(rowsSoFar, 0, expectedRows);
+            // Rows are copied inside the server: no bytes pass through Strata to count.
+            printer.copied(rowsSoFar, -1, expectedRows);
           }
         };
     return new TableAdopter(new Connections(configOptions.load(spec)), progress);

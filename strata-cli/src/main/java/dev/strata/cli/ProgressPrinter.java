@@ -104,10 +104,10 @@ final class ProgressPrinter implements MoveProgress {
             : "";
     return String.format(
         Locale.ROOT,
-        "  %s%,d rows, %.1f MB%s%s%s",
+        "  %s%,d rows%s%s%s%s",
         done ? "copied " : percent,
         rows,
-        bytes / 1048576.0,
+        bytes >= 0 ? String.format(Locale.ROOT, ", %.1f MB", bytes / 1048576.0) : "",
         done ? String.format(Locale.ROOT, " in %.1f s", elapsed / 1e9) : "",
         rate >= 0 ? String.format(Locale.ROOT, ", %,.0f rows/s", rate) : "",
         eta);

@@ -239,6 +239,11 @@ class AdoptCrashRecoveryTest {
     // The table can be adopted afresh after an abort.
     CliRun adopted = CliRun.run(Map.of(), command(table));
     assertThat(adopted.exitCode()).as(adopted.toString()).isZero();
+    assertThat(adopted.err())
+        .contains(": copy public." + table + " in key order")
+        .contains("copied 20,000 rows in")
+        .contains(": swap")
+        .doesNotContain("MB");
     assertThat(fingerprint(table)).isEqualTo(rows);
   }
 
