@@ -106,8 +106,10 @@ class AdoptKeysTest {
   void includePartitionKeyExtendsEveryKey() {
     layout.sql(
         layout.main(),
-        "CREATE TABLE readings (id serial PRIMARY KEY, sensor int NOT NULL, at date NOT NULL,"
-            + " value real, UNIQUE (sensor, id))",
+        "CREATE TABLE sensors (id int PRIMARY KEY)",
+        "INSERT INTO sensors SELECT generate_series(0, 9)",
+        "CREATE TABLE readings (id serial PRIMARY KEY, sensor int NOT NULL REFERENCES sensors (id)"
+            + " ON DELETE CASCADE, at date NOT NULL, value real, UNIQUE (sensor, id))",
         "INSERT INTO readings (sensor, at, value) SELECT g % 10, date '2020-01-01' + g, g FROM"
             + " generate_series(1, 3000) g");
     new TableAdopter(layout.connections(), AdoptProgress.NONE)
@@ -120,8 +122,20 @@ class AdoptKeysTest {
                     + " contype IN ('p', 'u')"))
         .isEqualTo(
             "readings_pkey PRIMARY KEY (id, at), readings_sensor_id_key UNIQUE (sensor, id, at)");
+    // The foreign key the table holds is on the partitioned table.
+    assertThat(
+            layout.queryString(
+                layout.main(),
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid ="
+                    + " 'readings'::regclass AND contype = 'f'"))
+        .isEqualTo("FOREIGN KEY (sensor) REFERENCES sensors(id) ON DELETE CASCADE");
+    assertThatThrownBy(
+            () ->
+                layout.sql(
+                    layout.main(), "INSERT INTO readings (sensor, at) VALUES (99, '2022-02-02')"))
+        .hasMessageContaining("violates foreign key constraint");
     // What include-partition-key gives up: id alone is unique only together with at.
-    layout.sql(layout.main(), "INSERT INTO readings (id, sensor, at) VALUES (1, 99, '2022-02-02')");
+    layout.sql(layout.main(), "INSERT INTO readings (id, sensor, at) VALUES (1, 9, '2022-02-02')");
     assertThat(layout.queryString(layout.main(), "SELECT count(*) FROM readings WHERE id = 1"))
         .isEqualTo("2");
   }
