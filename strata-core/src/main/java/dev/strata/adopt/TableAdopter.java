@@ -48,6 +48,9 @@ public final class TableAdopter {
 
   static final int SWAP_ATTEMPTS = 20;
 
+  /** The bound of one index build or fingerprint of a whole table, as for a move's copy. */
+  static final Duration BULK_STATEMENT_TIMEOUT = Duration.ofHours(2);
+
   /** Changes left for the swap: few enough that replaying them keeps it short. */
   static final long SMALL_LOG = 1_000;
 
@@ -314,6 +317,9 @@ public final class TableAdopter {
       Failpoints.hit("adopt.after_copy");
       adoption = AdoptJournal.get(db, id);
     }
+    // Building indexes and fingerprinting both tables read the whole table in one statement
+    // each: bounded like a move's copy, not by the default statement timeout.
+    db.setStatementTimeout(BULK_STATEMENT_TIMEOUT);
     if (adoption.state() == AdoptState.COPIED) {
       progress.step(id, "indexes");
       db.inTransaction(
@@ -332,6 +338,7 @@ public final class TableAdopter {
       Failpoints.hit("adopt.after_verify");
       adoption = AdoptJournal.get(db, id);
     }
+    db.setStatementTimeout(connections.config().timeouts().statement());
     if (adoption.state() == AdoptState.VERIFIED) {
       progress.step(id, "swap");
       replayed += swap(db, id, plan, request.batchRows());
