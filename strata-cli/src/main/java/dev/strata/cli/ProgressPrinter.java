@@ -42,11 +42,16 @@ final class ProgressPrinter implements MoveProgress {
 
   @Override
   public synchronized void step(Operation operation, String description) {
+    step("operation " + operation.id() + ": " + description);
+  }
+
+  /** A step begins: its line, after the totals of the copy before it. */
+  synchronized void step(String line) {
     if (!enabled) {
       return;
     }
     finishCopy();
-    err.println("operation " + operation.id() + ": " + description);
+    err.println(line);
     err.flush();
     stepStarted = System.nanoTime();
   }
@@ -99,10 +104,10 @@ final class ProgressPrinter implements MoveProgress {
             : "";
     return String.format(
         Locale.ROOT,
-        "  %s%,d rows, %.1f MB%s%s%s",
+        "  %s%,d rows%s%s%s%s",
         done ? "copied " : percent,
         rows,
-        bytes / 1048576.0,
+        bytes >= 0 ? String.format(Locale.ROOT, ", %.1f MB", bytes / 1048576.0) : "",
         done ? String.format(Locale.ROOT, " in %.1f s", elapsed / 1e9) : "",
         rate >= 0 ? String.format(Locale.ROOT, ", %,.0f rows/s", rate) : "",
         eta);

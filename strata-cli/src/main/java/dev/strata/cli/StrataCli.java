@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
       AttachCommand.class,
       PartitionCommand.class,
       StatusCommand.class,
+      AdoptCommand.class,
       ArchiveCommand.class,
       RestoreCommand.class,
       MoveCommand.class,

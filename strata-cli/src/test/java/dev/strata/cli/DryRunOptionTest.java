@@ -17,6 +17,7 @@ class DryRunOptionTest {
   static final List<String> MUTATING =
       List.of(
           "apply",
+          "adopt",
           "archive",
           "restore",
           "move",

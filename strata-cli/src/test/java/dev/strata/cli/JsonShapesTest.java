@@ -166,6 +166,18 @@ class JsonShapesTest {
     json("doctor", -1, "doctor", "--now", NOW);
     json("grants", 0, "grants");
 
+    sql(
+        main,
+        "CREATE TABLE orders (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL)",
+        "INSERT INTO orders (created_at) SELECT timestamptz '2025-01-01' + g * interval '1 day'"
+            + " FROM generate_series(1, 200) g");
+    String[] adopt = {
+      "adopt", "orders", "--by", "created_at", "--interval", "1 month", "--keys", "per-partition"
+    };
+    dryRun("adopt", append(adopt, "--dry-run"));
+    json("adopt", 0, adopt);
+    error("adopt", 2, "usage", "adopt", "orders", "--drop-old");
+
     dryRun("mirror refresh", "mirror", "refresh", "--dry-run");
     json("mirror refresh", 0, "mirror", "refresh", "--verify");
     json("mirror status", 0, "mirror", "status");

@@ -83,6 +83,8 @@ class RedactionTest {
           "doctor --json --deep",
           "drain archive_a --dry-run",
           "rebalance emp --dry-run",
+          "adopt emp --by time --interval 1 year --dry-run",
+          "adopt emp --abort --json",
           "shard split emp emp_2019 --dry-run",
           FAILING_MAPPING);
 
@@ -194,6 +196,10 @@ class RedactionTest {
     commands.add(new String[] {"grants", "--apply"});
     commands.add(new String[] {"move", "emp", "emp_2019", "--to", "archive_a", "--dry-run"});
     commands.add(new String[] {"drain", "archive_a", "--dry-run"});
+    // emp is partitioned already: adopt refuses it, after reading the configuration.
+    commands.add(
+        new String[] {"adopt", "emp", "--by", "time", "--interval", "1 year", "--dry-run"});
+    commands.add(new String[] {"adopt", "emp", "--abort", "--json"});
     // emp is range-partitioned: both refuse it, after reading the configuration.
     commands.add(new String[] {"rebalance", "emp", "--dry-run"});
     commands.add(new String[] {"shard", "split", "emp", "emp_2019", "--dry-run"});

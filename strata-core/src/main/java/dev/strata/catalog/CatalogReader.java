@@ -31,6 +31,11 @@ public final class CatalogReader {
   }
 
   /** The same server's facts (extensions, foreign servers, settings, roles, sessions). */
+  /** Plain tables, as {@code strata adopt} and doctor's adoption check read them. */
+  public PlainTableReader plainTables() {
+    return new PlainTableReader(database);
+  }
+
   public ServerFacts server() {
     return new ServerFacts(database);
   }

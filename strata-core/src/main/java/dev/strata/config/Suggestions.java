@@ -10,13 +10,13 @@ import java.util.Optional;
  * that starts with what was written or is its start ({@code idle} for {@code idle_in_transaction}).
  * Comparison ignores case, so {@code URL} suggests {@code url}.
  */
-final class Suggestions {
+public final class Suggestions {
   private static final int MAXIMUM_DISTANCE = 2;
   private static final int MINIMUM_PREFIX_LENGTH = 3;
 
   private Suggestions() {}
 
-  static Optional<String> closest(String given, Collection<String> candidates) {
+  public static Optional<String> closest(String given, Collection<String> candidates) {
     String written = given.toLowerCase(Locale.ROOT);
     String best = null;
     int bestDistance = Integer.MAX_VALUE;

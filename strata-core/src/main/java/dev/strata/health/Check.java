@@ -85,6 +85,10 @@ public enum Check {
   ORPHAN_DETACHED_COPY(
       "orphan.detached_copy", "No detached local copy is kept past its grace period."),
   ORPHAN_OPERATION("orphan.operation", "No journal operation is left unfinished."),
+  ORPHAN_ADOPTION(
+      "orphan.adoption",
+      "No table is left half adopted (capture triggers, a _strata_new table or an unfinished"
+          + " adoption) without a running `strata adopt`."),
   ORPHAN_REPLICATION(
       "orphan.replication",
       "No publication, subscription or replication slot of a finished shard move is left."),

@@ -72,6 +72,7 @@ final class CoordinatorChecks {
       }
     }
     results.addAll(journal());
+    results.addAll(adoptions());
     results.addAll(roleTimeouts());
     return results;
   }
@@ -581,6 +582,68 @@ final class CoordinatorChecks {
               Check.ORPHAN_OPERATION, "coordinator", "no unfinished operation in the journal"));
     } else {
       results.addAll(unfinished);
+    }
+    return results;
+  }
+
+  /**
+   * Tables {@code strata adopt} left half done. Capture triggers without a running adoption fail:
+   * every write keeps adding to the change log, and TRUNCATE is refused, until the adoption is
+   * finished or aborted.
+   */
+  private List<CheckResult> adoptions() {
+    List<CheckResult> results = new ArrayList<>();
+    for (var half : coordinator.plainTables().halfAdopted()) {
+      String subject = half.table().display();
+      if (coordinator.server().advisoryLockHeld(dev.strata.adopt.AdoptLock.key(half.table()))) {
+        results.add(
+            CheckResult.ok(
+                Check.ORPHAN_ADOPTION,
+                subject,
+                "strata adopt is running"
+                    + half.journal()
+                        .map(j -> " (adoption " + j[0] + ", " + j[1] + ")")
+                        .orElse("")));
+        continue;
+      }
+      List<String> left = new ArrayList<>();
+      half.journal().ifPresent(j -> left.add("adoption " + j[0] + " stopped at state " + j[1]));
+      if (half.capturing()) {
+        left.add("capture triggers on the table (writes are logged, TRUNCATE is refused)");
+      }
+      if (half.newTable()) {
+        left.add("the table " + subject + "_strata_new");
+      }
+      String fix =
+          half.journal()
+              .map(
+                  j ->
+                      "strata adopt "
+                          + subject
+                          + " --by "
+                          + j[2]
+                          + " --interval '"
+                          + j[3]
+                          + "' --keys "
+                          + j[4]
+                          + " to finish it, or strata adopt "
+                          + subject
+                          + " --abort to undo it")
+              .orElse(
+                  "no journal entry owns them: drop them by hand (DROP TRIGGER"
+                      + " strata_adopt_capture ON "
+                      + subject
+                      + ", DROP TABLE "
+                      + subject
+                      + "_strata_new) after checking");
+      String evidence = String.join("; ", left);
+      results.add(
+          half.capturing()
+              ? CheckResult.fail(Check.ORPHAN_ADOPTION, subject, evidence, fix)
+              : CheckResult.warn(Check.ORPHAN_ADOPTION, subject, evidence, fix));
+    }
+    if (results.isEmpty()) {
+      results.add(CheckResult.ok(Check.ORPHAN_ADOPTION, "coordinator", "no table is half adopted"));
     }
     return results;
   }

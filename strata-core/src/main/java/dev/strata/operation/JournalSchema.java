@@ -151,7 +151,39 @@ public final class JournalSchema {
                     copied_bytes bigint NOT NULL,
                     expected_rows bigint,
                     updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
-                  )""")));
+                  )""")),
+          new Migration(
+              10,
+              "adoptions of plain tables",
+              List.of(
+                  """
+                  CREATE TABLE strata.adoption (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    table_schema text NOT NULL,
+                    table_name text NOT NULL,
+                    table_oid bigint NOT NULL,
+                    partition_column text NOT NULL,
+                    partition_interval text NOT NULL,
+                    keys text NOT NULL,
+                    state text NOT NULL,
+                    high_water text[],
+                    copied_rows bigint NOT NULL DEFAULT 0,
+                    verified_rows bigint,
+                    verified_checksum numeric,
+                    dropped_foreign_keys text[] NOT NULL DEFAULT '{}',
+                    after_swap text[] NOT NULL DEFAULT '{}',
+                    old_table text,
+                    swap_attempts integer,
+                    swap_millis bigint,
+                    last_error text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz
+                  )""",
+                  """
+                  CREATE UNIQUE INDEX adoption_one_unfinished_per_table
+                    ON strata.adoption (table_schema, table_name)
+                    WHERE state NOT IN ('done', 'aborted')""")));
 
   public static final int CURRENT_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 

@@ -275,7 +275,10 @@ public final class PartitionManager {
           "drop the constraint on the parent (ALTER TABLE "
               + parent.name().display()
               + " DROP CONSTRAINT ...) and keep a unique index on each local partition instead;"
-              + " the key then stays unique within each partition. Nothing was changed.");
+              + " the key then stays unique within each partition only (the per-partition key"
+              + " choice of `strata adopt`, which partitions a plain table that way: `strata adopt"
+              + " TABLE --by COLUMN --interval I --keys per-partition`; what each choice gives up:"
+              + " docs/adopt.md). Nothing was changed.");
     }
   }
 

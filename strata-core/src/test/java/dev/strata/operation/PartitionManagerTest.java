@@ -186,6 +186,13 @@ class PartitionManagerTest {
         () -> manager.planAttach(request("with_key", "archive_a", "emp_2023", "1", "2")),
         ErrorCode.CHECK_FAILED,
         "has a primary key or unique index (with_key_pkey)");
+    assertThatThrownBy(
+            () -> manager.planAttach(request("with_key", "archive_a", "emp_2023", "1", "2")))
+        .satisfies(
+            e ->
+                assertThat(((StrataException) e).hint())
+                    .contains("strata adopt TABLE --by COLUMN --interval I --keys per-partition")
+                    .contains("docs/adopt.md"));
     expectRefusal(
         () ->
             manager.planAttach(request("emp", "archive_a", "emp_2022", "2023-13-45", "2024-01-01")),
