@@ -15,6 +15,25 @@ bench_require_whole_number() {
   fi
 }
 
+# The one option of the benchmarks that take a table size: `bench_rows_option SCRIPT MEANING
+# DEFAULT "$@"` prints the usage for -h, refuses anything else, and sets $rows.
+bench_rows_option() {
+  local script="$1" meaning="$2"
+  rows="$3"
+  shift 3
+  local usage="usage: bench/$script [--rows N]
+  --rows N   $meaning (default: $rows)"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --rows) [[ $# -ge 2 ]] || { echo "$usage" >&2; exit 2; }; rows="$2"; shift 2 ;;
+      --rows=*) rows="${1#*=}"; shift ;;
+      -h|--help) echo "$usage"; exit 0 ;;
+      *) echo "unknown argument: $1" >&2; echo "$usage" >&2; exit 2 ;;
+    esac
+  done
+  bench_require_whole_number --rows "$rows"
+}
+
 # Builds strata-bench and the modules it needs. `package` also writes
 # strata-bench/target/bench-classpath.txt (maven-dependency-plugin's build-classpath, bound in
 # strata-bench/pom.xml), resolved in this same reactor build, so the class path points at this

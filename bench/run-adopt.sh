@@ -11,21 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  echo "usage: bench/run-adopt.sh [--rows N]"
-  echo "  --rows N  rows of the adopted table (default: 5000000)"
-}
-
-rows=5000000
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --rows) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; rows="$2"; shift 2 ;;
-    --rows=*) rows="${1#*=}"; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-bench_require_whole_number --rows "$rows"
+bench_rows_option run-adopt.sh "rows of the adopted table" 5000000 "$@"
 
 cd "$repo"
 bench_build

@@ -30,6 +30,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -169,8 +171,8 @@ class NetworkFaultTest {
   }
 
   /** The faults of a move: three that break the copy, two that only slow it. */
-  static Stream<Fault> moveFaults() {
-    return Stream.of(
+  static List<Fault> moveFaults() {
+    return List.of(
         Fault.blackhole(),
         Fault.reset(),
         Fault.closeAfter(64 * 1024),
@@ -204,101 +206,85 @@ class NetworkFaultTest {
 
   // ---------------------------------------------------------------- moves
 
-  @ParameterizedTest(name = "archive into archive_a under {0}")
-  @MethodSource("moveFaults")
-  void archiveIntoAServerUnderFault(Fault fault) {
-    int year = nextYear();
-    underFault(
-        "archive",
-        fault,
-        "archive.copy_rows",
-        year,
-        () -> mover().archive(EVENTS, partition(year), "archive_a", 1));
-    assertThat(serverOf(year)).isEqualTo("archive_a");
+  /**
+   * An operation that moves a partition to, from or through archive_a, the server behind the proxy:
+   * where the partition is before (a server, or none: on the coordinator) and after.
+   */
+  enum Move {
+    ARCHIVE("archive", "archive", Optional.empty(), "archive_a"),
+    RESTORE("restore", "restore", Optional.of("archive_a"), "local"),
+    MOVE_FROM("move from the server", "move", Optional.of("archive_a"), "archive_b"),
+    MOVE_INTO("move into the server", "move", Optional.of("archive_b"), "archive_a");
+
+    final String scenario;
+    final String kind;
+    final Optional<String> from;
+    final String to;
+
+    Move(String scenario, String kind, Optional<String> from, String to) {
+      this.scenario = scenario;
+      this.kind = kind;
+      this.from = from;
+      this.to = to;
+    }
+
+    /** Puts partition {@code year} where the operation starts from. */
+    void prepare(int year) {
+      from.ifPresent(server -> mover().archive(EVENTS, partition(year), server, 1));
+    }
+
+    MoveResult run(int year) {
+      if (to.equals("local")) {
+        return mover().restore(EVENTS, partition(year), false, 1);
+      }
+      return from.isEmpty()
+          ? mover().archive(EVENTS, partition(year), to, 1)
+          : mover().move(EVENTS, partition(year), to, 1);
+    }
   }
 
-  @ParameterizedTest(name = "restore from archive_a under {0}")
-  @MethodSource("moveFaults")
-  void restoreFromAServerUnderFault(Fault fault) {
-    int year = nextYear();
-    mover().archive(EVENTS, partition(year), "archive_a", 1);
-    underFault(
-        "restore",
-        fault,
-        "restore.copy_rows",
-        year,
-        () -> mover().restore(EVENTS, partition(year), false, 1));
-    assertThat(serverOf(year)).isEqualTo("local");
+  static Stream<Arguments> movesUnderFaults() {
+    return Stream.of(Move.values())
+        .flatMap(move -> moveFaults().stream().map(fault -> Arguments.of(move, fault)));
   }
 
-  @ParameterizedTest(name = "move from archive_a to archive_b under {0}")
-  @MethodSource("moveFaults")
-  void moveFromAServerUnderFault(Fault fault) {
-    int year = nextYear();
-    mover().archive(EVENTS, partition(year), "archive_a", 1);
-    underFault(
-        "move from the server",
-        fault,
-        "move.copy_rows",
-        year,
-        () -> mover().move(EVENTS, partition(year), "archive_b", 1));
-    assertThat(serverOf(year)).isEqualTo("archive_b");
-  }
-
-  @ParameterizedTest(name = "move from archive_b into archive_a under {0}")
-  @MethodSource("moveFaults")
-  void moveIntoAServerUnderFault(Fault fault) {
-    int year = nextYear();
-    mover().archive(EVENTS, partition(year), "archive_b", 1);
-    underFault(
-        "move into the server",
-        fault,
-        "move.copy_rows",
-        year,
-        () -> mover().move(EVENTS, partition(year), "archive_a", 1));
-    assertThat(serverOf(year)).isEqualTo("archive_a");
+  @ParameterizedTest(name = "{0} under {1} from the copy's first row")
+  @MethodSource("movesUnderFaults")
+  void aMoveUnderAFaultDuringItsCopy(Move move, Fault fault) {
+    underFaultFrom(move, fault, "copy_rows");
   }
 
   /** The steps after which a fault is switched on: it then hits every step that follows. */
-  static Stream<org.junit.jupiter.params.provider.Arguments> stepFaults() {
-    return Stream.of(
+  static Stream<Arguments> stepFaults() {
+    List<String> steps =
+        List.of(
             "after_target",
             "after_freeze",
             "after_copy",
             "after_indexes",
             "after_verify",
-            "after_swap")
+            "after_swap");
+    return Stream.of(Move.ARCHIVE, Move.MOVE_FROM)
         .flatMap(
-            step ->
-                Stream.of(Fault.blackhole(), Fault.reset())
-                    .map(fault -> org.junit.jupiter.params.provider.Arguments.of(step, fault)));
+            move ->
+                steps.stream()
+                    .flatMap(
+                        step ->
+                            Stream.of(Fault.blackhole(), Fault.reset())
+                                .map(fault -> Arguments.of(move, step, fault))));
   }
 
-  @ParameterizedTest(name = "archive into archive_a, {1} from {0} on")
+  @ParameterizedTest(name = "{0}, {2} from {1} on")
   @MethodSource("stepFaults")
-  void archiveWithAFaultFromAStepOn(String step, Fault fault) {
-    int year = nextYear();
-    underFault(
-        "archive",
-        fault,
-        "archive." + step,
-        year,
-        () -> mover().archive(EVENTS, partition(year), "archive_a", 1));
-    assertThat(serverOf(year)).isEqualTo("archive_a");
+  void aMoveWithAFaultFromAStepOn(Move move, String step, Fault fault) {
+    underFaultFrom(move, fault, step);
   }
 
-  @ParameterizedTest(name = "move from archive_a to archive_b, {1} from {0} on")
-  @MethodSource("stepFaults")
-  void moveWithAFaultFromAStepOn(String step, Fault fault) {
+  void underFaultFrom(Move move, Fault fault, String failpoint) {
     int year = nextYear();
-    mover().archive(EVENTS, partition(year), "archive_a", 1);
-    underFault(
-        "move from the server",
-        fault,
-        "move." + step,
-        year,
-        () -> mover().move(EVENTS, partition(year), "archive_b", 1));
-    assertThat(serverOf(year)).isEqualTo("archive_b");
+    move.prepare(year);
+    underFault(move.scenario, fault, move.kind + "." + failpoint, year, () -> move.run(year));
+    assertThat(serverOf(year)).isEqualTo(move.to);
   }
 
   /**
