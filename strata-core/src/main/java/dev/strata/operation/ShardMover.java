@@ -466,6 +466,8 @@ public final class ShardMover {
           runner.run(actions(context));
         } catch (ActionRunner.CheckFailed failed) {
           throw onCheckFailed(control, journal, context, failed);
+        } catch (StrataException e) {
+          throw subscribing(context, operation, e);
         }
         durations.put(operation.state(), Duration.ofNanos(System.nanoTime() - stepStarted));
         operation = journal.find(operation.id()).orElseThrow();
@@ -774,6 +776,43 @@ public final class ShardMover {
             List.of(context.source())));
     actions.add(context.journal(OperationState.COPIED, "initial copy done; following changes"));
     return actions;
+  }
+
+  /**
+   * A failure on the target while it subscribes to the source: the target connects to the source
+   * itself (not through Strata), so a source it cannot reach shows as the target's error, a
+   * statement timeout or "could not connect to the publisher". Says which path failed.
+   */
+  private StrataException subscribing(Context context, Operation operation, StrataException e) {
+    String target = operation.server();
+    if (context.mode() != Mode.LOGICAL
+        || operation.state() != OperationState.TARGET_READY
+        || !e.getMessage().startsWith("on server " + target + ":")) {
+      return e;
+    }
+    String source = context.from();
+    return new StrataException(
+        e.code(),
+        e.getMessage()
+            + " (while server "
+            + target
+            + " subscribed to the shard on "
+            + source
+            + ": "
+            + target
+            + " connects to "
+            + source
+            + " itself, at "
+            + config.server(source).connection().displayUri()
+            + ")",
+        "check that server "
+            + target
+            + " can reach "
+            + source
+            + " at that address and that "
+            + source
+            + " answers; a rerun resumes the move",
+        e);
   }
 
   private List<SqlStatement> subscription(Context context) {

@@ -2,11 +2,13 @@ package dev.strata.faults;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.strata.StrataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,9 +18,9 @@ import java.util.List;
  * never assert durations: the detection time is recorded here against the configured bound of the
  * wait it hit, and the report shows both.
  */
-final class FaultRecords {
+public final class FaultRecords {
   /** Bumped when a field changes meaning; the report reads version 1. */
-  static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 1;
 
   /**
    * One fault at one step.
@@ -42,7 +44,7 @@ final class FaultRecords {
    * @param rowsDuplicated rows present more than once
    * @param rowsOutOfRange rows outside their partition's bounds
    */
-  record Fault(
+  public record Fault(
       int schemaVersion,
       String testClass,
       String scenario,
@@ -68,20 +70,20 @@ final class FaultRecords {
   private final String testClass;
   private final List<Fault> records = new ArrayList<>();
 
-  FaultRecords(Class<?> testClass) {
+  public FaultRecords(Class<?> testClass) {
     this.testClass = testClass.getSimpleName();
   }
 
-  String testClass() {
+  public String testClass() {
     return testClass;
   }
 
-  synchronized void add(Fault record) {
+  public synchronized void add(Fault record) {
     records.add(record);
   }
 
   /** Writes every record to {@code target/proof/faults-CLASS.jsonl}, replacing an older file. */
-  synchronized void write() {
+  public synchronized void write() {
     try {
       Path directory = Files.createDirectories(Path.of("target", "proof"));
       List<String> lines = new ArrayList<>();
@@ -93,5 +95,50 @@ final class FaultRecords {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the fault records of " + testClass, e);
     }
+  }
+
+  /** A configured bound, in milliseconds (0: none), and which setting makes it, in words. */
+  public record Bound(long millis, String text) {}
+
+  /**
+   * The configured bound of the wait that ended with {@code failure}, told by the error: the copy's
+   * watchdog, a connection attempt, a probe through postgres_fdw, a direct connection's read
+   * timeout, or none (a connection that broke fails at once). A blackhole that hits a copy whose
+   * rows had all arrived (the kernel buffers a small partition whole) is met by the next step's
+   * wait, so the step where the fault was switched on does not tell the bound. A step that runs
+   * branches in parallel waits for every branch and reports the first one's error, with the others'
+   * suppressed: its bound is the longest of theirs.
+   */
+  public static Bound boundHit(StrataException failure, Duration connect, Duration statement) {
+    Bound longest = boundOf(failure.getMessage(), connect, statement);
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      for (Throwable other : cause.getSuppressed()) {
+        Bound bound = boundOf(String.valueOf(other.getMessage()), connect, statement);
+        if (bound.millis() > longest.millis()) {
+          longest =
+              new Bound(bound.millis(), bound.text() + ", the longest of a step's parallel waits");
+        }
+      }
+    }
+    return longest;
+  }
+
+  static Bound boundOf(String message, Duration connect, Duration statement) {
+    if (message.contains("no row moved for")) {
+      return new Bound(statement.toMillis(), "timeouts.statement: the copy's watchdog");
+    }
+    if (message.contains("(timeouts.connect)")) {
+      return new Bound(connect.toMillis(), "timeouts.connect");
+    }
+    if (message.contains("canceling statement due to statement timeout")) {
+      return new Bound(
+          statement.toMillis(), "timeouts.statement: the server's own statement_timeout");
+    }
+    if (message.contains("no answer within the read timeout")) {
+      return new Bound(
+          statement.plusSeconds(5).toMillis(),
+          "a direct connection's read timeout: timeouts.statement + 5 s");
+    }
+    return new Bound(0, "none: a broken connection fails at once");
   }
 }

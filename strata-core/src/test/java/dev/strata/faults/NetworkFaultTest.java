@@ -326,7 +326,8 @@ class NetworkFaultTest {
       converged = rerun.operation().state() == OperationState.DONE;
     }
     Rows found = Rows.found(year);
-    Bound bound = failure == null ? new Bound(0, "none: the move completes") : boundHit(failure);
+    FaultRecords.Bound bound =
+        failure == null ? new FaultRecords.Bound(0, "none: the move completes") : boundHit(failure);
     records.add(
         new FaultRecords.Fault(
             FaultRecords.SCHEMA_VERSION,
@@ -378,45 +379,9 @@ class NetworkFaultTest {
         && (kind(fault).equals("blackhole") || kind(fault).equals("reset"));
   }
 
-  /**
-   * The configured bound of the wait that ended with {@code failure}, told by the error: the copy's
-   * watchdog, a connection attempt, a probe through postgres_fdw, a direct connection's read
-   * timeout, or none (a connection that broke fails at once). A blackhole that hits a copy whose
-   * rows had all arrived (the kernel buffers a small partition whole) is met by the next step's
-   * wait, so the step where the fault was switched on does not tell the bound.
-   */
-  static Bound boundHit(StrataException failure) {
-    // A step that runs branches in parallel waits for every branch and reports the first one's
-    // error, with the others' suppressed: its bound is the longest of theirs.
-    Bound longest = boundOf(failure.getMessage());
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      for (Throwable other : cause.getSuppressed()) {
-        Bound bound = boundOf(String.valueOf(other.getMessage()));
-        if (bound.millis() > longest.millis()) {
-          longest =
-              new Bound(bound.millis(), bound.text() + ", the longest of a step's parallel waits");
-        }
-      }
-    }
-    return longest;
+  static FaultRecords.Bound boundHit(StrataException failure) {
+    return FaultRecords.boundHit(failure, CONNECT, STATEMENT);
   }
-
-  static Bound boundOf(String message) {
-    if (message.contains("no row moved for")) {
-      return new Bound(STATEMENT.toMillis(), "timeouts.statement: the copy's watchdog");
-    }
-    if (message.contains("(timeouts.connect)")) {
-      return new Bound(CONNECT.toMillis(), "timeouts.connect");
-    }
-    if (message.contains("no answer within the read timeout")) {
-      return new Bound(
-          STATEMENT.plusSeconds(5).toMillis(),
-          "a direct connection's read timeout: timeouts.statement + 5 s");
-    }
-    return new Bound(0, "none: a broken connection fails at once");
-  }
-
-  record Bound(long millis, String text) {}
 
   /** Where partition {@code year} lives now: {@code local} or its foreign server. */
   static String serverOf(int year) {
@@ -499,10 +464,10 @@ class NetworkFaultTest {
             .findFirst()
             .orElseThrow()
             .reachable();
-    Bound bound =
+    FaultRecords.Bound bound =
         breaks(fault)
-            ? new Bound(CONNECT.toMillis(), "timeouts.connect (one direct connection)")
-            : new Bound(0, "none: status completes");
+            ? new FaultRecords.Bound(CONNECT.toMillis(), "timeouts.connect (one direct connection)")
+            : new FaultRecords.Bound(0, "none: status completes");
     recordRead("status", fault, "connect and read the catalog", elapsed, bound, !reachable, null);
     assertThat(reachable).isEqualTo(!breaks(fault));
     assertThat(report.servers())
@@ -524,12 +489,12 @@ class NetworkFaultTest {
                     r.subject().equals("archive_a")
                         && CONNECT_CHECKS.contains(r.check())
                         && r.status() == CheckStatus.FAIL);
-    Bound bound =
+    FaultRecords.Bound bound =
         breaks(fault)
-            ? new Bound(
+            ? new FaultRecords.Bound(
                 2 * CONNECT.toMillis(),
                 "2 x timeouts.connect (a direct connection, then the probe through postgres_fdw)")
-            : new Bound(0, "none: doctor completes");
+            : new FaultRecords.Bound(0, "none: doctor completes");
     recordRead("doctor", fault, "every check", elapsed, bound, failed, null);
     assertThat(failed)
         .as(
@@ -562,14 +527,15 @@ class NetworkFaultTest {
         failure = e;
       }
       long elapsed = millisSince(started);
-      Bound bound =
+      FaultRecords.Bound bound =
           switch (kind(fault)) {
             case "blackhole" ->
-                new Bound(
+                new FaultRecords.Bound(
                     STATEMENT.plus(FDW_CLEANUP).toMillis(),
                     "timeouts.statement, then postgres_fdw's 30 s wait for its cancel");
-            case "reset", "close-after" -> new Bound(0, "none: a broken connection fails at once");
-            default -> new Bound(0, "none: the query completes");
+            case "reset", "close-after" ->
+                new FaultRecords.Bound(0, "none: a broken connection fails at once");
+            default -> new FaultRecords.Bound(0, "none: the query completes");
           };
       recordRead(
           "query across tiers",
@@ -606,7 +572,7 @@ class NetworkFaultTest {
       Fault fault,
       String step,
       long elapsedMs,
-      Bound bound,
+      FaultRecords.Bound bound,
       boolean failed,
       String error) {
     boolean within = breaks(fault) ? failed && elapsedMs <= bound.millis() + TOLERANCE_MS : !failed;

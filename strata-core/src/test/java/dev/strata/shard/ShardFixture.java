@@ -25,16 +25,30 @@ final class ShardFixture {
   final StrataConfig config;
 
   ShardFixture(String database) {
+    this(database, "");
+  }
+
+  /**
+   * @param archiveAUrl where Strata and the coordinator reach archive_a (a fault proxy in front of
+   *     it), or empty for the server itself; with a proxy, the timeouts are short
+   */
+  ShardFixture(String database, String archiveAUrl) {
     layout = new TestLayout(database);
+    String servers =
+        layout.yaml(
+            archiveAUrl.isEmpty() ? "" : "timeouts: { connect: 2s, statement: 5s, lock: 2s }\n");
+    if (!archiveAUrl.isEmpty()) {
+      servers = servers.replace(layout.url(layout.archiveA()), archiveAUrl);
+    }
     layout.sql(
         layout.main(),
         "CREATE TABLE temperatures (id bigint NOT NULL, reading_date date NOT NULL,"
             + " city text NOT NULL, temp numeric) PARTITION BY HASH (city)");
     config =
         TestLayout.config(
-            layout.yaml(
-                "tables:\n  temperatures:\n    shard_by: {column: city, method: hash, shards: 4}\n"
-                    + "    shards_on: [archive_a, archive_b]\n"),
+            servers
+                + "tables:\n  temperatures:\n    shard_by: {column: city, method: hash, shards: 4}\n"
+                + "    shards_on: [archive_a, archive_b]\n",
             Map.of());
     new LifecycleExecutor(new Connections(config), MoveProgress.NONE)
         .apply(NOW, Set.of(), plan -> {}, action -> {});
