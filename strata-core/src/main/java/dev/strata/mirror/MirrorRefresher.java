@@ -97,8 +97,9 @@ public final class MirrorRefresher {
       try {
         work = work(coordinator, resolved, options, false);
       } catch (StrataException e) {
-        recordFailure(mirror, e);
-        throw e;
+        StrataException failure = sourceFailure(mirror, e);
+        recordFailure(mirror, failure);
+        throw failure;
       }
       coordinator.execute(
           "UPDATE strata.mirror SET last_started_at = clock_timestamp() WHERE schema_name = ? AND"
@@ -196,10 +197,42 @@ public final class MirrorRefresher {
                 });
         return result;
       } catch (StrataException e) {
-        recordFailure(mirror, e);
-        throw e;
+        StrataException failure = sourceFailure(mirror, e);
+        recordFailure(mirror, failure);
+        throw failure;
       }
     }
+  }
+
+  /**
+   * A refresh reads its source through the coordinator's foreign server, so a source that stopped
+   * answering, or a path to it that broke, shows as the coordinator's error: a statement timeout,
+   * or a closed connection. Says that it was the source, and which bound ended the wait.
+   */
+  static StrataException sourceFailure(Mirror mirror, StrataException e) {
+    if (!e.getMessage().startsWith("on server " + dev.strata.connect.Connections.COORDINATOR + ":")
+        || !(e.code() == ErrorCode.TIMEOUT || e.code() == ErrorCode.CONNECTION)) {
+      return e;
+    }
+    String source = mirror.config().server();
+    String what =
+        e.code() == ErrorCode.TIMEOUT
+            ? "got no answer from its source "
+                + source
+                + " within the mirror's timeout ("
+                + dev.strata.config.Durations.format(mirror.config().timeout())
+                + ", mirrors."
+                + mirror.config().entry()
+                + ".timeout)"
+            : "lost its connection to its source " + source;
+    return new StrataException(
+        e.code(),
+        "the refresh of mirror " + mirror.display() + " " + what + ": " + e.getMessage(),
+        "check that server "
+            + source
+            + " is running and that the coordinator reaches it; readers keep the previous copy,"
+            + " and the next refresh catches up",
+        e);
   }
 
   /** The refresh's statements, and which of them count changed rows. */

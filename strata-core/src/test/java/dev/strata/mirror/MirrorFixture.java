@@ -71,6 +71,11 @@ final class MirrorFixture {
   }
 
   String yaml(String mirrors) {
+    return yaml(mirrors, crm.port());
+  }
+
+  /** The config with crm reached at {@code crmPort} (a fault proxy in front of it). */
+  String yaml(String mirrors, int crmPort) {
     return "coordinator: { url: \"postgresql://127.0.0.1:"
         + main.port()
         + "/"
@@ -78,7 +83,7 @@ final class MirrorFixture {
         + "\", user: postgres }\n"
         + "servers:\n"
         + "  crm: { url: \"postgresql://127.0.0.1:"
-        + crm.port()
+        + crmPort
         + "/"
         + database
         + "\", user: postgres }\n"

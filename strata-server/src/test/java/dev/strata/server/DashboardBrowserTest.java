@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -193,7 +194,9 @@ class DashboardBrowserTest {
     try (StrataService service = new StrataService(new Connections(config), options).start()) {
       StrataServiceTest.await("the service leads", service::isLeader);
       browser = browser();
+      // The page re-renders on every poll: an element found in one pass may be gone in the next.
       WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+      wait.ignoring(StaleElementReferenceException.class);
       browser.get("http://127.0.0.1:" + service.port() + "/");
       wait.until(
           d -> "live".equals(d.findElement(By.id("connection")).getDomAttribute("data-state")));
@@ -204,22 +207,38 @@ class DashboardBrowserTest {
           new ObjectMapper().readTree(StrataServiceTest.get(service, "/api/v1/status").body());
       wait.until(
           d -> !d.findElements(By.cssSelector(".partition[data-tier='archive_b']")).isEmpty());
-      List<String> checked = new ArrayList<>();
+      List<String> expected = new ArrayList<>();
       for (JsonNode table : status.get("tables")) {
-        WebElement section =
-            browser.findElement(
-                By.cssSelector("section.table[data-table='" + table.get("table").asText() + "']"));
         for (JsonNode partition : table.get("partitions")) {
-          String name = partition.get("name").asText();
-          List<WebElement> shown =
-              section.findElements(By.cssSelector(".partition[data-partition='" + name + "']"));
-          assertThat(shown).as(name + " on the timeline").hasSize(1);
-          assertThat(shown.get(0).getDomAttribute("data-tier"))
-              .as(name + "'s tier")
-              .isEqualTo(partition.get("tier").asText());
-          checked.add(name + "=" + partition.get("tier").asText());
+          expected.add(partition.get("name").asText() + "=" + partition.get("tier").asText());
         }
       }
+      // Read in one pass of the page (a re-render in between makes the pass stale: it is retried).
+      List<String> checked =
+          wait.until(
+              d -> {
+                List<String> seen = new ArrayList<>();
+                for (JsonNode table : status.get("tables")) {
+                  WebElement section =
+                      d.findElement(
+                          By.cssSelector(
+                              "section.table[data-table='" + table.get("table").asText() + "']"));
+                  for (JsonNode partition : table.get("partitions")) {
+                    String name = partition.get("name").asText();
+                    List<WebElement> shown =
+                        section.findElements(
+                            By.cssSelector(".partition[data-partition='" + name + "']"));
+                    if (shown.size() != 1) {
+                      return null;
+                    }
+                    seen.add(name + "=" + shown.get(0).getDomAttribute("data-tier"));
+                  }
+                }
+                return seen;
+              });
+      assertThat(checked)
+          .as("each partition once on the timeline, with its tier")
+          .isEqualTo(expected);
       assertThat(checked)
           .contains(
               "public.events_2026_01=archive_a",
