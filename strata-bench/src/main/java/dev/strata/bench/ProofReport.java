@@ -159,7 +159,7 @@ public final class ProofReport {
               + converged
               + " of "
               + unfinished
-              + " unfinished moves converged",
+              + " unfinished operations (moves, refreshes) converged on rerun",
           String.valueOf(lost),
           String.valueOf(duplicated),
           String.valueOf(outOfRange),
