@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
@@ -34,15 +32,7 @@ class AdoptCrashRecoveryTest {
   static void setUp() throws Exception {
     main = SharedServers.get().server(SharedServers.MAIN);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
-    config = Files.createTempFile(scratch, "adopt-crash", ".yaml");
-    Files.writeString(
-        config,
-        "coordinator: { url: \"postgresql://127.0.0.1:"
-            + main.port()
-            + "/"
-            + DATABASE
-            + "\", user: postgres }\n",
-        StandardCharsets.UTF_8);
+    config = CliRun.coordinatorConfig(scratch, main, DATABASE);
   }
 
   static void sql(String... statements) throws SQLException {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.strata.testkit.LocalServer;
 import dev.strata.testkit.SharedServers;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -31,15 +29,7 @@ class AdoptRefusalTest {
   static void setUp() throws Exception {
     main = SharedServers.get().server(SharedServers.MAIN);
     SharedServers.freshDatabase(SharedServers.MAIN, DATABASE);
-    config = Files.createTempFile(scratch, "adopt-refusal", ".yaml");
-    Files.writeString(
-        config,
-        "coordinator: { url: \"postgresql://127.0.0.1:"
-            + main.port()
-            + "/"
-            + DATABASE
-            + "\", user: postgres }\n",
-        StandardCharsets.UTF_8);
+    config = CliRun.coordinatorConfig(scratch, main, DATABASE);
     sql(
         "CREATE TABLE plain (id int PRIMARY KEY, at timestamptz NOT NULL, label text, doc jsonb)",
         "INSERT INTO plain SELECT g, now() - g * interval '1 day', 'l' || g, '{}' FROM"
