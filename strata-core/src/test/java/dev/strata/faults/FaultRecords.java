@@ -3,6 +3,8 @@ package dev.strata.faults;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.strata.StrataException;
+import dev.strata.operation.Failpoints;
+import dev.strata.testkit.FaultProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -140,5 +142,47 @@ public final class FaultRecords {
           "a direct connection's read timeout: timeouts.statement + 5 s");
     }
     return new Bound(0, "none: a broken connection fails at once");
+  }
+
+  /**
+   * What an operation did under a fault: its result or its error, whether it reached the failpoint
+   * that switched the fault on, and the time from then to its end.
+   */
+  public record Run<T>(T result, StrataException failure, boolean switched, long detectionMs) {}
+
+  /**
+   * Runs {@code operation}, switching {@code proxy} to {@code fault} when the operation first hits
+   * {@code failpoint}; the network is healed before this returns.
+   */
+  public static <T> Run<T> underFault(
+      FaultProxy proxy,
+      FaultProxy.Fault fault,
+      String failpoint,
+      java.util.function.Supplier<T> operation) {
+    java.util.concurrent.atomic.AtomicBoolean switched =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong switchedAt =
+        new java.util.concurrent.atomic.AtomicLong();
+    T result = null;
+    StrataException failure = null;
+    Failpoints.Observation observation =
+        Failpoints.observe(
+            name -> {
+              if (name.equals(failpoint) && switched.compareAndSet(false, true)) {
+                switchedAt.set(System.nanoTime());
+                proxy.set(fault);
+              }
+            });
+    try {
+      result = operation.get();
+    } catch (StrataException e) {
+      failure = e;
+    } finally {
+      observation.close();
+    }
+    long detectionMs =
+        java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switchedAt.get());
+    proxy.heal();
+    return new Run<>(result, failure, switched.get(), detectionMs);
   }
 }

@@ -14,7 +14,6 @@ import dev.strata.health.DoctorOptions;
 import dev.strata.health.DoctorReport;
 import dev.strata.health.StatusReport;
 import dev.strata.health.StatusService;
-import dev.strata.operation.Failpoints;
 import dev.strata.operation.MoveProgress;
 import dev.strata.operation.MoveResult;
 import dev.strata.operation.OperationState;
@@ -34,8 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -297,28 +294,11 @@ class NetworkFaultTest {
   void underFault(
       String scenario, Fault fault, String failpoint, int year, Supplier<MoveResult> operation) {
     Rows expected = Rows.expected(year);
-    AtomicBoolean switched = new AtomicBoolean();
-    AtomicLong switchedAt = new AtomicLong();
-    StrataException failure = null;
-    MoveResult result = null;
-    Failpoints.Observation observation =
-        Failpoints.observe(
-            name -> {
-              if (name.equals(failpoint) && switched.compareAndSet(false, true)) {
-                switchedAt.set(System.nanoTime());
-                proxy.set(fault);
-              }
-            });
-    try {
-      result = operation.get();
-    } catch (StrataException e) {
-      failure = e;
-    } finally {
-      observation.close();
-    }
-    long detectionMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switchedAt.get());
-    proxy.heal();
-    assertThat(switched).as("the operation reached %s", failpoint).isTrue();
+    FaultRecords.Run<MoveResult> run = FaultRecords.underFault(proxy, fault, failpoint, operation);
+    assertThat(run.switched()).as("the operation reached %s", failpoint).isTrue();
+    StrataException failure = run.failure();
+    MoveResult result = run.result();
+    long detectionMs = run.detectionMs();
 
     Boolean converged = null;
     if (failure != null) {

@@ -6,7 +6,6 @@ import dev.strata.StrataException;
 import dev.strata.config.StrataConfig;
 import dev.strata.connect.Connections;
 import dev.strata.faults.FaultRecords;
-import dev.strata.operation.Failpoints;
 import dev.strata.sql.QualifiedName;
 import dev.strata.support.TestLayout;
 import dev.strata.testkit.FaultProxy;
@@ -14,8 +13,6 @@ import dev.strata.testkit.FaultProxy.Fault;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -80,29 +77,24 @@ class MirrorNetworkFaultTest {
     Mirrors.Resolved mirror =
         Mirrors.require(
             Mirrors.resolve(new Connections(config)), QualifiedName.parse("ref.customers"));
-    AtomicBoolean switched = new AtomicBoolean();
-    AtomicLong switchedAt = new AtomicLong();
-    StrataException failure = null;
-    Failpoints.Observation observation =
-        Failpoints.observe(
-            point -> {
-              if (point.equals("mirror.before_statement.1")
-                  && switched.compareAndSet(false, true)) {
-                switchedAt.set(System.nanoTime());
-                proxy.set(fault);
+    // Readers' view is taken with the fault still on, before the network heals.
+    String[] during = new String[1];
+    FaultRecords.Run<MirrorRefresher.Result> run =
+        FaultRecords.underFault(
+            proxy,
+            fault,
+            "mirror.before_statement.1",
+            () -> {
+              try {
+                return new MirrorRefresher(new Connections(config))
+                    .refresh(mirror, MirrorRefresher.Options.DEFAULT);
+              } finally {
+                during[0] = fixture.contents(fixture.main, "ref.customers");
               }
             });
-    try {
-      new MirrorRefresher(new Connections(config)).refresh(mirror, MirrorRefresher.Options.DEFAULT);
-    } catch (StrataException e) {
-      failure = e;
-    } finally {
-      observation.close();
-    }
-    long detectionMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switchedAt.get());
-    String during = fixture.contents(fixture.main, "ref.customers");
-    proxy.heal();
-    assertThat(switched).as("the refresh read its source").isTrue();
+    assertThat(run.switched()).as("the refresh read its source").isTrue();
+    StrataException failure = run.failure();
+    long detectionMs = run.detectionMs();
 
     new MirrorRefresher(new Connections(config)).refresh(mirror, MirrorRefresher.Options.DEFAULT);
     boolean converged =
@@ -136,7 +128,7 @@ class MirrorNetworkFaultTest {
 
     assertThat(failure).as("the refresh under %s fails", fault.describe()).isNotNull();
     assertThat(failure.getMessage()).as("the error names the source").contains("crm");
-    assertThat(during).as("readers keep the previous copy, whole").isEqualTo(before);
+    assertThat(during[0]).as("readers keep the previous copy, whole").isEqualTo(before);
     assertThat(converged).as("the next refresh catches up with the source").isTrue();
   }
 

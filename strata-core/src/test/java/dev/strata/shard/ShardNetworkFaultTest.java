@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.strata.StrataException;
 import dev.strata.connect.Connections;
 import dev.strata.faults.FaultRecords;
-import dev.strata.operation.Failpoints;
 import dev.strata.operation.MoveProgress;
+import dev.strata.operation.MoveResult;
 import dev.strata.operation.ShardMover;
 import dev.strata.sql.QualifiedName;
 import dev.strata.testkit.FaultProxy;
@@ -14,8 +14,6 @@ import dev.strata.testkit.FaultProxy.Fault;
 import dev.strata.testkit.SharedServers;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -86,27 +84,12 @@ class ShardNetworkFaultTest {
             .orElseThrow();
     String before = fixture.fingerprint();
     String failpoint = "shard_move." + step;
-    AtomicBoolean switched = new AtomicBoolean();
-    AtomicLong switchedAt = new AtomicLong();
-    StrataException failure = null;
-    Failpoints.Observation observation =
-        Failpoints.observe(
-            name -> {
-              if (name.equals(failpoint) && switched.compareAndSet(false, true)) {
-                switchedAt.set(System.nanoTime());
-                proxy.set(fault);
-              }
-            });
-    try {
-      mover().move(ShardFixture.TABLE, shard, "archive_b");
-    } catch (StrataException e) {
-      failure = e;
-    } finally {
-      observation.close();
-    }
-    long detectionMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - switchedAt.get());
-    proxy.heal();
-    assertThat(switched).as("the move reached %s", failpoint).isTrue();
+    FaultRecords.Run<MoveResult> run =
+        FaultRecords.underFault(
+            proxy, fault, failpoint, () -> mover().move(ShardFixture.TABLE, shard, "archive_b"));
+    assertThat(run.switched()).as("the move reached %s", failpoint).isTrue();
+    StrataException failure = run.failure();
+    long detectionMs = run.detectionMs();
 
     Boolean converged = null;
     if (failure != null) {
